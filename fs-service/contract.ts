@@ -1,0 +1,86 @@
+/**
+ * The storage contract every backend (memfs, embedded disk engine, shard client) fulfils.
+ * repo-server codes against these types only, so one test suite can run on every backend.
+ *
+ * Paths inside a repository are POSIX and absolute from the repository root: "/HEAD",
+ * "/objects/ab/cdef...", "/refs/heads/main". isomorphic-git is called with `gitdir: "/"`.
+ */
+
+/** What `stat`/`lstat` answer; isomorphic-git reads the predicates and the normalizeStats fields. */
+export interface FileStat {
+  type: 'file' | 'dir' | 'symlink';
+  mode: number;
+  size: number;
+  ino: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  uid: number;
+  gid: number;
+  dev: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+export type FileData = Uint8Array | string;
+export type EncodingOption = 'utf8' | { encoding?: 'utf8' | null; mode?: number } | undefined;
+
+/** The promise-flavoured fs isomorphic-git needs (all ten methods plus rm). */
+export interface RepoFsPromises {
+  readFile(path: string, options?: EncodingOption): Promise<Buffer | string>;
+  writeFile(path: string, data: FileData, options?: EncodingOption): Promise<void>;
+  mkdir(path: string, options?: unknown): Promise<void>;
+  rmdir(path: string, options?: unknown): Promise<void>;
+  unlink(path: string): Promise<void>;
+  stat(path: string): Promise<FileStat>;
+  lstat(path: string): Promise<FileStat>;
+  readdir(path: string): Promise<string[]>;
+  readlink(path: string): Promise<string>;
+  symlink(target: string, path: string): Promise<void>;
+  rm(path: string, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
+}
+
+/** One compare-and-swap: `expected` null means "must be absent"; `next` null means "delete". */
+export interface SwapOp {
+  path: string;
+  expected: Buffer | null;
+  next: Buffer | null;
+}
+
+/** One repository's storage. Cheap to create; holds no open resources of its own. */
+export interface RepoStore {
+  readonly name: string;
+  /** Hand this to isomorphic-git (own enumerable `promises`, as it requires). */
+  readonly fs: { promises: RepoFsPromises };
+  /**
+   * All-or-nothing compare-and-swap of small files (refs), decided in one place (the vbucket's
+   * primary). True when every op matched and all were applied durably; false (nothing applied)
+   * when any current content differed from its `expected`.
+   */
+  compareAndSwap(ops: SwapOp[]): Promise<boolean>;
+  /** Creates the file only if absent; false when it already existed. Durable when true. */
+  createExclusive(path: string, data: FileData): Promise<boolean>;
+  /** Several reads in one round trip; null where a file is absent. */
+  readMany(paths: string[]): Promise<(Buffer | null)[]>;
+  /** Removes every file of the repository. */
+  destroy(): Promise<void>;
+}
+
+export interface Storage {
+  repo(name: string): RepoStore;
+  /** Names of repositories that have at least one file, sorted. */
+  listRepos(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** A Node-style fs error; isomorphic-git only treats ENOENT/ENOTDIR (and EISDIR on read) as "missing". */
+export class FsError extends Error {
+  constructor(
+    public readonly code: 'ENOENT' | 'ENOTDIR' | 'EEXIST' | 'ENOTEMPTY' | 'EISDIR' | 'EINVAL' | 'EACCES' | 'EIO' | 'ETIMEDOUT' | 'ESTALE',
+    message: string,
+    public readonly path?: string,
+  ) {
+    super(`${code}: ${message}${path === undefined ? '' : ` '${path}'`}`);
+    this.name = 'FsError';
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * git check-ref-format rules for a full ref name ("refs/heads/main"), plus our length cap.
+ * Every ref written through the API or a push passes here first, so no ref can become a path
+ * outside refs/ or a name git itself would refuse.
+ */
+export function isValidRefName(ref: string): boolean {
+  if (ref.length === 0 || ref.length > 255) return false;
+  if (!ref.startsWith('refs/')) return false;
+  if (ref.endsWith('/') || ref.endsWith('.') || ref.endsWith('.lock')) return false;
+  if (ref.includes('..') || ref.includes('//') || ref.includes('@{') || ref === '@') return false;
+  // Control characters, space, and the characters git reserves for revision syntax.
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref)) return false;
+  return ref.split('/').every((part) => part.length > 0 && !part.startsWith('.'));
+}
+
+/** A short branch or tag name as used in URLs ("main", "drafts/ch1"). */
+export function isValidShortRefName(name: string): boolean {
+  return isValidRefName(`refs/heads/${name}`) && !name.startsWith('-');
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the real tools the tests drive (git, nginx) when they are missing. Fails loudly: a test
+# is never skipped because a tool is absent.
+set -euo pipefail
+missing=()
+command -v git >/dev/null 2>&1 || missing+=(git)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "ensure-tools: installing ${missing[*]} with apt-get" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "ensure-tools: need root to apt-get install ${missing[*]}; install them and rerun" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || { echo "ensure-tools: apt-get update failed" >&2; exit 1; }
+  apt-get install -y -qq "${missing[@]}" >/dev/null || { echo "ensure-tools: apt-get install ${missing[*]} failed" >&2; exit 1; }
+fi
+command -v git >/dev/null 2>&1 || { echo "ensure-tools: git still missing" >&2; exit 1; }
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { echo "ensure-tools: nginx still missing" >&2; exit 1; }

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): tools first, then types, then every test with coverage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-tools.sh
+npx tsc --noEmit -p tsconfig.json
+npx vitest run --coverage "$@"
