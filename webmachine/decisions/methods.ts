@@ -1,0 +1,84 @@
+
+import type { FlowState } from '../flow-state.js';
+import { setValidators } from '../validators.js';
+import { acceptHelper } from './accept-helper.js';
+import type { Step } from './types.js';
+
+/** Columns M to P on an existing resource: DELETE, POST, PUT/PATCH, and body generation. */
+
+export async function m16(f: FlowState): Promise<Step> {
+  return f.method === 'DELETE' ? 'm20' : 'n16';
+}
+
+export async function m20(f: FlowState): Promise<Step> {
+  if (await f.ask(f.resource.deleteResource())) return 'm20b';
+  throw new Error('delete_resource answered false');
+}
+
+export async function m20b(f: FlowState): Promise<Step> {
+  return (await f.ask(f.resource.deleteCompleted())) ? 'o20' : 202;
+}
+
+export async function n16(f: FlowState): Promise<Step> {
+  return f.method === 'POST' ? 'n11' : 'o16';
+}
+
+function joinPath(base: string, child: string): string {
+  if (child.startsWith('/')) return child;
+  return `${base.replace(/\/+$/, '')}/${child}`;
+}
+
+export async function n11(f: FlowState): Promise<Step> {
+  if (await f.ask(f.resource.postIsCreate())) {
+    const path = await f.ask(f.resource.createPath());
+    if (typeof path !== 'string') throw new Error('post_is_create is true but create_path gave no path');
+    const base = ((await f.ask(f.resource.baseUri())) ?? `http://${f.req.header('host') ?? 'localhost'}`).replace(/\/+$/, '');
+    if (!f.res.hasHeader('location')) f.res.setHeader('Location', base + joinPath(f.req.path, path));
+    const accepted = await acceptHelper(f);
+    if (accepted !== true) return accepted;
+  } else if ((await f.ask(f.resource.processPost())) !== true) {
+    throw new Error('process_post did not answer true');
+  }
+  if (!f.res.redirect) return 'p11';
+  if (!f.res.hasHeader('location')) throw new Error('a redirect was requested without a Location');
+  return 303;
+}
+
+export async function o16(f: FlowState): Promise<Step> {
+  if (f.method === 'PUT') return 'o14';
+  // RFC 5789: PATCH modifies an existing resource exactly where PUT would.
+  if (f.rfc && f.method === 'PATCH') return 'o14';
+  return 'o18';
+}
+
+export async function o14(f: FlowState): Promise<Step> {
+  if (await f.ask(f.resource.isConflict())) return 409;
+  const accepted = await acceptHelper(f);
+  return accepted === true ? 'p11' : accepted;
+}
+
+export async function o18(f: FlowState): Promise<Step> {
+  if (f.isGetOrHead) {
+    await setValidators(f, false);
+    const { mediaType } = f.resource.chosen;
+    const entry = (await f.provided()).find(([type]) => type === mediaType);
+    if (entry === undefined) throw new Error(`no producer for ${String(mediaType)}`);
+    const body = await f.ask(entry[1]());
+    if (body !== undefined) f.res.body = body;
+  }
+  return 'o18b';
+}
+
+export async function o18b(f: FlowState): Promise<Step> {
+  return (await f.ask(f.resource.multipleChoices())) ? 300 : 200;
+}
+
+export async function o20(f: FlowState): Promise<Step> {
+  return f.res.body !== undefined ? 'o18' : 204;
+}
+
+export async function p11(f: FlowState): Promise<Step> {
+  if (f.res.hasHeader('location') || f.createdByPut) return 201;
+  return 'o20';
+}
+

@@ -1,0 +1,43 @@
+/** Pino-compatible structured logger: one JSON line per event. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};
+
+/**
+ * "rfc" (the default we ship) applies RFC 9110/9111 where the 2009 diagram disagrees;
+ * "v3" restores Basho webmachine 1.12's answers node for node (webmachine-v3.md section 8).
+ */
+export type Profile = 'rfc' | 'v3';
+
+export interface EngineOptions {
+  profile: Profile;
+  /** Bodies longer than this get 413, announced (Content-Length) or not (chunked). */
+  maxBodyBytes: number;
+  /** Request-targets longer than this get 414 (the default uri_too_long). */
+  maxUriBytes: number;
+  /** Adds X-Decision-Trace to responses and a trace field to the log line. */
+  trace: boolean;
+  logger: Logger;
+}
+
+export const defaultOptions: EngineOptions = {
+  profile: 'rfc',
+  maxBodyBytes: 50 * 1024 * 1024,
+  maxUriBytes: 8 * 1024,
+  trace: false,
+  logger: silentLogger,
+};
+
+export function engineOptions(overrides: Partial<EngineOptions> = {}): EngineOptions {
+  return { ...defaultOptions, ...overrides };
+}

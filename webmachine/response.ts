@@ -1,0 +1,33 @@
+import type { Readable } from 'node:stream';
+
+/** A response body as producers hand it over: bytes, text, a stream, or nothing. */
+export type Body = string | Uint8Array | Readable;
+
+/** The response under construction; written to the socket only once the flow has ended. */
+export class Response {
+  status = 200;
+  body: Body | undefined;
+  /** Set by process_post / an accept handler to ask N11 for a 303 See Other. */
+  redirect = false;
+  private readonly fields = new Map<string, string>();
+
+  setHeader(name: string, value: string): void {
+    this.fields.set(name.toLowerCase(), value);
+  }
+
+  getHeader(name: string): string | undefined {
+    return this.fields.get(name.toLowerCase());
+  }
+
+  hasHeader(name: string): boolean {
+    return this.fields.has(name.toLowerCase());
+  }
+
+  removeHeader(name: string): void {
+    this.fields.delete(name.toLowerCase());
+  }
+
+  headerEntries(): [string, string][] {
+    return [...this.fields.entries()];
+  }
+}
