@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util';
+
+/** Everything a front end needs to start, from flags first, then environment, then defaults. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Largest request body (REST writes and git pushes); nginx's client_max_body_size matches it. */
+  maxBodyBytes: number;
+  maxUriBytes: number;
+  /** Adds X-Decision-Trace to every response (tests, debugging). */
+  trace: boolean;
+  logLevel: string;
+}
+
+function num(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      'max-body-bytes': { type: 'string' },
+      trace: { type: 'boolean' },
+      'log-level': { type: 'string' },
+    },
+    strict: true,
+  });
+  return {
+    host: values.host ?? env.HOST ?? '127.0.0.1',
+    port: num(values.port ?? env.PORT, 8080, 'PORT'),
+    dataDir: values.data ?? env.DATA_DIR ?? './data',
+    maxBodyBytes: num(values['max-body-bytes'] ?? env.MAX_BODY_BYTES, 50 * 1024 * 1024, 'MAX_BODY_BYTES'),
+    maxUriBytes: 8 * 1024,
+    trace: values.trace ?? env.DECISION_TRACE === '1',
+    logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
+  };
+}

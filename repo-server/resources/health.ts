@@ -1,0 +1,65 @@
+import type { Storage } from '../../fs-service/index.js';
+import type { CharsetsProvided, ContentTypesProvided, ResourceInit } from '../../webmachine/index.js';
+import { ApiResource, jsonBody } from '../http/api-resource.js';
+import type { Metrics } from '../observability/metrics.js';
+
+/** GET /healthz: the process answers. */
+export class LivenessResource extends ApiResource {
+  override cacheControl(): string {
+    return 'no-store';
+  }
+
+  protected override toJson(): string {
+    return jsonBody({ status: 'ok' });
+  }
+}
+
+/** GET /readyz: 200 only when storage answers; otherwise 503 (B13) so the balancer skips us. */
+export class ReadinessResource extends ApiResource {
+  constructor(
+    init: ResourceInit,
+    private readonly storage: Storage,
+  ) {
+    super(init);
+  }
+
+  override async serviceAvailable(): Promise<boolean> {
+    try {
+      await this.storage.listRepos();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  override cacheControl(): string {
+    return 'no-store';
+  }
+
+  protected override toJson(): string {
+    return jsonBody({ status: 'ready' });
+  }
+}
+
+/** GET /metrics: Prometheus text exposition. */
+export class MetricsResource extends ApiResource {
+  constructor(
+    init: ResourceInit,
+    private readonly metrics: Metrics,
+  ) {
+    super(init);
+  }
+
+  override contentTypesProvided(): ContentTypesProvided {
+    // Prometheus asks for text/plain;version=0.0.4; a provided type must carry that parameter to match.
+    return [['text/plain; version=0.0.4', () => this.metrics.registry.metrics()]];
+  }
+
+  override charsetsProvided(): CharsetsProvided {
+    return [['utf-8', (body) => body]];
+  }
+
+  override cacheControl(): string {
+    return 'no-store';
+  }
+}
