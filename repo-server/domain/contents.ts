@@ -1,0 +1,132 @@
+/**
+ * Reading the tree of a commit: a path is a file (bytes read only when asked) or a folder
+ * (entries with sizes); and the last commit that touched a path, by a bounded history walk.
+ */
+import type { TreeEntry } from 'isomorphic-git';
+import type { ServiceDeps } from './deps.js';
+import { HistoryWalk, resolveOrDefault } from './history.js';
+import { validatePath } from './names.js';
+import { blobSize, entryAt, readBlob, readCommit, readTree } from './objects.js';
+import type { RepoContext } from './repo-context.js';
+import { openRepo } from './repositories.js';
+import { invalid, notFound, type CommitDetails, type EntryMode, type EntryType, type Invalid, type NotFound, type Oid } from './types.js';
+
+export interface FileContent {
+  type: 'file' | 'symlink' | 'submodule';
+  path: string;
+  oid: Oid;
+  mode: EntryMode;
+  /** Bytes (for a submodule: 0, there is nothing stored). */
+  size: number;
+  /** The file's bytes; for a symlink its target. Read on demand. */
+  bytes(): Promise<Buffer>;
+}
+
+export interface FolderEntry {
+  name: string;
+  path: string;
+  type: EntryType;
+  oid: Oid;
+  mode: EntryMode;
+  /** Present for files and symlinks. */
+  size?: number;
+}
+
+export interface FolderContent {
+  type: 'folder';
+  path: string;
+  oid: Oid;
+  entries: FolderEntry[];
+}
+
+export interface ReadPathInput {
+  /** Branch, tag or commit id; the default branch when absent. */
+  ref?: string;
+  /** "" (or absent) is the root folder. */
+  path?: string;
+}
+
+export type ReadPathResult = { ok: true; commit: Oid; content: FileContent | FolderContent } | NotFound | Invalid;
+
+export function entryType(mode: string): EntryType {
+  if (mode === '040000') return 'folder';
+  if (mode === '120000') return 'symlink';
+  if (mode === '160000') return 'submodule';
+  return 'file';
+}
+
+function joinPath(parent: string, name: string): string {
+  return parent === '' ? name : `${parent}/${name}`;
+}
+
+/** git's tree order: byte order of the names, a folder compared as if it ended in "/". */
+export function gitOrder(a: TreeEntry, b: TreeEntry): number {
+  const key = (e: TreeEntry): Buffer => Buffer.from(e.type === 'tree' ? `${e.path}/` : e.path);
+  return Buffer.compare(key(a), key(b));
+}
+
+async function folder(ctx: RepoContext, path: string, oid: Oid): Promise<FolderContent> {
+  const tree = [...(await readTree(ctx, oid))].sort(gitOrder);
+  const entries = await Promise.all(
+    tree.map(async (e): Promise<FolderEntry> => {
+      const type = entryType(e.mode);
+      const entry: FolderEntry = { name: e.path, path: joinPath(path, e.path), type, oid: e.oid, mode: e.mode as EntryMode };
+      if (type === 'file' || type === 'symlink') entry.size = await blobSize(ctx, e.oid);
+      return entry;
+    }),
+  );
+  return { type: 'folder', path, oid, entries };
+}
+
+async function file(ctx: RepoContext, path: string, entry: TreeEntry): Promise<FileContent> {
+  const type = entryType(entry.mode) as FileContent['type'];
+  if (type === 'submodule') return { type, path, oid: entry.oid, mode: '160000', size: 0, bytes: async () => Buffer.alloc(0) };
+  let bytes: Promise<Buffer> | undefined;
+  return {
+    type,
+    path,
+    oid: entry.oid,
+    mode: entry.mode as EntryMode,
+    size: await blobSize(ctx, entry.oid),
+    bytes: () => (bytes ??= readBlob(ctx, entry.oid)),
+  };
+}
+
+export async function readPath(deps: ServiceDeps, repo: string, input: ReadPathInput = {}): Promise<ReadPathResult> {
+  const path = input.path ?? '';
+  const valid = validatePath(path, true);
+  if (!valid.ok) return invalid('path', valid.detail);
+  const opened = await openRepo(deps, repo);
+  if (!opened.ok) return opened;
+  const { ctx } = opened;
+  const at = await resolveOrDefault(ctx, opened.info, input.ref);
+  if (!at.ok) return at;
+  const commit = await readCommit(ctx, at.commit);
+  const entry = await entryAt(ctx, commit.tree, valid.value);
+  if (entry === null) return notFound('path', path);
+  const content = entry.type === 'tree' ? await folder(ctx, path, entry.oid) : await file(ctx, path, entry);
+  return { ok: true, commit: at.commit, content };
+}
+
+export interface LastCommitInput {
+  ref?: string;
+  path: string;
+  /** How many commits the walk may read before giving up (default 2,000). */
+  maxCommits?: number;
+}
+
+/** `commit` null with `complete: false`: the walk hit its bound before finding one. */
+export type LastCommitResult = { ok: true; commit: CommitDetails | null; complete: boolean } | NotFound | Invalid;
+
+export async function lastCommitFor(deps: ServiceDeps, repo: string, input: LastCommitInput): Promise<LastCommitResult> {
+  const valid = validatePath(input.path, true);
+  if (!valid.ok) return invalid('path', valid.detail);
+  const opened = await openRepo(deps, repo);
+  if (!opened.ok) return opened;
+  const at = await resolveOrDefault(opened.ctx, opened.info, input.ref);
+  if (!at.ok) return at;
+  const max = input.maxCommits ?? 2_000;
+  const walk = new HistoryWalk(opened.ctx, at.commit, valid.value.length === 0 ? null : valid.value, max);
+  for await (const commit of walk.commits()) return { ok: true, commit, complete: true };
+  return { ok: true, commit: null, complete: !walk.truncated };
+}

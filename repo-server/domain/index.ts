@@ -1,0 +1,116 @@
+/**
+ * The repository service: every operation the REST resources need, over isomorphic-git and the
+ * fs-service storage. Results are values (`{ok: true, ...} | {ok: false, reason, ...}`); the
+ * service throws only for bugs and storage failures.
+ */
+import type { Storage } from '../../fs-service/index.js';
+import type { RefEventSink } from '../refs/ref-update.js';
+import * as branches from './branches.js';
+import * as commits from './commit-changes.js';
+import * as contents from './contents.js';
+import type { ServiceDeps } from './deps.js';
+import * as historyOps from './history.js';
+import { KeyedLock } from './keyed-lock.js';
+import { RepoContexts } from './repo-context.js';
+import * as refs from './refs.js';
+import * as repositories from './repositories.js';
+import type { Invalid, NotFound, RepoInfo } from './types.js';
+
+export type * from './types.js';
+export { invalid, notFound, stale } from './types.js';
+export type { RepoInput, CreateRepoResult, RepoResult, DeleteRepoResult } from './repositories.js';
+export type {
+  ListBranchesResult,
+  BranchResult,
+  CreateBranchResult,
+  CreateBranchInput,
+  MoveBranchInput,
+  MoveBranchResult,
+  NotFastForward,
+  DeleteBranchInput,
+  DeleteBranchResult,
+} from './branches.js';
+export type { ResolveResult, ResolvedKind } from './refs.js';
+export type { FileContent, FolderContent, FolderEntry, ReadPathInput, ReadPathResult, LastCommitInput, LastCommitResult } from './contents.js';
+export type {
+  Change,
+  Precondition,
+  CommitChangesInput,
+  CommitChangesResult,
+  ChangedFile,
+  CommitConflict,
+  PreconditionFailed,
+  InvalidChange,
+} from './commit-changes.js';
+export type { Outcome } from './tree-edit.js';
+export type { HistoryInput, HistoryResult, CommitResult } from './history.js';
+export { DEFAULT_PAGE, MAX_PAGE } from './history.js';
+export { MAX_CHANGES } from './commit-changes.js';
+export { validateRepoName, isValidRepoName, validatePath, isValidPath, decodePath, validateShortRefName } from './names.js';
+
+export interface RepoService {
+  // Repositories
+  createRepository(name: string, input?: repositories.RepoInput): Promise<repositories.CreateRepoResult>;
+  updateRepository(name: string, patch: repositories.RepoInput): Promise<repositories.RepoResult>;
+  getRepository(name: string): Promise<repositories.RepoResult>;
+  listRepositories(): Promise<RepoInfo[]>;
+  deleteRepository(name: string): Promise<repositories.DeleteRepoResult>;
+  previouslyExisted(name: string): Promise<boolean>;
+  // Refs and branches
+  resolveRef(repo: string, ref: string): Promise<refs.ResolveResult>;
+  listBranches(repo: string): Promise<branches.ListBranchesResult>;
+  getBranch(repo: string, name: string): Promise<branches.BranchResult>;
+  createBranch(repo: string, name: string, input: branches.CreateBranchInput): Promise<branches.CreateBranchResult>;
+  moveBranch(repo: string, name: string, input: branches.MoveBranchInput): Promise<branches.MoveBranchResult>;
+  deleteBranch(repo: string, name: string, input?: branches.DeleteBranchInput): Promise<branches.DeleteBranchResult>;
+  // Contents and commits
+  readPath(repo: string, input?: contents.ReadPathInput): Promise<contents.ReadPathResult>;
+  lastCommitFor(repo: string, input: contents.LastCommitInput): Promise<contents.LastCommitResult>;
+  commitChanges(repo: string, input: commits.CommitChangesInput): Promise<commits.CommitChangesResult>;
+  history(repo: string, input?: historyOps.HistoryInput): Promise<historyOps.HistoryResult>;
+  getCommit(repo: string, id: string): Promise<historyOps.CommitResult>;
+}
+
+export interface RepoServiceDeps {
+  storage: Storage;
+  events: RefEventSink;
+  now?: () => Date;
+  /** Author/committer when a caller gives none. */
+  defaultPerson?: { name: string; email: string };
+  /** How many repositories keep their caches in memory (LRU). Default 64. */
+  cachedRepositories?: number;
+}
+
+export function createRepoService(options: RepoServiceDeps): RepoService {
+  const deps: ServiceDeps = {
+    storage: options.storage,
+    events: options.events,
+    now: options.now ?? (() => new Date()),
+    contexts: new RepoContexts(options.storage, options.cachedRepositories ?? 64),
+    locks: new KeyedLock(),
+    defaultPerson: options.defaultPerson ?? { name: 'Content Repository', email: 'noreply@content-repo.invalid' },
+  };
+  const inRepo = async <T>(repo: string, work: (opened: Extract<repositories.OpenedRepo, { ok: true }>) => Promise<T>): Promise<T | NotFound | Invalid> => {
+    const opened = await repositories.openRepo(deps, repo);
+    return opened.ok ? work(opened) : opened;
+  };
+  return {
+    createRepository: (name, input) => repositories.createRepository(deps, name, input),
+    updateRepository: (name, patch) => repositories.updateRepository(deps, name, patch),
+    getRepository: (name) => repositories.getRepository(deps, name),
+    listRepositories: () => repositories.listRepositories(deps),
+    deleteRepository: (name) => repositories.deleteRepository(deps, name),
+    previouslyExisted: (name) => repositories.previouslyExisted(deps, name),
+    resolveRef: (repo, ref) => inRepo(repo, ({ ctx }) => refs.resolveRef(ctx, ref)),
+    listBranches: (repo) => branches.listBranches(deps, repo),
+    getBranch: (repo, name) => branches.getBranch(deps, repo, name),
+    createBranch: (repo, name, input) => branches.createBranch(deps, repo, name, input),
+    moveBranch: (repo, name, input) => branches.moveBranch(deps, repo, name, input),
+    deleteBranch: (repo, name, input) => branches.deleteBranch(deps, repo, name, input),
+    readPath: (repo, input) => contents.readPath(deps, repo, input),
+    lastCommitFor: (repo, input) => contents.lastCommitFor(deps, repo, input),
+    commitChanges: (repo, input) => commits.commitChanges(deps, repo, input),
+    history: (repo, input) => historyOps.history(deps, repo, input),
+    getCommit: (repo, id) => historyOps.getCommit(deps, repo, id),
+  };
+}

@@ -1,0 +1,36 @@
+/** Authors, committers, taggers and messages as git stores them. */
+import type { ServiceDeps } from './deps.js';
+import { invalid, type Invalid, type Person, type PersonInput } from './types.js';
+
+// Characters that would break the "Name <email> time tz" header line of a commit or tag.
+const HEADER_BREAKERS = /[<>\n\r\0]/;
+
+export function validatePerson(input: PersonInput | undefined, role: string): Invalid | null {
+  if (input === undefined) return null;
+  if (typeof input.name !== 'string' || input.name.trim() === '' || HEADER_BREAKERS.test(input.name)) {
+    return invalid('person', `${role} name must be non-empty and contain no <, >, newline or NUL`);
+  }
+  if (typeof input.email !== 'string' || HEADER_BREAKERS.test(input.email)) {
+    return invalid('person', `${role} email must contain no <, >, newline or NUL`);
+  }
+  if (input.timestamp !== undefined && !Number.isSafeInteger(input.timestamp)) return invalid('person', `${role} timestamp must be an integer`);
+  if (input.timezoneOffset !== undefined && (!Number.isInteger(input.timezoneOffset) || Math.abs(input.timezoneOffset) > 24 * 60)) {
+    return invalid('person', `${role} timezoneOffset must be minutes within a day`);
+  }
+  return null;
+}
+
+export function person(deps: ServiceDeps, input: PersonInput | undefined): Person {
+  const at = Math.floor(deps.now().getTime() / 1000);
+  if (input === undefined) return { ...deps.defaultPerson, timestamp: at, timezoneOffset: 0 };
+  return { name: input.name, email: input.email, timestamp: input.timestamp ?? at, timezoneOffset: input.timezoneOffset ?? 0 };
+}
+
+/** git's cleanup: no trailing blank lines or spaces, exactly one final newline. Empty is refused. */
+export function normalizeMessage(message: unknown): string | Invalid {
+  if (typeof message !== 'string') return invalid('message', 'a message is required');
+  const cleaned = message.replace(/\r\n/g, '\n').replace(/\s+$/, '');
+  if (cleaned.trim() === '') return invalid('message', 'a message is required');
+  if (cleaned.includes('\0')) return invalid('message', 'NUL in message');
+  return `${cleaned}\n`;
+}
