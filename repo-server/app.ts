@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import express, { type Express } from 'express';
 import type { Storage } from '../fs-service/index.js';
 import { type EngineOptions, resource } from '../webmachine/index.js';
@@ -5,6 +6,13 @@ import type { EventBus } from './events/event-bus.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { LivenessResource, MetricsResource, ReadinessResource } from './resources/health.js';
+import { createRepoService, type RepoService } from './domain/index.js';
+import { mountRoutes } from './http/mount.js';
+import { openApiDocument } from './http/openapi.js';
+import { apiRoutes } from './http/routes.js';
+import { OpenApiResource } from './resources/openapi.js';
+
+export const API_VERSION = '0.1.0';
 
 export interface AppDeps {
   storage: Storage;
@@ -12,6 +20,7 @@ export interface AppDeps {
   logger: Logger;
   engine: Partial<EngineOptions>;
   metrics?: Metrics;
+  service?: RepoService;
 }
 
 /**
@@ -29,5 +38,12 @@ export function createApp(deps: AppDeps): Express {
   app.all('/healthz', resource((init) => new LivenessResource(init), engine));
   app.all('/readyz', resource((init) => new ReadinessResource(init, deps.storage), engine));
   app.all('/metrics', resource((init) => new MetricsResource(init, metrics), engine));
+
+  const service = deps.service ?? createRepoService({ storage: deps.storage, events: deps.events });
+  const routes = apiRoutes({ service, logger: deps.logger });
+  const document = openApiDocument(routes, API_VERSION);
+  const documentTag = createHash('sha1').update(JSON.stringify(document)).digest('hex');
+  app.all('/openapi.json', resource((init) => new OpenApiResource(init, document, documentTag), engine));
+  mountRoutes(app, routes, engine);
   return app;
 }

@@ -1,5 +1,5 @@
 import type { ZodType } from 'zod';
-import { type ContentTypesProvided, halt, type Halt, Resource, type ResourceInit } from '../../webmachine/index.js';
+import { type ContentTypesProvided, halt, type Halt, type Outcome, Resource, type ResourceInit } from '../../webmachine/index.js';
 
 /**
  * Base of every JSON resource of the API: JSON out (gzip/br when asked), JSON in validated by a
@@ -10,7 +10,7 @@ export abstract class ApiResource extends Resource {
     super(init);
   }
 
-  override contentTypesProvided(): ContentTypesProvided {
+  override contentTypesProvided(): Outcome<ContentTypesProvided> {
     return [['application/json', () => this.toJson()]];
   }
 
@@ -19,7 +19,7 @@ export abstract class ApiResource extends Resource {
   }
 
   /** The JSON representation for GET; resources that serve one override it. */
-  protected toJson(): string {
+  protected toJson(): Outcome<string> {
     return '{}';
   }
 

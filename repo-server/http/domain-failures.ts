@@ -1,0 +1,48 @@
+import { type Halt, halt } from '../../webmachine/index.js';
+
+/** Any `{ok: false, reason, ...}` value of the domain layer. */
+export interface DomainFailure {
+  ok: false;
+  reason: string;
+  [key: string]: unknown;
+}
+
+const TYPE_BASE = 'https://content-repo.dev/problems/';
+
+/**
+ * The one mapping from domain reasons to HTTP: invalid -> 400, not-found -> 404 (410 for a deleted
+ * repository), stale -> 412, everything that conflicts with current state -> 409.
+ */
+export function failureHalt(failure: DomainFailure): Halt {
+  const { ok: _ok, reason, ...details } = failure;
+  const type = `${TYPE_BASE}${reason}`;
+  switch (reason) {
+    case 'invalid':
+      return halt(400, { type, title: 'Invalid request', detail: String(details.detail ?? 'invalid input'), ...details });
+    case 'not-found': {
+      const what = String(details.what ?? 'resource');
+      const name = String(details.name ?? '');
+      if (details.gone === true) return halt(410, { type, title: 'Gone', detail: `The ${what} ${name} was deleted.`, ...details });
+      return halt(404, { type, title: 'Not found', detail: `No ${what} named ${JSON.stringify(name)}.`, ...details });
+    }
+    case 'stale':
+      return halt(412, { type, title: 'Stale', detail: 'The target changed since you read it; reload and retry.', ...details });
+    case 'precondition-failed':
+      return halt(412, { type, title: 'Precondition failed', detail: String(details.detail ?? 'a precondition failed'), ...details });
+    default:
+      return halt(409, { type, title: 'Conflict', detail: String(details.detail ?? conflictDetail(reason)), ...details });
+  }
+}
+
+function conflictDetail(reason: string): string {
+  switch (reason) {
+    case 'not-fast-forward':
+      return 'The new commit does not descend from the current head; send {"force": true} to move anyway.';
+    case 'exists':
+      return 'It already exists.';
+    case 'default-branch':
+      return 'The default branch cannot be deleted; choose another default branch first.';
+    default:
+      return `The request conflicts with the current state (${reason}).`;
+  }
+}

@@ -1,0 +1,112 @@
+import type { ZodType } from 'zod';
+import type { BodyDoc, RouteSpec } from './route-spec.js';
+import type { ApiContext } from './api-context.js';
+import { BranchesResource, BranchResource, branchInputSchema } from '../resources/branches.js';
+import { CommitResource, CommitsResource, commitInputSchema } from '../resources/commits.js';
+import { ContentsResource } from '../resources/contents.js';
+import { RepositoriesResource, RepositoryResource, repoInputSchema } from '../resources/repositories.js';
+
+const repoParam = { name: 'repo', description: 'Repository name: letters, digits, ".", "_", "-"; 1 to 100 characters; not ending in ".git".' };
+const json = (schema?: ZodType): BodyDoc => ({ contentType: 'application/json', ...(schema ? { schema } : {}) });
+
+/** The REST API's route table: Express mounts it, /openapi.json describes it. */
+export function apiRoutes(api: ApiContext): RouteSpec[] {
+  return [
+    {
+      path: '/repos',
+      params: [],
+      factory: (init) => new RepositoriesResource(init, api),
+      operations: { get: { summary: 'List repositories', statuses: [200, 304], responses: [json()] } },
+    },
+    {
+      path: '/repos/{repo}',
+      params: [repoParam],
+      factory: (init) => new RepositoryResource(init, api),
+      operations: {
+        get: { summary: 'Read a repository', statuses: [200, 304, 404, 410], responses: [json()] },
+        put: { summary: 'Create (201) or update (204) a repository; If-None-Match: * to only create', statuses: [201, 204, 404, 409, 412], requestBody: json(repoInputSchema), responses: [json()] },
+        delete: { summary: 'Delete a repository (afterwards 410)', statuses: [204, 404, 410, 412] },
+      },
+    },
+    {
+      path: '/repos/{repo}/branches',
+      params: [repoParam],
+      factory: (init) => new BranchesResource(init, api),
+      operations: { get: { summary: 'List branches', statuses: [200, 304, 404, 410], responses: [json()] } },
+    },
+    {
+      path: '/repos/{repo}/branches/{branch}',
+      rest: 'branch',
+      params: [repoParam, { name: 'branch', description: 'Branch name; may contain "/".' }],
+      factory: (init) => new BranchResource(init, api),
+      operations: {
+        get: { summary: 'Read a branch; ETag is its commit id', statuses: [200, 304, 404], responses: [json()] },
+        put: { summary: 'Create from {from} (201) or move to {commit} with If-Match (200)', statuses: [200, 201, 404, 409, 412, 428], requestBody: json(branchInputSchema), responses: [json()] },
+        delete: { summary: 'Delete a branch (If-Match required)', statuses: [204, 404, 409, 412, 428] },
+      },
+    },
+    {
+      path: '/repos/{repo}/contents/{path}',
+      rest: 'path',
+      params: [repoParam, { name: 'path', description: 'File or folder path; empty for the root folder.' }],
+      factory: (init) => new ContentsResource(init, api),
+      operations: {
+        get: {
+          summary: 'A file (raw bytes, or metadata with Accept: application/json) or a folder listing',
+          statuses: [200, 206, 304, 404, 416],
+          query: [{ name: 'ref', description: 'Branch, tag or commit id; default branch when absent' }],
+          responses: [{ contentType: 'application/octet-stream' }, json()],
+        },
+        put: {
+          summary: 'Write a file in one commit (201 new, 200 replaced)',
+          statuses: [200, 201, 404, 409, 412],
+          query: [
+            { name: 'branch', description: 'Branch to commit on; default branch when absent' },
+            { name: 'message', description: 'Commit message' },
+          ],
+          requestBody: { contentType: 'application/octet-stream' },
+          responses: [json()],
+        },
+        delete: { summary: 'Delete a file in one commit', statuses: [204, 404, 409, 412], query: [{ name: 'branch', description: 'Branch' }, { name: 'message', description: 'Commit message' }] },
+      },
+    },
+    {
+      path: '/repos/{repo}/contents',
+      params: [repoParam],
+      factory: (init) => new ContentsResource(init, api),
+      operations: {
+        get: {
+          summary: 'The root folder listing',
+          statuses: [200, 304, 404],
+          query: [{ name: 'ref', description: 'Branch, tag or commit id; default branch when absent' }],
+          responses: [json()],
+        },
+      },
+    },
+    {
+      path: '/repos/{repo}/commits',
+      params: [repoParam],
+      factory: (init) => new CommitsResource(init, api),
+      operations: {
+        get: {
+          summary: 'History, newest first, paginated with Link: rel="next"',
+          statuses: [200, 304, 404],
+          query: [
+            { name: 'ref', description: 'Branch, tag or commit id' },
+            { name: 'path', description: 'Only commits that changed this path' },
+            { name: 'limit', description: 'Page size, 1 to 100 (default 30)' },
+            { name: 'cursor', description: 'Continue from this commit (from the Link header)' },
+          ],
+          responses: [json()],
+        },
+        post: { summary: 'One atomic commit of several changes (201 + Location)', statuses: [201, 404, 409, 412], requestBody: json(commitInputSchema), responses: [json()] },
+      },
+    },
+    {
+      path: '/repos/{repo}/commits/{id}',
+      params: [repoParam, { name: 'id', description: 'Commit id (full, or an unambiguous prefix)' }],
+      factory: (init) => new CommitResource(init, api),
+      operations: { get: { summary: 'One commit; immutable', statuses: [200, 304, 404], responses: [json()] } },
+    },
+  ];
+}

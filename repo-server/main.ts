@@ -1,0 +1,32 @@
+import { openEmbeddedStorage } from '../fs-service/index.js';
+import { loadConfig } from './config.js';
+import { createLogger } from './observability/logger.js';
+import { startServer } from './server.js';
+
+/** `npm start`: one process, embedded storage under DATA_DIR, nothing else to install. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const storage = await openEmbeddedStorage(config.dataDir, { logger });
+  const running = await startServer(config, storage, logger);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down; finishing in-flight requests');
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`repo-server failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

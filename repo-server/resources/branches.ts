@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { type ContentTypesAccepted, Halt, halt, type ResourceInit } from '../../webmachine/index.js';
+import type { Branch } from '../domain/index.js';
+import { type ApiContext, actorOf } from '../http/api-context.js';
+import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { failureHalt } from '../http/domain-failures.js';
+
+export const branchInputSchema = z
+  .object({
+    from: z.string().min(1).max(255).optional(),
+    commit: z.string().min(1).max(255).optional(),
+    force: z.boolean().optional(),
+  })
+  .strict();
+
+function branchJson(repo: string, b: Branch): Record<string, unknown> {
+  return { name: b.name, commit: b.commit, links: { self: `/repos/${repo}/branches/${b.name}`, commit: `/repos/${repo}/commits/${b.commit}` } };
+}
+
+/** GET /repos/{repo}/branches */
+export class BranchesResource extends ApiResource {
+  private branches: Branch[] = [];
+
+  constructor(
+    init: ResourceInit,
+    private readonly api: ApiContext,
+  ) {
+    super(init);
+  }
+
+  override async resourceExists(): Promise<boolean | Halt> {
+    const listed = await this.api.service.listBranches(this.request.params.repo ?? '');
+    if (!listed.ok) return failureHalt(listed);
+    this.branches = listed.branches;
+    return true;
+  }
+
+  override generateEtag(): string {
+    return createHash('sha1').update(JSON.stringify(this.branches)).digest('hex');
+  }
+
+  override cacheControl(): string {
+    return 'no-cache';
+  }
+
+  protected override toJson(): string {
+    const repo = this.request.params.repo ?? '';
+    return jsonBody({ branches: this.branches.map((b) => branchJson(repo, b)) });
+  }
+}
+
+/**
+ * /repos/{repo}/branches/{branch}: ETag is the commit id, so If-Match "<old id>" on a move is a
+ * compare-and-swap; moves and deletes without a precondition get 428.
+ */
+export class BranchResource extends ApiResource {
+  private branch: Branch | undefined;
+
+  constructor(
+    init: ResourceInit,
+    private readonly api: ApiContext,
+  ) {
+    super(init);
+  }
+
+  private get repo(): string {
+    return this.request.params.repo ?? '';
+  }
+
+  private get name(): string {
+    return this.request.params.branch ?? '';
+  }
+
+  override allowedMethods(): string[] {
+    return ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'];
+  }
+
+  override async resourceExists(): Promise<boolean | Halt> {
+    const found = await this.api.service.getBranch(this.repo, this.name);
+    if (found.ok) {
+      this.branch = found.branch;
+      return true;
+    }
+    if (found.reason === 'not-found' && found.what === 'branch') return false;
+    return failureHalt(found);
+  }
+
+  override generateEtag(): string | undefined {
+    return this.branch?.commit;
+  }
+
+  override cacheControl(): string {
+    return 'no-cache';
+  }
+
+  override preconditionRequired(): boolean {
+    return true;
+  }
+
+  override contentTypesAccepted(): ContentTypesAccepted {
+    return [['application/json', () => this.acceptPut()]];
+  }
+
+  private async acceptPut(): Promise<boolean | Halt> {
+    const body = await this.readJson(branchInputSchema);
+    if (body instanceof Halt) return body;
+    const actor = actorOf(this.request.headers);
+    if (this.branch === undefined) {
+      const from = body.from ?? body.commit;
+      if (from === undefined) return halt(400, { detail: 'Creating a branch needs {"from": "<branch, tag or commit>"}.' });
+      const created = await this.api.service.createBranch(this.repo, this.name, { from, actor });
+      if (!created.ok) return failureHalt(created);
+      this.branch = created.branch;
+      this.response.setHeader('Location', `/repos/${this.repo}/branches/${this.name}`);
+    } else {
+      if (body.commit === undefined) return halt(400, { detail: 'Moving a branch needs {"commit": "<id>"}.' });
+      const moved = await this.api.service.moveBranch(this.repo, this.name, {
+        commit: body.commit,
+        expected: this.branch.commit,
+        force: body.force ?? false,
+        actor,
+      });
+      if (!moved.ok) return failureHalt(moved);
+      this.branch = moved.branch;
+    }
+    this.response.setHeader('ETag', `"${this.branch.commit}"`);
+    this.response.setHeader('Content-Type', 'application/json');
+    this.response.body = jsonBody(branchJson(this.repo, this.branch));
+    return true;
+  }
+
+  override async deleteResource(): Promise<boolean | Halt> {
+    const deleted = await this.api.service.deleteBranch(this.repo, this.name, { expected: this.branch?.commit, actor: actorOf(this.request.headers) });
+    return deleted.ok ? true : failureHalt(deleted);
+  }
+
+  protected override toJson(): string {
+    return jsonBody(branchJson(this.repo, this.branch!));
+  }
+}

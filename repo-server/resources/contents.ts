@@ -1,0 +1,199 @@
+import mime from 'mime-types';
+import { type ContentTypesAccepted, type ContentTypesProvided, Halt, halt, type ResourceInit } from '../../webmachine/index.js';
+import type { FileContent, FolderContent } from '../domain/index.js';
+import { type ApiContext, actorOf } from '../http/api-context.js';
+import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { failureHalt } from '../http/domain-failures.js';
+import { IMMUTABLE, isCommitId } from '../http/caching.js';
+
+/** Metadata of a file, offered beside its bytes; a JSON file's own type cannot double as it. */
+export const FILE_METADATA_TYPE = 'application/vnd.content-repo.file+json';
+
+export function mediaTypeOf(path: string): string {
+  const type = mime.lookup(path);
+  return type === false ? 'application/octet-stream' : (mime.contentType(type) || type);
+}
+
+/**
+ * /repos/{repo}/contents/{path}: a file's bytes (ETag = blob id, ranges, Content-Type from the
+ * name) or its metadata, a folder's listing (ETag = tree id); PUT writes one file in one commit,
+ * DELETE removes it in one commit. If-Match "<blob id>" and If-None-Match: * are checked by the
+ * engine and again, atomically, by the commit itself.
+ */
+export class ContentsResource extends ApiResource {
+  private content: FileContent | FolderContent | undefined;
+  private commit: string | undefined;
+  private commitTime: Date | undefined;
+
+  constructor(
+    init: ResourceInit,
+    private readonly api: ApiContext,
+  ) {
+    super(init);
+  }
+
+  private get repo(): string {
+    return this.request.params.repo ?? '';
+  }
+
+  private get path(): string {
+    return this.request.params.path ?? '';
+  }
+
+  private get isRead(): boolean {
+    return this.request.method === 'GET' || this.request.method === 'HEAD';
+  }
+
+  /** GET reads ?ref= (default branch when absent); writes act on ?branch=. */
+  private get ref(): string | undefined {
+    return (this.isRead ? this.request.query.get('ref') : this.request.query.get('branch')) ?? undefined;
+  }
+
+  override allowedMethods(): string[] {
+    return ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'];
+  }
+
+  private loading: Promise<boolean | Halt> | undefined;
+
+  /**
+   * Loaded once, before negotiation needs it: whether the path is a file or a folder decides the
+   * media types offered at C3/C4, which come before resource_exists (G7) in the flow.
+   */
+  private load(): Promise<boolean | Halt> {
+    this.loading ??= this.fetch();
+    return this.loading;
+  }
+
+  override resourceExists(): Promise<boolean | Halt> {
+    return this.load();
+  }
+
+  private async fetch(): Promise<boolean | Halt> {
+    const found = await this.api.service.readPath(this.repo, { ref: this.ref, path: this.path });
+    if (found.ok) {
+      this.content = found.content;
+      this.commit = found.commit;
+      return true;
+    }
+    // A write may create the path, and on an empty repository the branch too.
+    if (found.reason === 'not-found' && (found.what === 'path' || (!this.isRead && (found.what === 'ref' || found.what === 'branch')))) return false;
+    return failureHalt(found);
+  }
+
+  override async contentTypesProvided(): Promise<ContentTypesProvided | Halt> {
+    const loaded = await this.load();
+    if (loaded instanceof Halt) return loaded;
+    if (this.content?.type === 'folder') return [['application/json', () => this.folderJson()]];
+    const raw = mediaTypeOf(this.path);
+    const types: [string, () => Promise<Buffer | string>][] = [[raw, () => this.fileBytes()]];
+    if (!raw.startsWith('application/json')) types.push(['application/json', () => this.fileJson()]);
+    types.push([FILE_METADATA_TYPE, () => this.fileJson()]);
+    return types;
+  }
+
+  override acceptRanges(): boolean {
+    return this.content !== undefined && this.content.type !== 'folder';
+  }
+
+  override generateEtag(): string | undefined {
+    if (this.content === undefined) return undefined;
+    // Writes are conditional on the stored object; metadata is another representation (and
+    // names the commit), so it must not share the bytes' strong tag.
+    const metadata = this.isRead && this.content.type !== 'folder' && !this.chosen.mediaType?.startsWith(mediaTypeOf(this.path).split(';')[0]!);
+    return metadata ? `${this.content.oid}.${this.commit}` : this.content.oid;
+  }
+
+  override async lastModified(): Promise<Date | undefined> {
+    if (this.commit === undefined) return undefined;
+    if (this.commitTime === undefined) {
+      const found = await this.api.service.getCommit(this.repo, this.commit);
+      if (found.ok) this.commitTime = new Date(found.commit.committer.timestamp * 1000);
+    }
+    return this.commitTime;
+  }
+
+  override cacheControl(): string {
+    return isCommitId(this.ref) ? IMMUTABLE : 'no-cache';
+  }
+
+  override isConflict(): boolean | Halt {
+    if (this.content?.type === 'folder') return halt(409, { detail: `${this.path || '/'} is a folder; write the files inside it.` });
+    return false;
+  }
+
+  override contentTypesAccepted(): ContentTypesAccepted {
+    // The body is the file's bytes, whatever their type.
+    return [['*/*', () => this.write(false)]];
+  }
+
+  override deleteResource(): Promise<boolean | Halt> | Halt {
+    if (this.content?.type === 'folder') return halt(409, { detail: `${this.path || '/'} is a folder; delete the files inside it.` });
+    return this.write(true);
+  }
+
+  private expectedBlob(): { path: string; expectedBlob: string | null }[] {
+    if (this.request.header('if-match') !== undefined && this.content !== undefined) return [{ path: this.path, expectedBlob: this.content.oid }];
+    if (this.request.header('if-none-match')?.trim() === '*') return [{ path: this.path, expectedBlob: null }];
+    return [];
+  }
+
+  private async write(remove: boolean): Promise<boolean | Halt> {
+    if (this.path === '') return halt(400, { detail: 'A file path is required.' });
+    const bytes = remove ? undefined : await this.request.body();
+    const message = this.request.query.get('message') ?? `${remove ? 'Delete' : this.content === undefined ? 'Create' : 'Update'} ${this.path}`;
+    const branch = this.ref ?? (await this.defaultBranch());
+    if (branch instanceof Halt) return branch;
+    const result = await this.api.service.commitChanges(this.repo, {
+      branch,
+      message,
+      changes: [remove ? { path: this.path, delete: true } : { path: this.path, content: bytes! }],
+      preconditions: this.expectedBlob(),
+      actor: actorOf(this.request.headers),
+    });
+    if (!result.ok) return failureHalt(result);
+    const commit = result.commit.id;
+    const blob = remove ? null : (result.files.find((f) => f.path === this.path)?.blob ?? null);
+    if (!remove) {
+      if (blob !== null) this.response.setHeader('ETag', `"${blob}"`);
+      this.response.setHeader('Content-Type', 'application/json');
+      this.response.body = jsonBody({ path: this.path, id: blob, commit, links: { commit: `/repos/${this.repo}/commits/${commit}` } });
+    }
+    return true;
+  }
+
+  private async defaultBranch(): Promise<string | Halt> {
+    const repo = await this.api.service.getRepository(this.repo);
+    return repo.ok ? repo.repository.defaultBranch : failureHalt(repo);
+  }
+
+  private async fileBytes(): Promise<Buffer> {
+    return (this.content as FileContent).bytes();
+  }
+
+  private async fileJson(): Promise<string> {
+    const file = this.content as FileContent;
+    const last = await this.api.service.lastCommitFor(this.repo, { ref: this.ref, path: this.path });
+    return jsonBody({
+      path: file.path,
+      type: file.type,
+      id: file.oid,
+      size: file.size,
+      mode: file.mode,
+      mediaType: mediaTypeOf(file.path),
+      commit: this.commit,
+      lastCommit: last.ok && last.commit !== null ? { id: last.commit.id, message: last.commit.message, author: last.commit.author } : null,
+      links: { raw: `/repos/${this.repo}/contents/${file.path}?ref=${this.commit}` },
+    });
+  }
+
+  private folderJson(): string {
+    const folder = this.content as FolderContent;
+    return jsonBody({
+      path: folder.path,
+      type: 'folder',
+      id: folder.oid,
+      commit: this.commit,
+      entries: folder.entries.map((e) => ({ name: e.name, path: e.path, type: e.type, id: e.oid, mode: e.mode, ...(e.size === undefined ? {} : { size: e.size }) })),
+    });
+  }
+}

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { type ContentTypesAccepted, Halt, type ResourceInit } from '../../webmachine/index.js';
+import type { RepoInfo } from '../domain/index.js';
+import type { ApiContext } from '../http/api-context.js';
+import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { failureHalt } from '../http/domain-failures.js';
+
+export const repoInputSchema = z
+  .object({
+    description: z.string().max(1000).optional(),
+    defaultBranch: z.string().min(1).max(255).optional(),
+  })
+  .strict();
+
+export function repoJson(info: RepoInfo): Record<string, unknown> {
+  return { ...info, links: { self: `/repos/${info.name}`, branches: `/repos/${info.name}/branches`, git: `/${info.name}.git` } };
+}
+
+/** GET /repos: every repository, sorted by name. */
+export class RepositoriesResource extends ApiResource {
+  private list: RepoInfo[] = [];
+
+  constructor(
+    init: ResourceInit,
+    private readonly api: ApiContext,
+  ) {
+    super(init);
+  }
+
+  override async resourceExists(): Promise<boolean> {
+    this.list = await this.api.service.listRepositories();
+    return true;
+  }
+
+  override generateEtag(): string {
+    return createHash('sha1').update(JSON.stringify(this.list)).digest('hex');
+  }
+
+  override cacheControl(): string {
+    return 'no-cache';
+  }
+
+  protected override toJson(): string {
+    return jsonBody({ repositories: this.list.map(repoJson) });
+  }
+}
+
+/** /repos/{repo}: read, create or update (PUT), delete; 410 after a delete. */
+export class RepositoryResource extends ApiResource {
+  private info: RepoInfo | undefined;
+  private gone = false;
+
+  constructor(
+    init: ResourceInit,
+    private readonly api: ApiContext,
+  ) {
+    super(init);
+  }
+
+  private get name(): string {
+    return this.request.params.repo ?? '';
+  }
+
+  override allowedMethods(): string[] {
+    return ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'];
+  }
+
+  override async resourceExists(): Promise<boolean | Halt> {
+    const found = await this.api.service.getRepository(this.name);
+    if (found.ok) {
+      this.info = found.repository;
+      return true;
+    }
+    if (found.reason === 'not-found') {
+      this.gone = found.gone === true;
+      return false;
+    }
+    return failureHalt(found);
+  }
+
+  override previouslyExisted(): boolean {
+    return this.gone;
+  }
+
+  override generateEtag(): string | undefined {
+    return this.info === undefined ? undefined : createHash('sha1').update(JSON.stringify(this.info)).digest('hex');
+  }
+
+  override lastModified(): Date | undefined {
+    return this.info === undefined ? undefined : new Date(this.info.updatedAt);
+  }
+
+  override cacheControl(): string {
+    return 'no-cache';
+  }
+
+  override contentTypesAccepted(): ContentTypesAccepted {
+    return [['application/json', () => this.acceptPut()]];
+  }
+
+  private async acceptPut() {
+    const body = await this.readJson(repoInputSchema);
+    if (body instanceof Halt) return body;
+    if (this.info === undefined) {
+      const created = await this.api.service.createRepository(this.name, body);
+      if (!created.ok) return failureHalt(created);
+      this.info = created.repository;
+      this.response.setHeader('Location', `/repos/${this.name}`);
+      this.response.setHeader('Content-Type', 'application/json');
+      this.response.body = jsonBody(repoJson(created.repository));
+      return true;
+    }
+    const updated = await this.api.service.updateRepository(this.name, body);
+    if (!updated.ok) return failureHalt(updated);
+    this.info = updated.repository;
+    return true;
+  }
+
+  override async deleteResource() {
+    const deleted = await this.api.service.deleteRepository(this.name);
+    return deleted.ok ? true : failureHalt(deleted);
+  }
+
+  protected override toJson(): string {
+    return jsonBody(repoJson(this.info!));
+  }
+}
