@@ -1,0 +1,168 @@
+import type { RepoStore } from '../../fs-service/index.js';
+import { isValidRefName } from '../refs/ref-name.js';
+import { applyRefUpdates, readRef, type RefEventSink, type RefUpdate } from '../refs/ref-update.js';
+import { isAncestor } from './ancestry.js';
+import { findMissingObject } from './connectivity.js';
+import type { CommitInfo, GitObject } from './git-object.js';
+import type { GitHttpLogger } from './logger.js';
+import type { ObjectDb } from './object-db.js';
+import { verifyPack, type VerifiedPack } from './pack-verifier.js';
+import { FLUSH, pktLine } from './pkt-line.js';
+import type { ReceivePackRequest, RefCommand } from './receive-pack-request.js';
+import { isProtected, type RepoPolicy } from './ref-policy.js';
+import type { ResponseSink } from './response-sink.js';
+import { sideBandPkt } from './side-band.js';
+
+export interface ReceiveContext {
+  store: RepoStore;
+  odb: ObjectDb;
+  policy: RepoPolicy;
+  events: RefEventSink;
+  actor: string;
+  logger: GitHttpLogger;
+}
+
+interface Outcome {
+  cmd: RefCommand;
+  /** null = accepted so far; otherwise the "ng" reason. */
+  error: string | null;
+}
+
+export interface PushReport {
+  unpack: string;
+  results: { ref: string; error: string | null }[];
+}
+
+/** Writes report-status (v1 and v2 are the same for plain ok/ng) on band 1 or raw. */
+async function writeReport(sink: ResponseSink, req: ReceivePackRequest, report: PushReport): Promise<void> {
+  if (!req.caps.has('report-status') && !req.caps.has('report-status-v2')) return;
+  const lines = [`unpack ${report.unpack}\n`, ...report.results.map((r) => (r.error === null ? `ok ${r.ref}\n` : `ng ${r.ref} ${r.error}\n`))];
+  const status = Buffer.concat([...lines.map((l) => pktLine(l)), FLUSH]);
+  if (!req.caps.has('side-band-64k')) {
+    await sink.write(status);
+    return;
+  }
+  const frames: Buffer[] = [];
+  for (let at = 0; at < status.length; at += 65515) frames.push(sideBandPkt(1, status.subarray(at, at + 65515)));
+  await sink.write(Buffer.concat([...frames, FLUSH]));
+}
+
+async function progress(sink: ResponseSink, req: ReceivePackRequest, text: string): Promise<void> {
+  if (req.caps.has('side-band-64k') && !req.caps.has('quiet')) await sink.write(sideBandPkt(2, text));
+}
+
+/**
+ * Handles one push after the body was read: verify and complete the pack, check every
+ * command (ref name, objects present and connected, protected branches, tags never move,
+ * the current branch is not deleted), publish the pack (.pack, then .idx: the .idx is what
+ * makes it visible), then move refs by compare-and-swap from the client's old ids through
+ * applyRefUpdates, per ref or all at once for `atomic`. Returns the report it sent.
+ */
+export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequest, sink: ResponseSink): Promise<PushReport> {
+  const outcomes: Outcome[] = req.commands.map((cmd) => ({ cmd, error: null }));
+  const needsPack = req.commands.some((c) => c.new !== null);
+  let verified: VerifiedPack | null = null;
+  let unpack = 'ok';
+  if (req.pack.length > 0 || needsPack) {
+    const result = await verifyPack(req.pack, async (oids) => {
+      const found = new Map<string, GitObject>();
+      for (const oid of oids) {
+        const obj = await ctx.odb.read(oid);
+        if (obj !== null) found.set(oid, obj);
+      }
+      return found;
+    });
+    if (result.ok) {
+      verified = result.value;
+      if (verified.appendedBases > 0) await progress(sink, req, `Completed thin pack with ${verified.appendedBases} local objects\n`);
+    } else {
+      unpack = result.error;
+      ctx.logger.warn({ repo: ctx.store.name, error: result.error, bytes: req.pack.length }, 'receive-pack refused a pack');
+    }
+  }
+  if (unpack !== 'ok') {
+    const report = { unpack, results: outcomes.map((o) => ({ ref: o.cmd.ref, error: 'unpacker error' })) };
+    await writeReport(sink, req, report);
+    return report;
+  }
+
+  const received = verified?.objects ?? new Map();
+  const receivedCommits = verified?.commits ?? new Map<string, CommitInfo>();
+  const commitOf = async (oid: string): Promise<CommitInfo | null> => receivedCommits.get(oid) ?? (await ctx.odb.commit(oid));
+  const headTarget = await readHeadTarget(ctx.store);
+  const checked = new Set<string>();
+  for (const o of outcomes) o.error = await checkCommand(ctx, o.cmd, { received, commitOf, headTarget, checked });
+
+  const atomic = req.caps.has('atomic');
+  if (atomic && outcomes.some((o) => o.error !== null)) {
+    for (const o of outcomes) if (o.error === null) o.error = 'atomic push failure';
+  }
+  const accepted = outcomes.filter((o) => o.error === null && !(o.cmd.old === null && o.cmd.new === null));
+  if (accepted.length > 0 && verified !== null && verified.objects.size > 0) {
+    await publishPack(ctx, verified);
+  }
+  const update = (o: Outcome): RefUpdate => ({ ref: o.cmd.ref, old: o.cmd.old, new: o.cmd.new });
+  const refCtx = { actor: ctx.actor, via: 'git' as const, events: ctx.events };
+  if (atomic && accepted.length > 0) {
+    if (!(await applyRefUpdates(ctx.store, accepted.map(update), refCtx))) {
+      for (const o of accepted) o.error = (await readRef(ctx.store, o.cmd.ref)) === o.cmd.old ? 'atomic push failure' : 'stale info';
+    }
+  } else {
+    for (const o of accepted) {
+      if (!(await applyRefUpdates(ctx.store, [update(o)], refCtx))) o.error = 'stale info';
+    }
+  }
+  const report = { unpack, results: outcomes.map((o) => ({ ref: o.cmd.ref, error: o.error })) };
+  ctx.logger.info(
+    { repo: ctx.store.name, actor: ctx.actor, results: report.results, objects: verified?.objects.size ?? 0, options: req.pushOptions },
+    'receive-pack done',
+  );
+  await writeReport(sink, req, report);
+  return report;
+}
+
+async function readHeadTarget(store: RepoStore): Promise<string | null> {
+  const [head] = await store.readMany(['/HEAD']);
+  const text = head?.toString('utf8').trim() ?? '';
+  return text.startsWith('ref: ') ? text.slice(5) : null;
+}
+
+interface CheckInput {
+  received: Map<string, { type: string; links: string[] }>;
+  commitOf: (oid: string) => Promise<CommitInfo | null>;
+  headTarget: string | null;
+  checked: Set<string>;
+}
+
+/** The "ng" reason for a command, or null when it may proceed to the compare-and-swap. */
+async function checkCommand(ctx: ReceiveContext, cmd: RefCommand, input: CheckInput): Promise<string | null> {
+  if (!isValidRefName(cmd.ref)) return 'funny refname';
+  if (cmd.new === null) {
+    if (cmd.old === null) return null;
+    if (isProtected(cmd.ref, ctx.policy)) return 'deletion of a protected branch is refused';
+    if (cmd.ref === input.headTarget) return 'deletion of the current branch prohibited';
+    return null;
+  }
+  const missing = await findMissingObject(cmd.new, input.received as Map<string, { type: 'blob'; links: string[] }>, ctx.odb, input.checked);
+  if (missing !== null) return 'missing necessary objects';
+  const type = input.received.get(cmd.new)?.type ?? (await ctx.odb.typeOf(cmd.new));
+  if (cmd.ref.startsWith('refs/heads/') && type !== 'commit') return 'branches must point to commits';
+  if (cmd.old !== null && cmd.ref.startsWith('refs/tags/')) return 'tags never move';
+  if (cmd.old !== null && isProtected(cmd.ref, ctx.policy) && !(await isAncestor(cmd.old, cmd.new, input.commitOf))) {
+    return 'non-fast-forward update of a protected branch is refused';
+  }
+  return null;
+}
+
+/** .pack first, then .idx: readers only see packs that have an index, so nothing is half-visible. */
+async function publishPack(ctx: ReceiveContext, pack: VerifiedPack): Promise<void> {
+  const base = `/objects/pack/pack-${pack.checksum}`;
+  for (const dir of ['/objects', '/objects/pack']) {
+    await ctx.store.fs.promises.mkdir(dir).catch((e: unknown) => {
+      if ((e as { code?: unknown }).code !== 'EEXIST') throw e;
+    });
+  }
+  await ctx.store.fs.promises.writeFile(`${base}.pack`, pack.pack);
+  await ctx.store.fs.promises.writeFile(`${base}.idx`, pack.idx);
+  ctx.odb.invalidate();
+}

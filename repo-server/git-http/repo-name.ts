@@ -1,0 +1,24 @@
+/** Repository names: letters, digits, ".", "_", "-"; 1 to 100 characters; not ending in ".git". */
+export function isValidRepoName(name: string): boolean {
+  return /^[A-Za-z0-9._-]{1,100}$/.test(name) && !name.toLowerCase().endsWith('.git') && name !== '.' && name !== '..';
+}
+
+export type GitPath =
+  | { kind: 'info-refs'; repo: string }
+  | { kind: 'rpc'; repo: string; service: 'git-upload-pack' | 'git-receive-pack' }
+  | { kind: 'dumb'; repo: string }
+  | { kind: 'unknown'; repo: string };
+
+const DUMB = /^\/(HEAD|objects\/.*|info\/packs|info\/alternates|info\/http-alternates)$/;
+
+/** Splits "/<repo>.git/<rest>"; null when the path is not under a ".git" folder at all. */
+export function parseGitPath(path: string): GitPath | null {
+  const m = /^\/([^/]+)\.git(\/.*)?$/.exec(path);
+  if (m === null) return null;
+  const repo = m[1] as string;
+  const rest = m[2] ?? '/';
+  if (rest === '/info/refs') return { kind: 'info-refs', repo };
+  if (rest === '/git-upload-pack' || rest === '/git-receive-pack') return { kind: 'rpc', repo, service: rest.slice(1) as 'git-upload-pack' | 'git-receive-pack' };
+  if (DUMB.test(rest)) return { kind: 'dumb', repo };
+  return { kind: 'unknown', repo };
+}
