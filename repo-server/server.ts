@@ -4,7 +4,10 @@ import type { Storage } from '../fs-service/index.js';
 import { createEngineServer } from '../webmachine/index.js';
 import { createApp } from './app.js';
 import type { ServerConfig } from './config.js';
+import { createRepoService } from './domain/index.js';
 import { EventBus } from './events/event-bus.js';
+import { EventFeed } from './events/event-feed.js';
+import { attachEventSocket } from './events/websocket.js';
 import type { Logger } from './observability/logger.js';
 
 export interface RunningServer {
@@ -18,14 +21,18 @@ export interface RunningServer {
 /** Starts one front end over the given storage. */
 export async function startServer(config: ServerConfig, storage: Storage, logger: Logger): Promise<RunningServer> {
   const events = new EventBus();
+  const service = createRepoService({ storage, events });
   const app = createApp({
     storage,
     events,
+    service,
     logger,
     engine: { maxBodyBytes: config.maxBodyBytes, maxUriBytes: config.maxUriBytes, trace: config.trace },
   });
   const server = createEngineServer(app);
   server.keepAliveTimeout = 65_000;
+  const feed = new EventFeed(storage, events);
+  const sockets = attachEventSocket(server, { feed, service, logger });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -39,6 +46,8 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
     events,
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await sockets.close();
+      feed.close();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;

@@ -1,4 +1,5 @@
 import type { RepoStore, SwapOp } from '../../fs-service/index.js';
+import { appendOps, parseSeq, prune, SEQ_PATH } from '../events/event-log.js';
 import { isValidRefName } from './ref-name.js';
 
 /** One requested ref change; `old`/`new` null mean "absent" (create / delete). */
@@ -17,6 +18,8 @@ export interface RefUpdatedEvent {
   actor: string;
   via: 'rest' | 'git';
   at: string;
+  /** Position in the repository's event log (1, 2, ...), the same on every front end. */
+  seq?: number;
 }
 
 export interface RefEventSink {
@@ -58,14 +61,30 @@ export async function applyRefUpdates(
 ): Promise<boolean> {
   if (updates.length === 0) return true;
   updates.forEach(assertWellFormed);
-  const ops: SwapOp[] = updates.map((u) => ({ path: refFile(u.ref), expected: content(u.old), next: content(u.new) }));
-  const swapped = await store.compareAndSwap(ops);
-  if (!swapped) return false;
-  const at = new Date().toISOString();
-  for (const u of updates) {
-    ctx.events.publish({ repo: store.name, ref: u.ref, old: u.old, new: u.new, actor: ctx.actor, via: ctx.via, at });
+  const refOps: SwapOp[] = updates.map((u) => ({ path: refFile(u.ref), expected: content(u.old), next: content(u.new) }));
+  // The event log's counter is part of the swap; when only the counter moved (another ref of
+  // this repository changed meanwhile) the refs are still as expected and we try again.
+  for (let attempt = 0; attempt < MAX_LOG_RACES; attempt++) {
+    const [seqData] = await store.readMany([SEQ_PATH]);
+    const seq = parseSeq(seqData);
+    const at = new Date().toISOString();
+    const events: RefUpdatedEvent[] = updates.map((u) => ({ repo: store.name, ref: u.ref, old: u.old, new: u.new, actor: ctx.actor, via: ctx.via, at }));
+    if (await store.compareAndSwap([...refOps, ...appendOps(seqData ?? null, seq, events)])) {
+      events.forEach((event, i) => ctx.events.publish({ ...event, seq: seq + 1 + i }));
+      await prune(store, seq + events.length, events.length);
+      return true;
+    }
+    const current = await store.readMany(refOps.map((op) => op.path));
+    const refsUnchanged = refOps.every((op, i) => sameContent(current[i] ?? null, op.expected));
+    if (!refsUnchanged) return false;
   }
-  return true;
+  throw new Error(`event log of ${store.name} stayed contended for ${MAX_LOG_RACES} attempts`);
+}
+
+const MAX_LOG_RACES = 100;
+
+function sameContent(a: Buffer | null, b: Buffer | null): boolean {
+  return a === null || b === null ? a === b : a.equals(b);
 }
 
 /** Current value of a loose ref, or null when absent. Refs are never cached (never stale). */

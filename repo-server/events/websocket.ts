@@ -1,0 +1,104 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { problem } from '../../webmachine/index.js';
+import type { RepoService } from '../domain/index.js';
+import type { Logger } from '../observability/logger.js';
+import type { EventFeed } from './event-feed.js';
+
+export interface EventSocketOptions {
+  feed: EventFeed;
+  service: RepoService;
+  logger: Logger;
+  /** Decides whether the request may read the repository (authentication hooks in here). */
+  mayRead?: (req: IncomingMessage, repo: string) => Promise<boolean>;
+  heartbeatMs?: number;
+  /** A client that lets more than this many bytes queue up is cut off (close 1013). */
+  maxBufferedBytes?: number;
+}
+
+/** Close codes clients can act on. */
+export const CLOSE_SLOW_CONSUMER = 1013;
+export const CLOSE_GOING_AWAY = 1001;
+
+function refuse(socket: Duplex, status: number, detail: string): void {
+  const body = JSON.stringify(problem(status, { detail }));
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Error'}\r\n` +
+      `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * GET /events?repo=R[&since=N] upgraded to a WebSocket: every ref update of R, from any front
+ * end, in log order, after it is durable; `since` replays what a reconnecting client missed
+ * (bounded backlog). Heartbeats find dead peers; a slow reader is cut off instead of growing memory.
+ */
+export function attachEventSocket(server: Server, opts: EventSocketOptions): { close(): Promise<void>; clients(): number } {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  const heartbeatMs = opts.heartbeatMs ?? 30_000;
+  const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/events') return refuse(socket, 404, 'Only /events accepts WebSocket upgrades.');
+    const repo = url.searchParams.get('repo') ?? '';
+    const sinceText = url.searchParams.get('since');
+    if (sinceText !== null && !/^\d{1,15}$/.test(sinceText)) return refuse(socket, 400, 'since must be a whole number.');
+    void (async () => {
+      const found = await opts.service.getRepository(repo);
+      const allowed = found.ok && (opts.mayRead === undefined || (await opts.mayRead(req, repo)));
+      // A repository the client may not read looks exactly like one that does not exist.
+      if (!allowed) return refuse(socket, found.ok || found.reason === 'not-found' ? 404 : 400, `No repository named ${JSON.stringify(repo)}.`);
+      wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, repo, sinceText === null ? undefined : Number(sinceText)));
+    })().catch((err: unknown) => {
+      opts.logger.error({ err }, 'event socket upgrade failed');
+      refuse(socket, 500, 'internal error');
+    });
+  });
+
+  async function serve(ws: WebSocket, repo: string, since: number | undefined): Promise<void> {
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+    const subscription = await opts.feed.listen(
+      repo,
+      (event) => {
+        if (ws.readyState !== ws.OPEN) return;
+        if (ws.bufferedAmount > maxBuffered) {
+          ws.close(CLOSE_SLOW_CONSUMER, 'slow consumer: reconnect with since');
+          ws.terminate();
+          return;
+        }
+        ws.send(JSON.stringify({ type: 'ref-updated', ...event }));
+      },
+      since,
+    );
+    ws.send(JSON.stringify({ type: 'subscribed', repo, position: subscription.position }));
+    ws.on('close', () => subscription.stop());
+    ws.on('error', () => subscription.stop());
+    // Clients only listen; anything they send is ignored.
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    clients: () => wss.clients.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(heartbeat);
+        for (const ws of wss.clients) ws.close(CLOSE_GOING_AWAY, 'server shutting down');
+        wss.close(() => resolve());
+      }),
+  };
+}
