@@ -107,6 +107,10 @@ export async function serveV0UploadPack(ctx: UploadContext, req: V0UploadRequest
     await sink.write(Buffer.concat([...lines.map((l) => pktLine(l)), FLUSH]));
   }
 
+  // A stateless client that asked to deepen first sends only its wants and reads the shallow
+  // list; the body ending right there means "no negotiation yet" (upload_pack's EOF peek).
+  if (req.events.length === 1) return ok(undefined);
+
   const multiAck = req.caps.has('multi_ack_detailed') ? 'detailed' : req.caps.has('multi_ack') ? 'plain' : 'none';
   const noDone = req.caps.has('no-done');
   const negotiator = new Negotiator(odb);

@@ -80,3 +80,25 @@ async function writeTreeRec(fs: IsoFs, node: Record<string, unknown>): Promise<s
   }
   return git.writeTree({ fs, gitdir: '/', tree });
 }
+
+/** An annotated tag made on the server side (loose tag object + applyRefUpdates). */
+export async function tagOnServer(store: RepoStore, name: string, target: string, message: string): Promise<string> {
+  const who = { name: 'Server Side', email: 'server@example.test', timestamp: Math.floor(Date.now() / 1000), timezoneOffset: 0 };
+  const oid = await git.writeTag({
+    fs: isoFs(store),
+    gitdir: '/',
+    tag: { object: target, type: 'commit', tag: name, tagger: who, message: `${message}\n` },
+  });
+  const ok = await applyRefUpdates(store, [{ ref: `refs/tags/${name}`, old: null, new: oid }], {
+    actor: 'rest-test',
+    via: 'rest',
+    events: { publish: () => undefined },
+  });
+  if (!ok) throw new Error(`tag ${name} exists`);
+  return oid;
+}
+
+/** Ref -> id straight from the store (what the REST API would answer). */
+export async function serverRef(store: RepoStore, ref: string): Promise<string | null> {
+  return readRef(store, ref);
+}
