@@ -11,6 +11,7 @@ import { mountRoutes } from './http/mount.js';
 import { openApiDocument } from './http/openapi.js';
 import { apiRoutes } from './http/routes.js';
 import { OpenApiResource } from './resources/openapi.js';
+import { gitHttpRouter } from './git-http/index.js';
 
 export const API_VERSION = '0.1.0';
 
@@ -44,6 +45,7 @@ export function createApp(deps: AppDeps): Express {
   const document = openApiDocument(routes, API_VERSION);
   const documentTag = createHash('sha1').update(JSON.stringify(document)).digest('hex');
   app.all('/openapi.json', resource((init) => new OpenApiResource(init, document, documentTag), engine));
+  app.use(gitHttpRouter({ storage: deps.storage, events: deps.events, logger: deps.logger, maxPackBytes: engine.maxBodyBytes }));
   mountRoutes(app, routes, engine);
   return app;
 }
