@@ -118,14 +118,15 @@ function validate(input: CommitChangesInput): Invalid | Omit<Prepared, 'edits'> 
   return { ref: branchRef(input.branch), message, watched };
 }
 
+/** Writes the blobs in parallel; the map keeps the caller's order (the result lists files so). */
 async function writeBlobs(ctx: RepoContext, changes: Change[]): Promise<Map<string, Edit>> {
-  const edits = new Map<string, Edit>();
-  await Promise.all(
-    changes.map(async (change) => {
-      edits.set(change.path, 'content' in change ? { kind: 'write', blob: await writeBlob(ctx, change.content) } : { kind: 'delete' });
-    }),
+  const edits = await Promise.all(
+    changes.map(async (change): Promise<[string, Edit]> => [
+      change.path,
+      'content' in change ? { kind: 'write', blob: await writeBlob(ctx, change.content) } : { kind: 'delete' },
+    ]),
   );
-  return edits;
+  return new Map(edits);
 }
 
 async function oidAt(ctx: RepoContext, tree: Oid | null, path: string): Promise<Oid | null> {

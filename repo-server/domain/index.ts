@@ -14,6 +14,7 @@ import { KeyedLock } from './keyed-lock.js';
 import { RepoContexts } from './repo-context.js';
 import * as refs from './refs.js';
 import * as repositories from './repositories.js';
+import * as tags from './tags.js';
 import type { Invalid, NotFound, RepoInfo } from './types.js';
 
 export type * from './types.js';
@@ -43,6 +44,7 @@ export type {
   InvalidChange,
 } from './commit-changes.js';
 export type { Outcome } from './tree-edit.js';
+export type { TagInfo, ListTagsResult, TagResult, CreateTagResult, CreateTagInput } from './tags.js';
 export type { HistoryInput, HistoryResult, CommitResult } from './history.js';
 export { DEFAULT_PAGE, MAX_PAGE } from './history.js';
 export { MAX_CHANGES } from './commit-changes.js';
@@ -69,6 +71,10 @@ export interface RepoService {
   commitChanges(repo: string, input: commits.CommitChangesInput): Promise<commits.CommitChangesResult>;
   history(repo: string, input?: historyOps.HistoryInput): Promise<historyOps.HistoryResult>;
   getCommit(repo: string, id: string): Promise<historyOps.CommitResult>;
+  // Tags
+  listTags(repo: string): Promise<tags.ListTagsResult>;
+  getTag(repo: string, name: string): Promise<tags.TagResult>;
+  createTag(repo: string, name: string, input: tags.CreateTagInput): Promise<tags.CreateTagResult>;
 }
 
 export interface RepoServiceDeps {
@@ -112,5 +118,8 @@ export function createRepoService(options: RepoServiceDeps): RepoService {
     commitChanges: (repo, input) => commits.commitChanges(deps, repo, input),
     history: (repo, input) => historyOps.history(deps, repo, input),
     getCommit: (repo, id) => historyOps.getCommit(deps, repo, id),
+    listTags: (repo) => tags.listTags(deps, repo),
+    getTag: (repo, name) => tags.getTag(deps, repo, name),
+    createTag: (repo, name, input) => tags.createTag(deps, repo, name, input),
   };
 }
