@@ -4,6 +4,7 @@ import type { ApiContext } from './api-context.js';
 import { BranchesResource, BranchResource, branchInputSchema } from '../resources/branches.js';
 import { CommitResource, CommitsResource, commitInputSchema } from '../resources/commits.js';
 import { ContentsResource } from '../resources/contents.js';
+import { TagResource, TagsResource, tagInputSchema } from '../resources/tags.js';
 import { RepositoriesResource, RepositoryResource, repoInputSchema } from '../resources/repositories.js';
 
 const repoParam = { name: 'repo', description: 'Repository name: letters, digits, ".", "_", "-"; 1 to 100 characters; not ending in ".git".' };
@@ -107,6 +108,22 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
       params: [repoParam, { name: 'id', description: 'Commit id (full, or an unambiguous prefix)' }],
       factory: (init) => new CommitResource(init, api),
       operations: { get: { summary: 'One commit; immutable', statuses: [200, 304, 404], responses: [json()] } },
+    },
+    {
+      path: '/repos/{repo}/tags',
+      params: [repoParam],
+      factory: (init) => new TagsResource(init, api),
+      operations: { get: { summary: 'List tags (published versions)', statuses: [200, 304, 404, 410], responses: [json()] } },
+    },
+    {
+      path: '/repos/{repo}/tags/{tag}',
+      rest: 'tag',
+      params: [repoParam, { name: 'tag', description: 'Tag name; may contain "/".' }],
+      factory: (init) => new TagResource(init, api),
+      operations: {
+        get: { summary: 'Read a tag; immutable', statuses: [200, 304, 404], responses: [json()] },
+        put: { summary: 'Publish an annotated tag (201); the same again is 200; another commit is 409', statuses: [200, 201, 404, 409, 412], requestBody: json(tagInputSchema), responses: [json()] },
+      },
     },
   ];
 }
