@@ -4,11 +4,10 @@
  */
 import { isAncestor } from './commit-graph.js';
 import type { ServiceDeps } from './deps.js';
-import { validateShortRefName } from './names.js';
 import { branchRef, listRefs, readBranch, resolveRef } from './refs.js';
-import { openRepo, type OpenedRepo } from './repositories.js';
+import { openRepo, openWithRefName } from './repositories.js';
 import { swapRef } from './ref-writes.js';
-import { invalid, notFound, stale, type Branch, type Invalid, type NotFound, type Oid, type Stale, type WriteOptions } from './types.js';
+import { notFound, stale, type Branch, type Invalid, type NotFound, type Oid, type Stale, type WriteOptions } from './types.js';
 
 export type ListBranchesResult = { ok: true; branches: Branch[] } | NotFound | Invalid;
 export type BranchResult = { ok: true; branch: Branch } | NotFound | Invalid;
@@ -35,12 +34,6 @@ export interface DeleteBranchInput extends WriteOptions {
   expected?: Oid;
 }
 
-/** The branch name is checked before the repository is even read. */
-async function openForBranch(deps: ServiceDeps, repo: string, name: string): Promise<OpenedRepo> {
-  const valid = validateShortRefName(name);
-  return valid.ok ? openRepo(deps, repo) : invalid('branch-name', valid.detail);
-}
-
 export async function listBranches(deps: ServiceDeps, repo: string): Promise<ListBranchesResult> {
   const opened = await openRepo(deps, repo);
   if (!opened.ok) return opened;
@@ -49,14 +42,14 @@ export async function listBranches(deps: ServiceDeps, repo: string): Promise<Lis
 }
 
 export async function getBranch(deps: ServiceDeps, repo: string, name: string): Promise<BranchResult> {
-  const opened = await openForBranch(deps, repo, name);
+  const opened = await openWithRefName(deps, repo, name, 'branch-name');
   if (!opened.ok) return opened;
   const commit = await readBranch(opened.ctx, name);
   return commit === null ? notFound('branch', name) : { ok: true, branch: { name, commit } };
 }
 
 export async function createBranch(deps: ServiceDeps, repo: string, name: string, input: CreateBranchInput): Promise<CreateBranchResult> {
-  const opened = await openForBranch(deps, repo, name);
+  const opened = await openWithRefName(deps, repo, name, 'branch-name');
   if (!opened.ok) return opened;
   const { ctx } = opened;
   const from = await resolveRef(ctx, input.from);
@@ -70,7 +63,7 @@ export async function createBranch(deps: ServiceDeps, repo: string, name: string
 const MOVE_ATTEMPTS = 5;
 
 export async function moveBranch(deps: ServiceDeps, repo: string, name: string, input: MoveBranchInput): Promise<MoveBranchResult> {
-  const opened = await openForBranch(deps, repo, name);
+  const opened = await openWithRefName(deps, repo, name, 'branch-name');
   if (!opened.ok) return opened;
   const { ctx } = opened;
   const target = await resolveRef(ctx, input.commit);
@@ -89,7 +82,7 @@ export async function moveBranch(deps: ServiceDeps, repo: string, name: string, 
 }
 
 export async function deleteBranch(deps: ServiceDeps, repo: string, name: string, input: DeleteBranchInput = {}): Promise<DeleteBranchResult> {
-  const opened = await openForBranch(deps, repo, name);
+  const opened = await openWithRefName(deps, repo, name, 'branch-name');
   if (!opened.ok) return opened;
   const { ctx, info } = opened;
   // HEAD names the default branch; deleting it would leave clones without a branch to check out.

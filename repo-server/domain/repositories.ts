@@ -73,6 +73,12 @@ export async function openRepo(deps: ServiceDeps, name: string): Promise<OpenedR
   return { ok: true, ctx, info: parseMetadata(name, meta) };
 }
 
+/** For branch and tag operations: the short ref name is checked before the repository is read. */
+export async function openWithRefName(deps: ServiceDeps, repo: string, name: string, what: 'branch-name' | 'tag-name'): Promise<OpenedRepo> {
+  const valid = validateShortRefName(name);
+  return valid.ok ? openRepo(deps, repo) : invalid(what, valid.detail);
+}
+
 async function removeIfPresent(store: RepoStore, path: string): Promise<void> {
   try {
     await store.fs.promises.unlink(path);

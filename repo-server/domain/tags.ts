@@ -4,15 +4,14 @@
  */
 import git from 'isomorphic-git';
 import type { ServiceDeps } from './deps.js';
-import { validateShortRefName } from './names.js';
 import { peelToCommit, tryReadTag, type ObjectKind } from './objects.js';
 import type { RepoContext } from './repo-context.js';
 import { readRef } from '../refs/ref-update.js';
 import { listRefs, resolveRef, tagRef } from './refs.js';
 import { swapRef } from './ref-writes.js';
-import { openRepo, type OpenedRepo } from './repositories.js';
+import { openRepo, openWithRefName } from './repositories.js';
 import { normalizeMessage, person, validatePerson } from './signatures.js';
-import { invalid, notFound, type Invalid, type NotFound, type Oid, type Person, type PersonInput, type WriteOptions } from './types.js';
+import { notFound, type Invalid, type NotFound, type Oid, type Person, type PersonInput, type WriteOptions } from './types.js';
 
 export interface TagInfo {
   name: string;
@@ -46,11 +45,6 @@ async function describeTag(ctx: RepoContext, name: string, oid: Oid): Promise<Ta
   return { name, oid, annotated: true, commit, target: annotated.object, targetType: annotated.type, tagger: annotated.tagger, message: annotated.message };
 }
 
-async function openForTag(deps: ServiceDeps, repo: string, name: string): Promise<OpenedRepo> {
-  const valid = validateShortRefName(name);
-  return valid.ok ? openRepo(deps, repo) : invalid('tag-name', valid.detail);
-}
-
 export async function listTags(deps: ServiceDeps, repo: string): Promise<ListTagsResult> {
   const opened = await openRepo(deps, repo);
   if (!opened.ok) return opened;
@@ -59,14 +53,14 @@ export async function listTags(deps: ServiceDeps, repo: string): Promise<ListTag
 }
 
 export async function getTag(deps: ServiceDeps, repo: string, name: string): Promise<TagResult> {
-  const opened = await openForTag(deps, repo, name);
+  const opened = await openWithRefName(deps, repo, name, 'tag-name');
   if (!opened.ok) return opened;
   const oid = await readRef(opened.ctx.store, tagRef(name));
   return oid === null ? notFound('tag', name) : { ok: true, tag: await describeTag(opened.ctx, name, oid) };
 }
 
 export async function createTag(deps: ServiceDeps, repo: string, name: string, input: CreateTagInput): Promise<CreateTagResult> {
-  const opened = await openForTag(deps, repo, name);
+  const opened = await openWithRefName(deps, repo, name, 'tag-name');
   if (!opened.ok) return opened;
   const { ctx } = opened;
   const message = normalizeMessage(input.message);

@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { RepoStore, Storage, SwapOp } from '../../../fs-service/index.js';
 import { createRepoService, type CommitChangesResult, type FileContent, type FolderContent, type RepoService } from '../../../repo-server/domain/index.js';
 import { AUTHOR, harness, ok, RecordingEvents, seed } from './helpers/service.js';
 import { exportRepo, git } from './helpers/native-git.js';
-import { storageFactories } from './helpers/storages.js';
+import { storageFactories, type StorageFactory } from './helpers/storages.js';
 
 const text = (s: string) => Buffer.from(s);
 
@@ -39,6 +39,17 @@ class InterleavingStorage implements Storage {
   close(): Promise<void> {
     return this.inner.close();
   }
+}
+
+/** A service whose next branch swap is preceded by whatever `storage.meanwhile` does through `rival`. */
+async function interleaved(factory: StorageFactory) {
+  const inner = await factory.create();
+  const storage = new InterleavingStorage(inner);
+  const events = new RecordingEvents();
+  const service = createRepoService({ storage, events });
+  const rival = createRepoService({ storage: inner, events: new RecordingEvents() });
+  onTestFinished(() => inner.close());
+  return { storage, events, service, rival };
 }
 
 function write(service: RepoService, path: string, content: string, extra: Partial<Parameters<RepoService['commitChanges']>[1]> = {}): Promise<CommitChangesResult> {
@@ -97,10 +108,7 @@ describe.each(storageFactories)('concurrent commits on $name storage', (factory)
   });
 
   it('re-applies a change onto a head that moved with other paths, and retries once', async () => {
-    const inner = await factory.create();
-    const storage = new InterleavingStorage(inner);
-    const service = createRepoService({ storage, events: new RecordingEvents() });
-    const rival = createRepoService({ storage: inner, events: new RecordingEvents() });
+    const { storage, service, rival } = await interleaved(factory);
     const c1 = await seed(service, 'r', { 'a.md': 'A', 'b.md': 'B' });
     storage.meanwhile = async () => void ok(await write(rival, 'b.md', 'B by rival'));
     const mine = ok(await write(service, 'a.md', 'A by me'));
@@ -109,48 +117,34 @@ describe.each(storageFactories)('concurrent commits on $name storage', (factory)
     expect(rivalHead).not.toBe(c1.id);
     const read = async (path: string) => (await (ok(await service.readPath('r', { path })).content as FileContent).bytes()).toString();
     expect([await read('a.md'), await read('b.md')]).toEqual(['A by me', 'B by rival']);
-    await inner.close();
   });
 
   it('answers conflict when the head moved with a change to the same path', async () => {
-    const inner = await factory.create();
-    const storage = new InterleavingStorage(inner);
-    const events = new RecordingEvents();
-    const service = createRepoService({ storage, events });
-    const rival = createRepoService({ storage: inner, events: new RecordingEvents() });
+    const { storage, service, rival, events } = await interleaved(factory);
     await seed(service, 'r', { 'a.md': 'A' });
     storage.meanwhile = async () => void ok(await write(rival, 'a.md', 'A by rival'));
     const before = events.events.length;
     const mine = await write(service, 'a.md', 'A by me');
     expect(mine).toMatchObject({ ok: false, reason: 'conflict', paths: ['a.md'] });
     expect(events.events.length).toBe(before);
-    await inner.close();
   });
 
   it('answers precondition-failed (not conflict) when the rival changed the guarded blob', async () => {
-    const inner = await factory.create();
-    const storage = new InterleavingStorage(inner);
-    const service = createRepoService({ storage, events: new RecordingEvents() });
-    const rival = createRepoService({ storage: inner, events: new RecordingEvents() });
+    const { storage, service, rival } = await interleaved(factory);
     await seed(service, 'r', { 'a.md': 'A' });
     const blob = (ok(await service.readPath('r', { path: 'a.md' })).content as FileContent).oid;
     storage.meanwhile = async () => void ok(await write(rival, 'a.md', 'A by rival'));
     const mine = await write(service, 'a.md', 'A by me', { preconditions: [{ path: 'a.md', expectedBlob: blob }] });
     expect(mine).toMatchObject({ ok: false, reason: 'precondition-failed', path: 'a.md', expected: blob });
-    await inner.close();
   });
 
   it('answers stale without retrying when parent was given and the head moved', async () => {
-    const inner = await factory.create();
-    const storage = new InterleavingStorage(inner);
-    const service = createRepoService({ storage, events: new RecordingEvents() });
-    const rival = createRepoService({ storage: inner, events: new RecordingEvents() });
+    const { storage, service, rival } = await interleaved(factory);
     const c1 = await seed(service, 'r', { 'a.md': 'A' });
     let rivalHead = '';
     storage.meanwhile = async () => {
       rivalHead = ok(await write(rival, 'b.md', 'B')).commit.id;
     };
     expect(await write(service, 'a.md', 'A2', { parent: c1.id })).toEqual({ ok: false, reason: 'stale', current: rivalHead });
-    await inner.close();
   });
 });
