@@ -6,6 +6,7 @@ import { join } from 'node:path';
 export interface GitResult {
   code: number;
   stdout: string;
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -93,7 +94,8 @@ export function run(
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       live.delete(child);
-      resolve({ code: code ?? (signal === null ? -1 : 128), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8') });
+      const bytes = Buffer.concat(out);
+      resolve({ code: code ?? (signal === null ? -1 : 128), stdout: bytes.toString('utf8'), stdoutBytes: bytes, stderr: Buffer.concat(errOut).toString('utf8') });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
