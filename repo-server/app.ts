@@ -11,7 +11,9 @@ import { mountRoutes } from './http/mount.js';
 import { openApiDocument } from './http/openapi.js';
 import { apiRoutes } from './http/routes.js';
 import { OpenApiResource } from './resources/openapi.js';
-import { gitHttpRouter } from './git-http/index.js';
+import { gitHttpRouter, type AuthDecision } from './git-http/index.js';
+import { type Authorizer, BASIC_CHALLENGE } from './auth/authorizer.js';
+import { SettingsStore } from './settings/repo-settings.js';
 
 export const API_VERSION = '0.1.0';
 
@@ -22,6 +24,8 @@ export interface AppDeps {
   engine: Partial<EngineOptions>;
   metrics?: Metrics;
   service?: RepoService;
+  /** Access control; absent: everything is allowed (only for tests of other parts). */
+  auth?: Authorizer;
 }
 
 /**
@@ -41,11 +45,30 @@ export function createApp(deps: AppDeps): Express {
   app.all('/metrics', resource((init) => new MetricsResource(init, metrics), engine));
 
   const service = deps.service ?? createRepoService({ storage: deps.storage, events: deps.events });
-  const routes = apiRoutes({ service, logger: deps.logger });
+  const settings = new SettingsStore(deps.storage);
+  const routes = apiRoutes({ service, logger: deps.logger, settings, auth: deps.auth });
   const document = openApiDocument(routes, API_VERSION);
   const documentTag = createHash('sha1').update(JSON.stringify(document)).digest('hex');
   app.all('/openapi.json', resource((init) => new OpenApiResource(init, document, documentTag), engine));
-  app.use(gitHttpRouter({ storage: deps.storage, events: deps.events, logger: deps.logger, maxPackBytes: engine.maxBodyBytes }));
+  const auth = deps.auth;
+  app.use(
+    gitHttpRouter({
+      storage: deps.storage,
+      events: deps.events,
+      logger: deps.logger,
+      maxPackBytes: engine.maxBodyBytes,
+      policy: async (repo) => ({ protectedBranches: (await settings.read(repo)).protectedBranches }),
+      ...(auth === undefined ? {} : { authorize: (req, access) => authorizeGit(auth, req.headers.authorization, access.repo, access.write) }),
+    }),
+  );
   mountRoutes(app, routes, engine);
   return app;
+}
+
+/** git clients authenticate with HTTP Basic (password = token); a 401 makes them prompt. */
+async function authorizeGit(auth: Authorizer, header: string | undefined, repo: string, write: boolean): Promise<AuthDecision> {
+  const decision = await auth.decide(header, { repo, role: write ? 'write' : 'read' });
+  if (decision.kind === 'allowed') return { ok: true, actor: decision.principal?.name ?? 'anonymous' };
+  if (decision.kind === 'unauthenticated') return { ok: false, status: 401, message: 'authentication required', headers: { 'WWW-Authenticate': BASIC_CHALLENGE } };
+  return { ok: false, status: 403, message: decision.kind === 'hidden' ? 'repository not found' : 'permission denied' };
 }

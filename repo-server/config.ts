@@ -11,6 +11,8 @@ export interface ServerConfig {
   /** Adds X-Decision-Trace to every response (tests, debugging). */
   trace: boolean;
   logLevel: string;
+  /** Token-based access control; only an explicit AUTH=off turns it off. */
+  auth: boolean;
 }
 
 function num(value: string | undefined, fallback: number, name: string): number {
@@ -30,6 +32,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
       'max-body-bytes': { type: 'string' },
       trace: { type: 'boolean' },
       'log-level': { type: 'string' },
+      'no-auth': { type: 'boolean' },
     },
     strict: true,
   });
@@ -41,5 +44,6 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     maxUriBytes: 8 * 1024,
     trace: values.trace ?? env.DECISION_TRACE === '1',
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
+    auth: !(values['no-auth'] ?? env.AUTH === 'off'),
   };
 }

@@ -2,6 +2,7 @@ import { openEmbeddedStorage } from '../fs-service/index.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { startServer } from './server.js';
+import { ensureAdminToken } from './auth/bootstrap.js';
 
 /** `npm start`: one process, embedded storage under DATA_DIR, nothing else to install. */
 async function main(): Promise<void> {
@@ -9,6 +10,13 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const storage = await openEmbeddedStorage(config.dataDir, { logger });
   const running = await startServer(config, storage, logger);
+  if (running.auth !== undefined) {
+    const created = await ensureAdminToken(running.auth.tokens, config.dataDir);
+    // Printed once, to the terminal only (never to the log): the operator's first credential.
+    if (created !== null) process.stderr.write(`\nAdmin token (also in ${created.file}, mode 0600):\n  ${created.token}\n\n`);
+  } else {
+    logger.warn({}, 'access control is OFF (AUTH=off): every request is allowed');
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -9,11 +9,15 @@ import { EventBus } from './events/event-bus.js';
 import { EventFeed } from './events/event-feed.js';
 import { attachEventSocket } from './events/websocket.js';
 import type { Logger } from './observability/logger.js';
+import { Authorizer, presentedToken } from './auth/authorizer.js';
+import { TokenStore } from './auth/token-store.js';
+import { SettingsStore } from './settings/repo-settings.js';
 
 export interface RunningServer {
   server: Server;
   url: string;
   events: EventBus;
+  auth: Authorizer | undefined;
   /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes storage. */
   close(graceMs?: number): Promise<void>;
 }
@@ -22,17 +26,35 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, storage: Storage, logger: Logger): Promise<RunningServer> {
   const events = new EventBus();
   const service = createRepoService({ storage, events });
+  const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage)) : undefined;
   const app = createApp({
     storage,
     events,
     service,
     logger,
+    auth,
     engine: { maxBodyBytes: config.maxBodyBytes, maxUriBytes: config.maxUriBytes, trace: config.trace },
   });
   const server = createEngineServer(app);
   server.keepAliveTimeout = 65_000;
   const feed = new EventFeed(storage, events);
-  const sockets = attachEventSocket(server, { feed, service, logger });
+  const sockets = attachEventSocket(server, {
+    feed,
+    service,
+    logger,
+    ...(auth === undefined
+      ? {}
+      : {
+          mayRead: async (req, repo) => {
+            // Browsers cannot set headers on WebSocket requests: a token may come as ?access_token=.
+            const query = new URL(req.url ?? '/', 'http://x').searchParams.get('access_token');
+            const header = req.headers.authorization ?? (query === null ? undefined : `Bearer ${query}`);
+            const principal = await auth.principal(header);
+            if (presentedToken(header) !== undefined && principal === null) return false;
+            return auth.mayRead(principal, repo);
+          },
+        }),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -44,6 +66,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
     server,
     url,
     events,
+    auth,
     async close(graceMs = 10_000) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await sockets.close();

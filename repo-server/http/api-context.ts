@@ -1,13 +1,13 @@
+import type { Authorizer } from '../auth/authorizer.js';
 import type { RepoService } from '../domain/index.js';
 import type { Logger } from '../observability/logger.js';
+import type { SettingsStore } from '../settings/repo-settings.js';
 
-/** What every API resource needs besides the request: the domain service and a logger. */
+/** What every API resource needs besides the request. */
 export interface ApiContext {
   service: RepoService;
   logger: Logger;
-}
-
-/** Who is acting; authentication replaces this with the token's account. */
-export function actorOf(_headers: unknown): string {
-  return 'anonymous';
+  settings: SettingsStore;
+  /** Absent: access control is off (tests of other parts). */
+  auth?: Authorizer;
 }

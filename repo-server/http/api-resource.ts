@@ -1,44 +1,58 @@
-import type { ZodType } from 'zod';
-import { type ContentTypesProvided, halt, type Halt, type Outcome, Resource, type ResourceInit } from '../../webmachine/index.js';
+import { type Halt, halt, type ResourceInit } from '../../webmachine/index.js';
+import { type Access, BEARER_CHALLENGE, type Decision } from '../auth/authorizer.js';
+import type { Principal } from '../auth/token-store.js';
+import type { ApiContext } from './api-context.js';
+import { JsonResource } from './json-resource.js';
+
+export { jsonBody } from './json-resource.js';
+
+const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Base of every JSON resource of the API: JSON out (gzip/br when asked), JSON in validated by a
- * zod schema, and one way to turn a bad body into a 400 problem.
+ * Base of the repository API's resources: the domain service, and access control through the
+ * engine's own nodes: B8 (is_authorized: 401 + Bearer challenge) and B7 (forbidden: 403, or 404
+ * for a repository the caller may not see at all).
  */
-export abstract class ApiResource extends Resource {
-  constructor(init: ResourceInit) {
+export abstract class ApiResource extends JsonResource {
+  private decisionMemo: Promise<Decision> | undefined;
+  protected principal: Principal | null = null;
+
+  constructor(
+    init: ResourceInit,
+    protected readonly api: ApiContext,
+  ) {
     super(init);
   }
 
-  override contentTypesProvided(): Outcome<ContentTypesProvided> {
-    return [['application/json', () => this.toJson()]];
+  /** What this request needs; null: public. Default: read for safe methods, write otherwise. */
+  protected requiredAccess(): Access | null {
+    if (this.request.method === 'OPTIONS') return null;
+    return { repo: this.request.params.repo, role: SAFE.has(this.request.method) ? 'read' : 'write' };
   }
 
-  override encodingsProvided(): readonly string[] {
-    return ['identity', 'gzip', 'br'];
+  private decision(): Promise<Decision> | undefined {
+    const access = this.requiredAccess();
+    if (access === null || this.api.auth === undefined) return undefined;
+    this.decisionMemo ??= this.api.auth.decide(this.request.header('authorization'), access).then((d) => {
+      if (d.kind !== 'unauthenticated') this.principal = d.principal;
+      return d;
+    });
+    return this.decisionMemo;
   }
 
-  /** The JSON representation for GET; resources that serve one override it. */
-  protected toJson(): Outcome<string> {
-    return '{}';
+  override async isAuthorized(): Promise<true | string> {
+    const decision = await this.decision();
+    return decision?.kind === 'unauthenticated' ? BEARER_CHALLENGE : true;
   }
 
-  /** The body parsed as JSON and checked against the schema, or the 400 that explains why not. */
-  protected async readJson<T>(schema: ZodType<T>): Promise<T | Halt> {
-    const raw = await this.request.body();
-    let parsed: unknown;
-    try {
-      parsed = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      return halt(400, { detail: `The body is not valid JSON: ${(err as Error).message}` });
-    }
-    const result = schema.safeParse(parsed);
-    if (result.success) return result.data;
-    const errors = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    return halt(400, { detail: `The body does not match the expected shape: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`, errors });
+  override async forbidden(): Promise<boolean | Halt> {
+    const decision = await this.decision();
+    if (decision?.kind === 'hidden') return halt(404, { detail: 'No such repository.' });
+    return decision?.kind === 'forbidden';
   }
-}
 
-export function jsonBody(value: unknown): string {
-  return JSON.stringify(value);
+  /** Who is acting, for commits' defaults and ref events. */
+  protected get actor(): string {
+    return this.principal?.name ?? 'anonymous';
+  }
 }

@@ -5,6 +5,9 @@ import { BranchesResource, BranchResource, branchInputSchema } from '../resource
 import { CommitResource, CommitsResource, commitInputSchema } from '../resources/commits.js';
 import { ContentsResource } from '../resources/contents.js';
 import { TagResource, TagsResource, tagInputSchema } from '../resources/tags.js';
+import { TokenResource, TokensResource, tokenInputSchema } from '../resources/admin-tokens.js';
+import { RepoSettingsResource } from '../resources/repo-settings.js';
+import { repoSettingsSchema } from '../settings/repo-settings.js';
 import { RepositoriesResource, RepositoryResource, repoInputSchema } from '../resources/repositories.js';
 
 const repoParam = { name: 'repo', description: 'Repository name: letters, digits, ".", "_", "-"; 1 to 100 characters; not ending in ".git".' };
@@ -123,6 +126,33 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
       operations: {
         get: { summary: 'Read a tag; immutable', statuses: [200, 304, 404], responses: [json()] },
         put: { summary: 'Publish an annotated tag (201); the same again is 200; another commit is 409', statuses: [200, 201, 404, 409, 412], requestBody: json(tagInputSchema), responses: [json()] },
+      },
+    },
+    {
+      path: '/repos/{repo}/settings',
+      params: [repoParam],
+      factory: (init) => new RepoSettingsResource(init, api),
+      operations: {
+        get: { summary: 'Repository settings (admin)', statuses: [200, 304, 404, 410], responses: [json()] },
+        put: { summary: 'Change anonymous read and protected branches (admin)', statuses: [200, 404, 412], requestBody: json(repoSettingsSchema), responses: [json()] },
+      },
+    },
+    {
+      path: '/admin/tokens',
+      params: [],
+      factory: (init) => new TokensResource(init, api),
+      operations: {
+        get: { summary: 'List tokens (no secrets; admin)', statuses: [200, 304], responses: [json()] },
+        post: { summary: 'Create a token; the secret is shown once in the 201 body (admin)', statuses: [201], requestBody: json(tokenInputSchema), responses: [json()] },
+      },
+    },
+    {
+      path: '/admin/tokens/{id}',
+      params: [{ name: 'id', description: 'Token id' }],
+      factory: (init) => new TokenResource(init, api),
+      operations: {
+        get: { summary: 'Read a token (no secret; admin)', statuses: [200, 304, 404], responses: [json()] },
+        delete: { summary: 'Revoke a token (admin)', statuses: [204, 404] },
       },
     },
   ];

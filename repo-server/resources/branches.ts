@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type ContentTypesAccepted, Halt, halt, type ResourceInit } from '../../webmachine/index.js';
+import { type ContentTypesAccepted, Halt, halt } from '../../webmachine/index.js';
 import type { Branch } from '../domain/index.js';
-import { type ApiContext, actorOf } from '../http/api-context.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { failureHalt } from '../http/domain-failures.js';
 
@@ -21,13 +20,6 @@ function branchJson(repo: string, b: Branch): Record<string, unknown> {
 /** GET /repos/{repo}/branches */
 export class BranchesResource extends ApiResource {
   private branches: Branch[] = [];
-
-  constructor(
-    init: ResourceInit,
-    private readonly api: ApiContext,
-  ) {
-    super(init);
-  }
 
   override async resourceExists(): Promise<boolean | Halt> {
     const listed = await this.api.service.listBranches(this.request.params.repo ?? '');
@@ -56,13 +48,6 @@ export class BranchesResource extends ApiResource {
  */
 export class BranchResource extends ApiResource {
   private branch: Branch | undefined;
-
-  constructor(
-    init: ResourceInit,
-    private readonly api: ApiContext,
-  ) {
-    super(init);
-  }
 
   private get repo(): string {
     return this.request.params.repo ?? '';
@@ -105,7 +90,7 @@ export class BranchResource extends ApiResource {
   private async acceptPut(): Promise<boolean | Halt> {
     const body = await this.readJson(branchInputSchema);
     if (body instanceof Halt) return body;
-    const actor = actorOf(this.request.headers);
+    const actor = this.actor;
     if (this.branch === undefined) {
       const from = body.from ?? body.commit;
       if (from === undefined) return halt(400, { detail: 'Creating a branch needs {"from": "<branch, tag or commit>"}.' });
@@ -131,7 +116,7 @@ export class BranchResource extends ApiResource {
   }
 
   override async deleteResource(): Promise<boolean | Halt> {
-    const deleted = await this.api.service.deleteBranch(this.repo, this.name, { expected: this.branch?.commit, actor: actorOf(this.request.headers) });
+    const deleted = await this.api.service.deleteBranch(this.repo, this.name, { expected: this.branch?.commit, actor: this.actor });
     return deleted.ok ? true : failureHalt(deleted);
   }
 

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { Halt, halt, type ResourceInit } from '../../webmachine/index.js';
+import { Halt, halt } from '../../webmachine/index.js';
 import type { CommitDetails } from '../domain/index.js';
-import { type ApiContext, actorOf } from '../http/api-context.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { IMMUTABLE } from '../http/caching.js';
 import { failureHalt } from '../http/domain-failures.js';
@@ -53,13 +52,6 @@ function decode(content: string, encoding: 'utf8' | 'base64' | undefined): Buffe
 /** GET /repos/{repo}/commits (history, Link-paginated) and POST (one atomic commit of many changes). */
 export class CommitsResource extends ApiResource {
   private page: { head: string; commits: CommitDetails[]; next: string | null } | undefined;
-
-  constructor(
-    init: ResourceInit,
-    private readonly api: ApiContext,
-  ) {
-    super(init);
-  }
 
   private get repo(): string {
     return this.request.params.repo ?? '';
@@ -122,7 +114,7 @@ export class CommitsResource extends ApiResource {
       parent: body.parent,
       author: body.author,
       changes,
-      actor: actorOf(this.request.headers),
+      actor: this.actor,
     });
     if (!result.ok) {
       // The architecture promises 409 when `parent` is no longer the head.
@@ -143,13 +135,6 @@ export class CommitsResource extends ApiResource {
 /** GET /repos/{repo}/commits/{id}: a commit never changes, so it is cacheable for a year. */
 export class CommitResource extends ApiResource {
   private commit: CommitDetails | undefined;
-
-  constructor(
-    init: ResourceInit,
-    private readonly api: ApiContext,
-  ) {
-    super(init);
-  }
 
   override async resourceExists(): Promise<boolean | Halt> {
     const found = await this.api.service.getCommit(this.request.params.repo ?? '', this.request.params.id ?? '');

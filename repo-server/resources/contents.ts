@@ -1,7 +1,6 @@
 import mime from 'mime-types';
-import { type ContentTypesAccepted, type ContentTypesProvided, Halt, halt, type ResourceInit } from '../../webmachine/index.js';
+import { type ContentTypesAccepted, type ContentTypesProvided, Halt, halt } from '../../webmachine/index.js';
 import type { FileContent, FolderContent } from '../domain/index.js';
-import { type ApiContext, actorOf } from '../http/api-context.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { failureHalt } from '../http/domain-failures.js';
 import { IMMUTABLE, isCommitId } from '../http/caching.js';
@@ -24,13 +23,6 @@ export class ContentsResource extends ApiResource {
   private content: FileContent | FolderContent | undefined;
   private commit: string | undefined;
   private commitTime: Date | undefined;
-
-  constructor(
-    init: ResourceInit,
-    private readonly api: ApiContext,
-  ) {
-    super(init);
-  }
 
   private get repo(): string {
     return this.request.params.repo ?? '';
@@ -148,7 +140,7 @@ export class ContentsResource extends ApiResource {
       message,
       changes: [remove ? { path: this.path, delete: true } : { path: this.path, content: bytes! }],
       preconditions: this.expectedBlob(),
-      actor: actorOf(this.request.headers),
+      actor: this.actor,
     });
     if (!result.ok) return failureHalt(result);
     const commit = result.commit.id;

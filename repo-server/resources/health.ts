@@ -1,10 +1,10 @@
 import type { Storage } from '../../fs-service/index.js';
 import type { CharsetsProvided, ContentTypesProvided, ResourceInit } from '../../webmachine/index.js';
-import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { JsonResource, jsonBody } from '../http/json-resource.js';
 import type { Metrics } from '../observability/metrics.js';
 
 /** GET /healthz: the process answers. */
-export class LivenessResource extends ApiResource {
+export class LivenessResource extends JsonResource {
   override cacheControl(): string {
     return 'no-store';
   }
@@ -15,7 +15,7 @@ export class LivenessResource extends ApiResource {
 }
 
 /** GET /readyz: 200 only when storage answers; otherwise 503 (B13) so the balancer skips us. */
-export class ReadinessResource extends ApiResource {
+export class ReadinessResource extends JsonResource {
   constructor(
     init: ResourceInit,
     private readonly storage: Storage,
@@ -42,7 +42,7 @@ export class ReadinessResource extends ApiResource {
 }
 
 /** GET /metrics: Prometheus text exposition. */
-export class MetricsResource extends ApiResource {
+export class MetricsResource extends JsonResource {
   constructor(
     init: ResourceInit,
     private readonly metrics: Metrics,

@@ -1,8 +1,8 @@
 import type { ResourceInit } from '../../webmachine/index.js';
-import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { JsonResource, jsonBody } from '../http/json-resource.js';
 
 /** GET /openapi.json: the OpenAPI 3.1 description generated from the route table. */
-export class OpenApiResource extends ApiResource {
+export class OpenApiResource extends JsonResource {
   constructor(
     init: ResourceInit,
     private readonly document: Record<string, unknown>,

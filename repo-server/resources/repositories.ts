@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type ContentTypesAccepted, Halt, type ResourceInit } from '../../webmachine/index.js';
+import { type ContentTypesAccepted, Halt } from '../../webmachine/index.js';
 import type { RepoInfo } from '../domain/index.js';
-import type { ApiContext } from '../http/api-context.js';
+import { type Access, BEARER_CHALLENGE } from '../auth/authorizer.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { failureHalt } from '../http/domain-failures.js';
 
@@ -17,19 +17,27 @@ export function repoJson(info: RepoInfo): Record<string, unknown> {
   return { ...info, links: { self: `/repos/${info.name}`, branches: `/repos/${info.name}/branches`, git: `/${info.name}.git` } };
 }
 
-/** GET /repos: every repository, sorted by name. */
+/** GET /repos: the repositories the caller may read, sorted by name. */
 export class RepositoriesResource extends ApiResource {
   private list: RepoInfo[] = [];
 
-  constructor(
-    init: ResourceInit,
-    private readonly api: ApiContext,
-  ) {
-    super(init);
+  /** Listing needs no particular role; what is listed depends on who asks. */
+  protected override requiredAccess(): Access | null {
+    return null;
+  }
+
+  override async isAuthorized(): Promise<true | string> {
+    const header = this.request.header('authorization');
+    if (this.api.auth === undefined || header === undefined) return true;
+    this.principal = await this.api.auth.principal(header);
+    return this.principal === null ? BEARER_CHALLENGE : true;
   }
 
   override async resourceExists(): Promise<boolean> {
-    this.list = await this.api.service.listRepositories();
+    const all = await this.api.service.listRepositories();
+    const auth = this.api.auth;
+    const readable = auth === undefined ? all.map(() => true) : await Promise.all(all.map((r) => auth.mayRead(this.principal, r.name)));
+    this.list = all.filter((_, i) => readable[i]);
     return true;
   }
 
@@ -51,15 +59,14 @@ export class RepositoryResource extends ApiResource {
   private info: RepoInfo | undefined;
   private gone = false;
 
-  constructor(
-    init: ResourceInit,
-    private readonly api: ApiContext,
-  ) {
-    super(init);
-  }
-
   private get name(): string {
     return this.request.params.repo ?? '';
+  }
+
+  /** Creating, changing or deleting a repository takes an admin (global or of that name). */
+  protected override requiredAccess(): Access | null {
+    if (this.request.method === 'OPTIONS') return null;
+    return { repo: this.name, role: this.request.method === 'GET' || this.request.method === 'HEAD' ? 'read' : 'admin' };
   }
 
   override allowedMethods(): string[] {

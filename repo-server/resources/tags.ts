@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type ContentTypesAccepted, Halt, halt, type ResourceInit } from '../../webmachine/index.js';
+import { type ContentTypesAccepted, Halt, halt } from '../../webmachine/index.js';
 import type { TagInfo } from '../domain/index.js';
-import { type ApiContext, actorOf } from '../http/api-context.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { IMMUTABLE } from '../http/caching.js';
 import { failureHalt } from '../http/domain-failures.js';
@@ -22,13 +21,6 @@ function tagJson(repo: string, t: TagInfo): Record<string, unknown> {
 /** GET /repos/{repo}/tags: the published versions. */
 export class TagsResource extends ApiResource {
   private tags: TagInfo[] = [];
-
-  constructor(
-    init: ResourceInit,
-    private readonly api: ApiContext,
-  ) {
-    super(init);
-  }
 
   override async resourceExists(): Promise<boolean | Halt> {
     const listed = await this.api.service.listTags(this.request.params.repo ?? '');
@@ -57,13 +49,6 @@ export class TagsResource extends ApiResource {
  */
 export class TagResource extends ApiResource {
   private tag: TagInfo | undefined;
-
-  constructor(
-    init: ResourceInit,
-    private readonly api: ApiContext,
-  ) {
-    super(init);
-  }
 
   private get repo(): string {
     return this.request.params.repo ?? '';
@@ -101,7 +86,7 @@ export class TagResource extends ApiResource {
   private async acceptPut(): Promise<boolean | Halt> {
     const body = await this.readJson(tagInputSchema);
     if (body instanceof Halt) return body;
-    const created = await this.api.service.createTag(this.repo, this.name, { ref: body.ref, message: body.message, tagger: body.tagger, actor: actorOf(this.request.headers) });
+    const created = await this.api.service.createTag(this.repo, this.name, { ref: body.ref, message: body.message, tagger: body.tagger, actor: this.actor });
     if (!created.ok) {
       if (created.reason === 'conflict') return halt(409, { detail: `Tag ${this.name} already names ${created.current.commit ?? created.current.oid}; a tag never moves.`, current: created.current });
       return failureHalt(created);

@@ -1,0 +1,134 @@
+import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { LRUCache } from 'lru-cache';
+import type { RepoStore, Storage } from '../../fs-service/index.js';
+import { type Grants, isRole } from './roles.js';
+
+const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+
+/**
+ * Tokens live in a system store whose name ends in ".git", which no repository may have, so no
+ * API or git path can reach it. A token is "crt_<id>_<secret>": the id finds the record, the
+ * secret is checked against its scrypt hash. Records are read on every use (revocation is
+ * immediate on every front end); only the slow scrypt comparison is remembered, keyed by the
+ * exact record it was checked against.
+ */
+export const SYSTEM_STORE = 'system.git';
+const TOKEN = /^crt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  grants: Grants;
+  salt: string;
+  hash: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+export interface Principal {
+  tokenId: string;
+  name: string;
+  grants: Grants;
+}
+
+export type PublicToken = Omit<TokenRecord, 'salt' | 'hash'>;
+
+function recordPath(id: string): string {
+  return `/tokens/${id}.json`;
+}
+
+function publicView(r: TokenRecord): PublicToken {
+  const { salt: _salt, hash: _hash, ...rest } = r;
+  return rest;
+}
+
+export class TokenStore {
+  private readonly store: RepoStore;
+  private readonly verified = new LRUCache<string, true>({ max: 10_000 });
+
+  constructor(storage: Storage) {
+    this.store = storage.repo(SYSTEM_STORE);
+  }
+
+  async create(name: string, grants: Grants, now = new Date()): Promise<{ token: string; record: PublicToken }> {
+    const id = randomBytes(8).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    const salt = randomBytes(16);
+    const hash = await scrypt(secret, salt, 32);
+    const record: TokenRecord = { id, name, grants, salt: salt.toString('base64'), hash: hash.toString('base64'), createdAt: now.toISOString() };
+    if (!(await this.store.createExclusive(recordPath(id), JSON.stringify(record)))) throw new Error('token id collision');
+    return { token: `crt_${id}_${secret}`, record: publicView(record) };
+  }
+
+  private async read(id: string): Promise<{ record: TokenRecord; raw: Buffer } | null> {
+    const [raw] = await this.store.readMany([recordPath(id)]);
+    if (raw === null || raw === undefined) return null;
+    return { record: JSON.parse(raw.toString('utf8')) as TokenRecord, raw };
+  }
+
+  /** The principal of a presented token, or null when it is unknown, malformed or revoked. */
+  async verify(token: string): Promise<Principal | null> {
+    const m = TOKEN.exec(token);
+    if (!m) return null;
+    const [, id, secret] = m as unknown as [string, string, string];
+    const found = await this.read(id);
+    if (found === null || found.record.revokedAt !== undefined) return null;
+    const { record } = found;
+    const memo = `${record.hash}:${secret}`;
+    if (!this.verified.has(memo)) {
+      const hash = await scrypt(secret, Buffer.from(record.salt, 'base64'), 32);
+      const expected = Buffer.from(record.hash, 'base64');
+      if (hash.length !== expected.length || !timingSafeEqual(hash, expected)) return null;
+      this.verified.set(memo, true);
+    }
+    return { tokenId: record.id, name: record.name, grants: sanitize(record.grants) };
+  }
+
+  async list(): Promise<PublicToken[]> {
+    let names: string[];
+    try {
+      names = await this.store.fs.promises.readdir('/tokens');
+    } catch {
+      return [];
+    }
+    const ids = names.filter((n) => /^[0-9a-f]{16}\.json$/.test(n)).map((n) => n.slice(0, 16));
+    const records = await this.store.readMany(ids.map(recordPath));
+    return records
+      .filter((r): r is Buffer => r !== null && r !== undefined)
+      .map((r) => publicView(JSON.parse(r.toString('utf8')) as TokenRecord))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async get(id: string): Promise<PublicToken | null> {
+    if (!/^[0-9a-f]{16}$/.test(id)) return null;
+    const found = await this.read(id);
+    return found === null ? null : publicView(found.record);
+  }
+
+  /** Marks a token revoked (compare-and-swap on its record, so a concurrent revoke is harmless). */
+  async revoke(id: string, now = new Date()): Promise<boolean> {
+    if (!/^[0-9a-f]{16}$/.test(id)) return false;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const found = await this.read(id);
+      if (found === null) return false;
+      if (found.record.revokedAt !== undefined) return true;
+      const next = Buffer.from(JSON.stringify({ ...found.record, revokedAt: now.toISOString() }));
+      if (await this.store.compareAndSwap([{ path: recordPath(id), expected: found.raw, next }])) return true;
+    }
+    return false;
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.list()).length === 0;
+  }
+}
+
+function sanitize(grants: Grants): Grants {
+  const out: Grants = {};
+  if (isRole(grants.global)) out.global = grants.global;
+  if (grants.repos !== undefined) {
+    out.repos = Object.fromEntries(Object.entries(grants.repos).filter(([, r]) => isRole(r)));
+  }
+  return out;
+}

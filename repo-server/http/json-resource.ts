@@ -1,0 +1,44 @@
+import type { ZodType } from 'zod';
+import { type ContentTypesProvided, halt, type Halt, type Outcome, Resource, type ResourceInit } from '../../webmachine/index.js';
+
+/**
+ * Base of every JSON resource: JSON out (gzip/br when asked), JSON in validated by a
+ * zod schema, and one way to turn a bad body into a 400 problem.
+ */
+export abstract class JsonResource extends Resource {
+  constructor(init: ResourceInit) {
+    super(init);
+  }
+
+  override contentTypesProvided(): Outcome<ContentTypesProvided> {
+    return [['application/json', () => this.toJson()]];
+  }
+
+  override encodingsProvided(): readonly string[] {
+    return ['identity', 'gzip', 'br'];
+  }
+
+  /** The JSON representation for GET; resources that serve one override it. */
+  protected toJson(): Outcome<string> {
+    return '{}';
+  }
+
+  /** The body parsed as JSON and checked against the schema, or the 400 that explains why not. */
+  protected async readJson<T>(schema: ZodType<T>): Promise<T | Halt> {
+    const raw = await this.request.body();
+    let parsed: unknown;
+    try {
+      parsed = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      return halt(400, { detail: `The body is not valid JSON: ${(err as Error).message}` });
+    }
+    const result = schema.safeParse(parsed);
+    if (result.success) return result.data;
+    const errors = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    return halt(400, { detail: `The body does not match the expected shape: ${errors.map((e) => `${e.path || '(root)'}: ${e.message}`).join('; ')}`, errors });
+  }
+}
+
+export function jsonBody(value: unknown): string {
+  return JSON.stringify(value);
+}
