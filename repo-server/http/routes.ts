@@ -8,6 +8,7 @@ import { TagResource, TagsResource, tagInputSchema } from '../resources/tags.js'
 import { TokenResource, TokensResource, tokenInputSchema } from '../resources/admin-tokens.js';
 import { RepoSettingsResource } from '../resources/repo-settings.js';
 import { repoSettingsSchema } from '../settings/repo-settings.js';
+import { CompareResource } from '../resources/compare.js';
 import { RepositoriesResource, RepositoryResource, repoInputSchema } from '../resources/repositories.js';
 
 const repoParam = { name: 'repo', description: 'Repository name: letters, digits, ".", "_", "-"; 1 to 100 characters; not ending in ".git".' };
@@ -153,6 +154,19 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
       operations: {
         get: { summary: 'Read a token (no secret; admin)', statuses: [200, 304, 404], responses: [json()] },
         delete: { summary: 'Revoke a token (admin)', statuses: [204, 404] },
+      },
+    },
+    {
+      path: '/repos/{repo}/compare/{spec}',
+      rest: 'spec',
+      params: [repoParam, { name: 'spec', description: '{base}...{head}: branches, tags or commit ids' }],
+      factory: (init) => new CompareResource(init, api),
+      operations: {
+        get: {
+          summary: 'Ahead/behind, merge base and changed files; Accept: text/x-diff for a unified diff',
+          statuses: [200, 304, 404],
+          responses: [json(), { contentType: 'text/x-diff' }],
+        },
       },
     },
   ];

@@ -1,0 +1,63 @@
+import { type ContentTypesProvided, Halt, halt } from '../../webmachine/index.js';
+import type { CompareResult } from '../domain/index.js';
+import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { IMMUTABLE, isCommitId } from '../http/caching.js';
+import { failureHalt } from '../http/domain-failures.js';
+
+type Comparison = Extract<CompareResult, { ok: true }>;
+
+/**
+ * GET /repos/{repo}/compare/{base}...{head}: ahead/behind, merge base and changed files as JSON,
+ * or `Accept: text/x-diff` for the unified diff (git diff base...head).
+ */
+export class CompareResource extends ApiResource {
+  private comparison: Comparison | undefined;
+
+  private spec(): { base: string; head: string } | undefined {
+    const raw = this.request.params.spec ?? '';
+    const at = raw.indexOf('...');
+    if (at <= 0 || at + 3 >= raw.length) return undefined;
+    return { base: raw.slice(0, at), head: raw.slice(at + 3) };
+  }
+
+  override malformedRequest(): boolean | Halt {
+    return this.spec() === undefined ? halt(400, { detail: 'Compare as /compare/{base}...{head} (three dots).' }) : false;
+  }
+
+  override contentTypesProvided(): ContentTypesProvided {
+    return [
+      ['application/json', () => this.toJson()],
+      ['text/x-diff', () => this.diff()],
+    ];
+  }
+
+  override async resourceExists(): Promise<boolean | Halt> {
+    const { base, head } = this.spec()!;
+    const found = await this.api.service.compare(this.request.params.repo ?? '', base, head);
+    if (!found.ok) return failureHalt(found);
+    this.comparison = found;
+    return true;
+  }
+
+  override generateEtag(): string | undefined {
+    if (this.comparison === undefined) return undefined;
+    const kind = this.chosen.mediaType === 'text/x-diff' ? 'diff' : 'json';
+    return `${kind}-${this.comparison.base}-${this.comparison.head}`;
+  }
+
+  override cacheControl(): string {
+    const { base, head } = this.spec()!;
+    return isCommitId(base) && isCommitId(head) ? IMMUTABLE : 'no-cache';
+  }
+
+  private async diff(): Promise<Buffer | Halt> {
+    const c = this.comparison!;
+    const found = await this.api.service.compareDiff(this.request.params.repo ?? '', c.base, c.head);
+    return found.ok ? found.diff : failureHalt(found);
+  }
+
+  protected override toJson(): string {
+    const { ok: _ok, ...c } = this.comparison!;
+    return jsonBody(c);
+  }
+}
