@@ -7,6 +7,7 @@ import type { Storage } from '../../fs-service/index.js';
 import type { RefEventSink } from '../refs/ref-update.js';
 import * as branches from './branches.js';
 import * as commits from './commit-changes.js';
+import * as comparing from './compare.js';
 import * as contents from './contents.js';
 import type { ServiceDeps } from './deps.js';
 import * as historyOps from './history.js';
@@ -44,6 +45,8 @@ export type {
   InvalidChange,
 } from './commit-changes.js';
 export type { Outcome } from './tree-edit.js';
+export type { Comparison, CompareResult, DiffResult } from './compare.js';
+export type { FileDiff } from './tree-diff.js';
 export type { TagInfo, ListTagsResult, TagResult, CreateTagResult, CreateTagInput } from './tags.js';
 export type { HistoryInput, HistoryResult, CommitResult } from './history.js';
 export { DEFAULT_PAGE, MAX_PAGE } from './history.js';
@@ -71,6 +74,10 @@ export interface RepoService {
   commitChanges(repo: string, input: commits.CommitChangesInput): Promise<commits.CommitChangesResult>;
   history(repo: string, input?: historyOps.HistoryInput): Promise<historyOps.HistoryResult>;
   getCommit(repo: string, id: string): Promise<historyOps.CommitResult>;
+  // Compare
+  compare(repo: string, base: string, head: string): Promise<comparing.CompareResult>;
+  /** `git diff base...head` as bytes (content need not be UTF-8). */
+  compareDiff(repo: string, base: string, head: string): Promise<comparing.DiffResult>;
   // Tags
   listTags(repo: string): Promise<tags.ListTagsResult>;
   getTag(repo: string, name: string): Promise<tags.TagResult>;
@@ -118,6 +125,8 @@ export function createRepoService(options: RepoServiceDeps): RepoService {
     commitChanges: (repo, input) => commits.commitChanges(deps, repo, input),
     history: (repo, input) => historyOps.history(deps, repo, input),
     getCommit: (repo, id) => historyOps.getCommit(deps, repo, id),
+    compare: (repo, base, head) => comparing.compare(deps, repo, base, head),
+    compareDiff: (repo, base, head) => comparing.compareDiff(deps, repo, base, head),
     listTags: (repo) => tags.listTags(deps, repo),
     getTag: (repo, name) => tags.getTag(deps, repo, name),
     createTag: (repo, name, input) => tags.createTag(deps, repo, name, input),
