@@ -11,6 +11,7 @@ import * as comparing from './compare.js';
 import * as contents from './contents.js';
 import type { ServiceDeps } from './deps.js';
 import * as historyOps from './history.js';
+import * as merges from './merges.js';
 import { KeyedLock } from './keyed-lock.js';
 import { RepoContexts } from './repo-context.js';
 import * as refs from './refs.js';
@@ -47,6 +48,8 @@ export type {
 export type { Outcome } from './tree-edit.js';
 export type { Comparison, CompareResult, DiffResult } from './compare.js';
 export type { FileDiff } from './tree-diff.js';
+export type { MergeInput, MergeResult, MergeOutcome, MergeConflictResult, ConflictCause } from './merges.js';
+export type { MergeConflict, ConflictKind } from './tree-merge.js';
 export type { TagInfo, ListTagsResult, TagResult, CreateTagResult, CreateTagInput } from './tags.js';
 export type { HistoryInput, HistoryResult, CommitResult } from './history.js';
 export { DEFAULT_PAGE, MAX_PAGE } from './history.js';
@@ -78,6 +81,8 @@ export interface RepoService {
   compare(repo: string, base: string, head: string): Promise<comparing.CompareResult>;
   /** `git diff base...head` as bytes (content need not be UTF-8). */
   compareDiff(repo: string, base: string, head: string): Promise<comparing.DiffResult>;
+  // Merges
+  merge(repo: string, input: merges.MergeInput): Promise<merges.MergeResult>;
   // Tags
   listTags(repo: string): Promise<tags.ListTagsResult>;
   getTag(repo: string, name: string): Promise<tags.TagResult>;
@@ -127,6 +132,7 @@ export function createRepoService(options: RepoServiceDeps): RepoService {
     getCommit: (repo, id) => historyOps.getCommit(deps, repo, id),
     compare: (repo, base, head) => comparing.compare(deps, repo, base, head),
     compareDiff: (repo, base, head) => comparing.compareDiff(deps, repo, base, head),
+    merge: (repo, input) => merges.merge(deps, repo, input),
     listTags: (repo) => tags.listTags(deps, repo),
     getTag: (repo, name) => tags.getTag(deps, repo, name),
     createTag: (repo, name, input) => tags.createTag(deps, repo, name, input),
