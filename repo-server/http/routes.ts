@@ -9,6 +9,7 @@ import { TokenResource, TokensResource, tokenInputSchema } from '../resources/ad
 import { RepoSettingsResource } from '../resources/repo-settings.js';
 import { repoSettingsSchema } from '../settings/repo-settings.js';
 import { CompareResource } from '../resources/compare.js';
+import { MergesResource, mergeInputSchema } from '../resources/merges.js';
 import { RepositoriesResource, RepositoryResource, repoInputSchema } from '../resources/repositories.js';
 
 const repoParam = { name: 'repo', description: 'Repository name: letters, digits, ".", "_", "-"; 1 to 100 characters; not ending in ".git".' };
@@ -166,6 +167,19 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
           summary: 'Ahead/behind, merge base and changed files; Accept: text/x-diff for a unified diff',
           statuses: [200, 304, 404],
           responses: [json(), { contentType: 'text/x-diff' }],
+        },
+      },
+    },
+    {
+      path: '/repos/{repo}/merges',
+      params: [repoParam],
+      factory: (init) => new MergesResource(init, api),
+      operations: {
+        post: {
+          summary: 'Merge head into the base branch: 201 merged or fast-forwarded, 204 nothing to do, 409 conflicts (listed; no ref moved)',
+          statuses: [201, 204, 404, 409, 412],
+          requestBody: json(mergeInputSchema),
+          responses: [json()],
         },
       },
     },
