@@ -10,6 +10,7 @@ import { RepoSettingsResource } from '../resources/repo-settings.js';
 import { repoSettingsSchema } from '../settings/repo-settings.js';
 import { CompareResource } from '../resources/compare.js';
 import { MergesResource, mergeInputSchema } from '../resources/merges.js';
+import { ArchiveResource } from '../resources/archives.js';
 import { RepositoriesResource, RepositoryResource, repoInputSchema } from '../resources/repositories.js';
 
 const repoParam = { name: 'repo', description: 'Repository name: letters, digits, ".", "_", "-"; 1 to 100 characters; not ending in ".git".' };
@@ -180,6 +181,19 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
           statuses: [201, 204, 404, 409, 412],
           requestBody: json(mergeInputSchema),
           responses: [json()],
+        },
+      },
+    },
+    {
+      path: '/repos/{repo}/archive/{spec}',
+      rest: 'spec',
+      params: [repoParam, { name: 'spec', description: '{ref}.tar.gz or {ref}.zip' }],
+      factory: (init) => new ArchiveResource(init, api),
+      operations: {
+        get: {
+          summary: 'The tree of a commit as a streamed .tar.gz or .zip; byte-identical for a commit',
+          statuses: [200, 304, 404],
+          responses: [{ contentType: 'application/gzip' }, { contentType: 'application/zip' }],
         },
       },
     },
