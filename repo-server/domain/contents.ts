@@ -4,11 +4,11 @@
  */
 import type { TreeEntry } from 'isomorphic-git';
 import type { ServiceDeps } from './deps.js';
-import { HistoryWalk, resolveOrDefault } from './history.js';
+import { HistoryWalk } from './history.js';
 import { validatePath } from './names.js';
-import { blobSize, entryAt, readBlob, readCommit, readTree } from './objects.js';
+import { blobSize, entryAt, readBlob, readTree } from './objects.js';
+import { openAt } from './open-at.js';
 import type { RepoContext } from './repo-context.js';
-import { openRepo } from './repositories.js';
 import { invalid, notFound, type CommitDetails, type EntryMode, type EntryType, type Invalid, type NotFound, type Oid } from './types.js';
 
 export interface FileContent {
@@ -96,16 +96,13 @@ export async function readPath(deps: ServiceDeps, repo: string, input: ReadPathI
   const path = input.path ?? '';
   const valid = validatePath(path, true);
   if (!valid.ok) return invalid('path', valid.detail);
-  const opened = await openRepo(deps, repo);
+  const opened = await openAt(deps, repo, input.ref);
   if (!opened.ok) return opened;
-  const { ctx } = opened;
-  const at = await resolveOrDefault(ctx, opened.info, input.ref);
-  if (!at.ok) return at;
-  const commit = await readCommit(ctx, at.commit);
+  const { ctx, commit } = opened;
   const entry = await entryAt(ctx, commit.tree, valid.value);
   if (entry === null) return notFound('path', path);
   const content = entry.type === 'tree' ? await folder(ctx, path, entry.oid) : await file(ctx, path, entry);
-  return { ok: true, commit: at.commit, content };
+  return { ok: true, commit: commit.id, content };
 }
 
 export interface LastCommitInput {
@@ -121,12 +118,10 @@ export type LastCommitResult = { ok: true; commit: CommitDetails | null; complet
 export async function lastCommitFor(deps: ServiceDeps, repo: string, input: LastCommitInput): Promise<LastCommitResult> {
   const valid = validatePath(input.path, true);
   if (!valid.ok) return invalid('path', valid.detail);
-  const opened = await openRepo(deps, repo);
+  const opened = await openAt(deps, repo, input.ref);
   if (!opened.ok) return opened;
-  const at = await resolveOrDefault(opened.ctx, opened.info, input.ref);
-  if (!at.ok) return at;
   const max = input.maxCommits ?? 2_000;
-  const walk = new HistoryWalk(opened.ctx, at.commit, valid.value.length === 0 ? null : valid.value, max);
+  const walk = new HistoryWalk(opened.ctx, opened.commit.id, valid.value.length === 0 ? null : valid.value, max);
   for await (const commit of walk.commits()) return { ok: true, commit, complete: true };
   return { ok: true, commit: null, complete: !walk.truncated };
 }

@@ -11,14 +11,10 @@ import { Heap } from './heap.js';
 import { validatePath } from './names.js';
 import { entryAt, readCommit } from './objects.js';
 import type { RepoContext } from './repo-context.js';
-import { resolveCommitId, resolveRef } from './refs.js';
+import { openAt } from './open-at.js';
+import { resolveCommitId } from './refs.js';
 import { openRepo } from './repositories.js';
-import { invalid, notFound, type CommitDetails, type Invalid, type NotFound, type Oid, type RepoInfo } from './types.js';
-
-/** Resolves `ref`, or the repository's default branch when none is given. */
-export async function resolveOrDefault(ctx: RepoContext, info: RepoInfo, ref: string | undefined) {
-  return resolveRef(ctx, ref ?? info.defaultBranch);
-}
+import { invalid, notFound, type CommitDetails, type Invalid, type NotFound, type Oid } from './types.js';
 
 /** The tree entry a path has in a commit, as "mode oid" (null when absent), for TREESAME tests. */
 async function pathKey(ctx: RepoContext, commit: CommitDetails, segments: readonly string[]): Promise<string | null> {
@@ -106,22 +102,21 @@ export async function history(deps: ServiceDeps, repo: string, input: HistoryInp
     if (!valid.ok) return invalid('path', valid.detail);
     segments = valid.value;
   }
-  const opened = await openRepo(deps, repo);
+  const opened = await openAt(deps, repo, input.ref);
   if (!opened.ok) return opened;
-  const head = await resolveOrDefault(opened.ctx, opened.info, input.ref);
-  if (!head.ok) return head;
+  const head = opened.commit.id;
   const commits: CommitDetails[] = [];
   let started = input.cursor === undefined;
-  for await (const commit of new HistoryWalk(opened.ctx, head.commit, segments).commits()) {
+  for await (const commit of new HistoryWalk(opened.ctx, head, segments).commits()) {
     if (!started) {
       if (commit.id !== input.cursor) continue;
       started = true;
     }
-    if (commits.length === limit) return { ok: true, head: head.commit, commits, next: commit.id };
+    if (commits.length === limit) return { ok: true, head, commits, next: commit.id };
     commits.push(commit);
   }
   if (!started) return notFound('cursor', input.cursor ?? '');
-  return { ok: true, head: head.commit, commits, next: null };
+  return { ok: true, head, commits, next: null };
 }
 
 export type CommitResult = { ok: true; commit: CommitDetails } | NotFound | Invalid;

@@ -5,6 +5,7 @@
  */
 import type { Storage } from '../../fs-service/index.js';
 import type { RefEventSink } from '../refs/ref-update.js';
+import * as archives from './archives.js';
 import * as branches from './branches.js';
 import * as commits from './commit-changes.js';
 import * as comparing from './compare.js';
@@ -50,6 +51,7 @@ export type { Comparison, CompareResult, DiffResult } from './compare.js';
 export type { FileDiff } from './tree-diff.js';
 export type { MergeInput, MergeResult, MergeOutcome, MergeConflictResult, ConflictCause } from './merges.js';
 export type { MergeConflict, ConflictKind } from './tree-merge.js';
+export type { ArchiveFormat, ArchiveInput, ArchiveResult } from './archives.js';
 export type { TagInfo, ListTagsResult, TagResult, CreateTagResult, CreateTagInput } from './tags.js';
 export type { HistoryInput, HistoryResult, CommitResult } from './history.js';
 export { DEFAULT_PAGE, MAX_PAGE } from './history.js';
@@ -87,6 +89,8 @@ export interface RepoService {
   listTags(repo: string): Promise<tags.ListTagsResult>;
   getTag(repo: string, name: string): Promise<tags.TagResult>;
   createTag(repo: string, name: string, input: tags.CreateTagInput): Promise<tags.CreateTagResult>;
+  // Archives
+  archive(repo: string, input: archives.ArchiveInput): Promise<archives.ArchiveResult>;
 }
 
 export interface RepoServiceDeps {
@@ -136,5 +140,6 @@ export function createRepoService(options: RepoServiceDeps): RepoService {
     listTags: (repo) => tags.listTags(deps, repo),
     getTag: (repo, name) => tags.getTag(deps, repo, name),
     createTag: (repo, name, input) => tags.createTag(deps, repo, name, input),
+    archive: (repo, input) => archives.archive(deps, repo, input),
   };
 }

@@ -84,6 +84,7 @@ export type InvalidWhat =
   | 'changes'
   | 'limit'
   | 'cursor'
+  | 'format'
   | 'commit-id';
 
 export type Invalid = {
