@@ -9,16 +9,18 @@ export interface ManagedProcess {
   port?: number;
   log: string;
   command: string[];
+  /** The variables it was started with beyond the launcher's own (secrets excluded), for restarts. */
+  env?: Record<string, string>;
 }
 
 /** Starts a detached child whose output goes to `log`; it outlives the launcher. */
-export function startDetached(role: string, command: string[], log: string, env: NodeJS.ProcessEnv, port?: number): ManagedProcess {
+export function startDetached(role: string, command: string[], log: string, env: NodeJS.ProcessEnv, port?: number, ownEnv?: Record<string, string>): ManagedProcess {
   const out = openSync(log, 'a');
   try {
     const child = spawn(command[0]!, command.slice(1), { detached: true, stdio: ['ignore', out, out], env });
     if (child.pid === undefined) throw new Error(`could not start ${role}: ${command.join(' ')}`);
     child.unref();
-    return { role, pid: child.pid, log, command, ...(port === undefined ? {} : { port }) };
+    return { role, pid: child.pid, log, command, ...(port === undefined ? {} : { port }), ...(ownEnv === undefined ? {} : { env: ownEnv }) };
   } finally {
     closeSync(out);
   }

@@ -13,6 +13,9 @@ export interface ServerConfig {
   logLevel: string;
   /** Token-based access control; only an explicit AUTH=off turns it off. */
   auth: boolean;
+  /** Cluster mode: shard addresses (host:port) and the shared secret; embedded when empty. */
+  shards: string[];
+  clusterSecret: string | undefined;
 }
 
 function num(value: string | undefined, fallback: number, name: string): number {
@@ -33,6 +36,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
       trace: { type: 'boolean' },
       'log-level': { type: 'string' },
       'no-auth': { type: 'boolean' },
+      shards: { type: 'string' },
     },
     strict: true,
   });
@@ -45,5 +49,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     trace: values.trace ?? env.DECISION_TRACE === '1',
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
     auth: !(values['no-auth'] ?? env.AUTH === 'off'),
+    shards: (values.shards ?? env.FS_SHARDS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    clusterSecret: env.FS_CLUSTER_SECRET,
   };
 }

@@ -1,14 +1,23 @@
-import { openEmbeddedStorage } from '../fs-service/index.js';
+import { connectCluster, openEmbeddedStorage, type Storage } from '../fs-service/index.js';
+import type { ServerConfig } from './config.js';
+import type { Logger } from './observability/logger.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { startServer } from './server.js';
 import { ensureAdminToken } from './auth/bootstrap.js';
 
+/** Embedded storage under DATA_DIR, or (FS_SHARDS set) the shard cluster. */
+async function openStorage(config: ServerConfig, logger: Logger): Promise<Storage> {
+  if (config.shards.length === 0) return openEmbeddedStorage(config.dataDir, { logger });
+  if (config.clusterSecret === undefined) throw new Error('FS_SHARDS is set but FS_CLUSTER_SECRET is not');
+  return connectCluster({ shards: config.shards, secret: config.clusterSecret, logger });
+}
+
 /** `npm start`: one process, embedded storage under DATA_DIR, nothing else to install. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const storage = await openEmbeddedStorage(config.dataDir, { logger });
+  const storage = await openStorage(config, logger);
   const running = await startServer(config, storage, logger);
   if (running.auth !== undefined) {
     const created = await ensureAdminToken(running.auth.tokens, config.dataDir);

@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { clusterStatus, startCluster, stopCluster } from './cluster.js';
+
+/**
+ * npm run cluster -- start|stop|status [--frontends 2] [--shards 3] [--copies 3] [--port 8080] [--dir .cluster]
+ * A CLI: it talks to the operator on stdout/stderr.
+ */
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    frontends: { type: 'string', default: '2' },
+    shards: { type: 'string', default: '3' },
+    copies: { type: 'string', default: '3' },
+    port: { type: 'string', default: '8080' },
+    dir: { type: 'string', default: '.cluster' },
+    'max-body-bytes': { type: 'string', default: String(50 * 1024 * 1024) },
+    trace: { type: 'boolean', default: false },
+  },
+});
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const int = (name: string, value: string | undefined, min: number): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
+  return n;
+};
+
+async function main(): Promise<void> {
+  const command = positionals[0];
+  const dir = values.dir!;
+  if (command === 'start') {
+    const shards = int('shards', values.shards, 1);
+    const copies = int('copies', values.copies, 1);
+    if (copies > shards) throw new Error('--copies cannot exceed --shards');
+    const state = await startCluster({
+      dir,
+      frontends: int('frontends', values.frontends, 1),
+      shards,
+      copies,
+      port: int('port', values.port, 1),
+      maxBodyBytes: int('max-body-bytes', values['max-body-bytes'], 1),
+      trace: values.trace,
+      log: say,
+    });
+    say(`\ncluster running at ${state.url}`);
+    for (const p of state.processes) say(`  ${p.role.padEnd(12)} pid ${String(p.pid).padEnd(8)} ${p.port === undefined ? '' : `port ${p.port}`.padEnd(11)} log ${p.log}`);
+    say(`  admin token: ${state.adminTokenFile}`);
+    say(`  state: ${state.dir}/state.json   (npm run cluster -- stop|status --dir ${dir})`);
+  } else if (command === 'stop') {
+    await stopCluster(dir, say);
+    say('cluster stopped');
+  } else if (command === 'status') {
+    const { state, processes, ready } = await clusterStatus(dir);
+    say(`cluster at ${state.url}: ${ready ? 'ready' : 'NOT ready'}`);
+    for (const p of processes) say(`  ${p.role.padEnd(12)} pid ${String(p.pid).padEnd(8)} ${p.alive ? 'running' : 'DEAD'}`);
+    if (!ready || processes.some((p) => !p.alive)) process.exitCode = 1;
+  } else {
+    throw new Error('usage: npm run cluster -- start|stop|status [--frontends N] [--shards M] [--copies K] [--port P] [--dir DIR]');
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
