@@ -67,32 +67,26 @@ async function tagsFor(odb: ObjectDb, caches: ObjectCaches, snapshot: RefSnapsho
   return out;
 }
 
+/** What sending a pack needs from the request's context. */
+export interface PackSource {
+  odb: ObjectDb;
+  caches: ObjectCaches;
+  snapshot: RefSnapshot;
+  logger: GitHttpLogger;
+}
+
 /** Decides how to build the pack and streams it on `channel` (band 1), progress on band 2. */
-export async function sendPack(
-  odb: ObjectDb,
-  caches: ObjectCaches,
-  snapshot: RefSnapshot,
-  req: FetchPackRequest,
-  channel: PackChannel,
-  logger: GitHttpLogger,
-): Promise<Result<PackStats>> {
+export async function sendPack(src: PackSource, req: FetchPackRequest, channel: PackChannel): Promise<Result<PackStats>> {
   try {
-    return await buildAndSend(odb, caches, snapshot, req, channel, logger);
+    return await buildAndSend(src, req, channel);
   } catch (e) {
     // Mid-stream the only way to tell the client is band 3; the caller sends it.
-    logger.error({ err: e }, 'upload-pack failed while sending the pack');
+    src.logger.error({ err: e }, 'upload-pack failed while sending the pack');
     return err(`upload-pack: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
-async function buildAndSend(
-  odb: ObjectDb,
-  caches: ObjectCaches,
-  snapshot: RefSnapshot,
-  req: FetchPackRequest,
-  channel: PackChannel,
-  logger: GitHttpLogger,
-): Promise<Result<PackStats>> {
+async function buildAndSend({ odb, caches, snapshot, logger }: PackSource, req: FetchPackRequest, channel: PackChannel): Promise<Result<PackStats>> {
   const wantSet = new Set(req.wants);
   const heads = [...snapshot.refs.entries()].filter(([name]) => name.startsWith('refs/heads/'));
   const wholeRepo = req.common.length === 0 && !req.shallow.active && heads.length > 0 && heads.every(([, oid]) => wantSet.has(oid));

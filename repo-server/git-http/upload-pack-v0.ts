@@ -170,9 +170,7 @@ export async function serveV0UploadPack(ctx: UploadContext, req: V0UploadRequest
     progress: !req.caps.has('no-progress'),
   });
   const sent = await sendPack(
-    odb,
-    ctx.caches,
-    ctx.snapshot,
+    ctx,
     {
       wants: req.wants,
       common: negotiator.common,
@@ -183,7 +181,6 @@ export async function serveV0UploadPack(ctx: UploadContext, req: V0UploadRequest
       thinPack: req.caps.has('thin-pack'),
     },
     channel,
-    ctx.logger,
   );
   if (!sent.ok) await channel.fatal(sent.error);
   await channel.finish();

@@ -165,9 +165,7 @@ async function v2Fetch(ctx: UploadContext, a: V2FetchArgs, sink: ResponseSink): 
   await sink.write(Buffer.concat(out));
   const channel = new PackChannel(sink, { sideBand: true, frameMax: SIDE_BAND_64K_MAX, progress: !a.noProgress });
   const sent = await sendPack(
-    odb,
-    ctx.caches,
-    ctx.snapshot,
+    ctx,
     {
       wants: a.wants,
       common: negotiator.common,
@@ -178,7 +176,6 @@ async function v2Fetch(ctx: UploadContext, a: V2FetchArgs, sink: ResponseSink): 
       thinPack: a.thinPack,
     },
     channel,
-    ctx.logger,
   );
   if (!sent.ok) await channel.fatal(sent.error);
   await channel.finish();

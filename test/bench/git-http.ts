@@ -1,0 +1,208 @@
+/**
+ * git smart HTTP benchmark: the same repository served by the same nginx in front of
+ * (a) our TypeScript server (embedded disk storage) and (b) native `git http-backend` through
+ * fcgiwrap (installed from Debian's packages when missing). Median of 5 runs per operation.
+ * Run: npx tsx test/bench/git-http.ts   (needs root for apt-get when fcgiwrap is absent)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import { openEmbeddedStorage } from '../../fs-service/index.js';
+import { gitHttpRouter } from '../../repo-server/git-http/index.js';
+import { buildBigRepo } from '../repo-server/git-http/helpers/big-repo.js';
+import { GitSandbox } from '../repo-server/git-http/helpers/git-client.js';
+import { commitFiles } from '../repo-server/git-http/helpers/local-repo.js';
+import { initRepo } from '../repo-server/git-http/helpers/server-repo.js';
+
+const RUNS = 5;
+const SHAPE = { files: 5000, commits: 500, binaries: 3, binaryBytes: 1536 * 1024 };
+const children: ChildProcess[] = [];
+
+function ensureFcgiwrap(): string {
+  const found = spawnSync('sh', ['-c', 'command -v fcgiwrap || ls /usr/sbin/fcgiwrap 2>/dev/null'], { encoding: 'utf8' }).stdout.trim();
+  if (found !== '') return found.split('\n')[0] as string;
+  process.stderr.write('installing fcgiwrap with apt-get\n');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'fcgiwrap'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (r.status !== 0) throw new Error('apt-get install fcgiwrap failed');
+  return '/usr/sbin/fcgiwrap';
+}
+
+/** Own process group, so stopping it also stops the workers it forks (fcgiwrap -c, nginx). */
+function startDetached(cmd: string, args: string[]): ChildProcess {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'ignore'], detached: true });
+  children.push(child);
+  return child;
+}
+
+function stopAll(): void {
+  for (const c of children) {
+    if (c.pid !== undefined && c.exitCode === null) {
+      try {
+        process.kill(-c.pid, 'SIGTERM');
+      } catch {
+        // gone already
+      }
+    }
+  }
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function nginxConfig(root: string, port: number, oursPort: number, socket: string, projectRoot: string): string {
+  return `worker_processes 2;
+user root;
+pid ${root}/nginx.pid;
+error_log ${root}/nginx-error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${root}/body;
+  proxy_temp_path ${root}/proxy;
+  fastcgi_temp_path ${root}/fastcgi;
+  uwsgi_temp_path ${root}/uwsgi;
+  scgi_temp_path ${root}/scgi;
+  client_max_body_size 0;
+  server {
+    listen 127.0.0.1:${port};
+    location /ours/ {
+      proxy_pass http://127.0.0.1:${oursPort}/;
+      proxy_http_version 1.1;
+      proxy_buffering off;
+      proxy_request_buffering off;
+    }
+    location ~ ^/native(/.*)$ {
+      fastcgi_pass unix:${socket};
+      fastcgi_buffering off;
+      fastcgi_request_buffering off;
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
+      fastcgi_param GIT_PROJECT_ROOT ${projectRoot};
+      fastcgi_param GIT_HTTP_EXPORT_ALL 1;
+      fastcgi_param GIT_PROTOCOL $http_git_protocol;
+      fastcgi_param PATH_INFO $1;
+    }
+  }
+}
+`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const fcgiwrap = ensureFcgiwrap();
+  const root = mkdtempSync(join(tmpdir(), 'git-bench-'));
+  const sb = new GitSandbox('git-bench-client-');
+  const storage = await openEmbeddedStorage(join(root, 'data'));
+  let server: Server | null = null;
+  try {
+    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', 'native']) mkdirSync(join(root, d), { recursive: true });
+    process.stderr.write('building the repository (fast-import)\n');
+    const source = sb.path('source');
+    await buildBigRepo(sb, source, SHAPE);
+    // Ten commits past main, published as branch "ten" on both servers for the fetch test.
+    await sb.ok(['checkout', '-q', '-b', 'ten'], { cwd: source });
+    for (let i = 0; i < 10; i++) await commitFiles(sb, source, { [`part01/sec1/file${260 + i}.md`]: `ten ${i}\n` }, `ten ${i}`);
+    await sb.ok(['checkout', '-q', 'main'], { cwd: source });
+
+    const app = express();
+    app.use(gitHttpRouter({ storage, events: { publish: () => undefined } }));
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const oursPort = (server.address() as AddressInfo).port;
+    await initRepo(storage.repo('big'));
+
+    const nativeRepo = join(root, 'native', 'big.git');
+    await sb.ok(['init', '-q', '--bare', '-b', 'main', nativeRepo]);
+    await sb.ok(['config', 'http.receivepack', 'true'], { cwd: nativeRepo });
+    const socket = join(root, 'fcgiwrap.sock');
+    startDetached(fcgiwrap, ['-c', '4', '-s', `unix:${socket}`]);
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    writeFileSync(join(root, 'nginx.conf'), nginxConfig(root, port, oursPort, socket, join(root, 'native')));
+    startDetached('nginx', ['-p', root, '-c', join(root, 'nginx.conf'), '-g', 'daemon off;']);
+    const base = `http://127.0.0.1:${port}`;
+    const urls = { ours: `${base}/ours/big.git`, native: `${base}/native/big.git` };
+    await waitFor(`${urls.ours}/info/refs?service=git-upload-pack`);
+    await waitFor(`${urls.native}/info/refs?service=git-upload-pack`);
+
+    const results: { op: string; ours: number; native: number }[] = [];
+    const sides = ['ours', 'native'] as const;
+    for (const side of sides) {
+      process.stderr.write(`seeding ${side}\n`);
+      await sb.ok(['push', '-q', urls[side], 'main', 'ten'], { cwd: source, timeoutMs: 300_000 });
+    }
+    const samples: Record<string, Record<(typeof sides)[number], number[]>> = {};
+    const record = (op: string, side: (typeof sides)[number], ms: number): void => {
+      samples[op] ??= { ours: [], native: [] };
+      samples[op][side].push(ms);
+    };
+    for (let run = 0; run < RUNS; run++) {
+      for (const side of sides) {
+        const url = urls[side];
+        const clone = sb.path(`clone-${side}-${run}`);
+        const all = sb.path(`all-${side}-${run}`);
+        record('full clone (--bare, all branches)', side, await timed(() => sb.ok(['clone', '-q', '--bare', url, all], { timeoutMs: 300_000 })));
+        rmSync(all, { recursive: true, force: true });
+        record('clone --single-branch main (--bare)', side, await timed(() => sb.ok(['clone', '-q', '--bare', '--single-branch', '--branch', 'main', url, clone], { timeoutMs: 300_000 })));
+        record('ls-remote', side, await timed(() => sb.ok(['ls-remote', url])));
+        const fetchDir = sb.path(`fetch-${side}-${run}`);
+        cpSync(clone, fetchDir, { recursive: true });
+        record('fetch of 10 commits', side, await timed(() => sb.ok(['fetch', '-q', url, 'ten:ten'], { cwd: fetchDir })));
+        const work = sb.path(`work-${side}-${run}`);
+        await sb.ok(['clone', '-q', '--shared', clone, work]);
+        for (let i = 0; i < 10; i++) await commitFiles(sb, work, { [`part02/sec2/file${500 + i}.md`]: `push ${side} ${run} ${i}\n` }, `push ${run}.${i}`);
+        record('push of 10 commits', side, await timed(() => sb.ok(['push', '-q', url, `HEAD:refs/heads/run-${run}`], { cwd: work })));
+        for (const d of [clone, fetchDir, work]) rmSync(d, { recursive: true, force: true });
+      }
+    }
+    for (const [op, s] of Object.entries(samples)) results.push({ op, ours: median(s.ours), native: median(s.native) });
+    const lines = [
+      `| operation (median of ${RUNS}) | ours (ms) | git http-backend (ms) | ours / native |`,
+      '| --- | ---: | ---: | ---: |',
+      ...results.map((r) => `| ${r.op} | ${r.ours.toFixed(0)} | ${r.native.toFixed(0)} | ${(r.ours / r.native).toFixed(2)} |`),
+    ];
+    process.stdout.write(`repository: ${SHAPE.files} files, ${SHAPE.commits} commits (+10 on "ten"), ${SHAPE.binaries} binaries of ${SHAPE.binaryBytes} bytes\n`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    stopAll();
+    if (server !== null) {
+      server.closeAllConnections();
+      await new Promise<void>((r) => (server as Server).close(() => r()));
+    }
+    await storage.close();
+    sb.cleanup();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  stopAll();
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
