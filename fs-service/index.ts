@@ -2,6 +2,10 @@ export type { FileStat, FileData, EncodingOption, RepoFsPromises, RepoStore, Sto
 export { FsError } from './contract.js';
 export { MemoryStorage } from './memory-storage.js';
 export { createEmbeddedStorage, openEmbeddedStorage, EmbeddedStorage, type EmbeddedStorageOptions } from './embedded-storage.js';
+export { connectCluster, ClusterStorage, type ClusterStorageOptions, type RoundTrips } from './cluster-storage.js';
+export { ShardServer, type ShardServerOptions, type ShardStatus } from './shard-server.js';
+export { Supervisor, type SupervisorOptions } from './supervisor.js';
+export { startAdminServer } from './admin-server.js';
 export { FsMetrics, type MetricRole } from './metrics.js';
 export { VBUCKETS, vbucketOf, type ClusterMap, type VbucketEntry, type ShardInfo, type ShardId } from './vbucket-map.js';
 export { isImmutablePath } from './path-kinds.js';

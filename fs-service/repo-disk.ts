@@ -20,7 +20,7 @@ export interface DiskContext {
   readonly locks: KeyedLock;
 }
 
-type Applied = (effects: Effect[]) => void;
+type Decided = (effects: Effect[]) => void;
 
 /**
  * One repository's files on one disk: <dataDir>/<vbucket>/<repo>/... Every path is parsed and
@@ -107,23 +107,38 @@ export class RepoDisk {
   // ---- mutations ---------------------------------------------------------------------------
 
   /**
-   * Applies one client mutation durably. `onApplied` runs while the repository lock is still
-   * held, so a replicating caller can number the effects in the order they hit the disk.
+   * Applies one client mutation durably. `onDecided` runs, while the repository lock is held,
+   * as soon as the effects are certain: before the disk write for file writes and swaps (whose
+   * preconditions are checked first), after it for the rest. A replicating caller numbers and
+   * ships the effects there, so copies write in parallel with this disk and in lock order.
    */
-  async execute(mutation: Mutation, onApplied?: Applied): Promise<boolean> {
+  async execute(mutation: Mutation, onDecided?: Decided): Promise<boolean> {
     const shared = (mutation.op === 'writeFile' || mutation.op === 'createExclusive') && isImmutablePath(canonicalPath(mutation.path));
     return this.ctx.locks.run(this.root, shared ? 'shared' : 'exclusive', async () => {
-      const { result, effects } = await this.apply(mutation);
-      if (effects.length > 0) onApplied?.(effects);
+      let announced = false;
+      const decide = (effects: Effect[]) => {
+        announced = true;
+        if (effects.length > 0) onDecided?.(effects);
+      };
+      const { result, effects } = await this.apply(mutation, decide);
+      if (!announced) decide(effects);
       return result;
     });
   }
 
-  private async apply(m: Mutation): Promise<{ result: boolean; effects: Effect[] }> {
+  private async apply(m: Mutation, decide: Decided): Promise<{ result: boolean; effects: Effect[] }> {
     switch (m.op) {
       case 'writeFile': {
-        const path = await this.put(m.path, m.data, m.mode);
-        return { result: true, effects: [{ kind: 'put', path, data: m.data, ...(m.mode === undefined ? {} : { mode: m.mode }) }] };
+        const segments = this.fileSegments(m.path);
+        const display = '/' + segments.join('/');
+        const target = await this.resolveForCreate(segments, display);
+        const existing = await fsp.lstat(target).catch(() => null);
+        if (existing?.isDirectory()) throw new FsError('EISDIR', 'illegal operation on a directory', display);
+        // Content-addressed: a file already there has these very bytes.
+        if (existing !== null && existing.isFile() && existing.size === m.data.length && isImmutablePath(display)) return { result: true, effects: [] };
+        decide([{ kind: 'put', path: display, data: m.data, ...(m.mode === undefined ? {} : { mode: m.mode }) }]);
+        await this.guard(display, () => writeFileDurable(this.ctx.tmpDir, target, m.data, this.ctx.dataDir, m.mode));
+        return { result: true, effects: [] };
       }
       case 'mkdir':
         return { result: true, effects: await this.mkdir(m.path, m.recursive) };
@@ -136,7 +151,7 @@ export class RepoDisk {
       case 'symlink':
         return { result: true, effects: [await this.symlink(m.target, m.path)] };
       case 'cas':
-        return this.compareAndSwap(m.ops);
+        return this.compareAndSwap(m.ops, decide);
       case 'createExclusive': {
         const segments = this.fileSegments(m.path);
         const display = '/' + segments.join('/');
@@ -150,12 +165,11 @@ export class RepoDisk {
     }
   }
 
-  private async put(path: string, data: Buffer, mode?: number): Promise<string> {
+  private async put(path: string, data: Buffer): Promise<void> {
     const segments = this.fileSegments(path);
     const display = '/' + segments.join('/');
     const target = await this.resolveForCreate(segments, display);
-    await this.guard(display, () => writeFileDurable(this.ctx.tmpDir, target, data, this.ctx.dataDir, mode));
-    return display;
+    await this.guard(display, () => writeFileDurable(this.ctx.tmpDir, target, data, this.ctx.dataDir));
   }
 
   private async mkdir(path: string, recursive: boolean): Promise<Effect[]> {
@@ -220,7 +234,7 @@ export class RepoDisk {
     return { kind: 'symlink', path: display, target: checked };
   }
 
-  private async compareAndSwap(ops: SwapOp[]): Promise<{ result: boolean; effects: Effect[] }> {
+  private async compareAndSwap(ops: SwapOp[], decide: Decided): Promise<{ result: boolean; effects: Effect[] }> {
     if (!Array.isArray(ops) || ops.length === 0) throw new FsError('EINVAL', 'compareAndSwap needs at least one op');
     const seen = new Set<string>();
     const checked = ops.map((op) => {
@@ -240,6 +254,7 @@ export class RepoDisk {
     }
     const changes = checked.filter((op) => !(op.expected === null && op.next === null));
     const effects: Effect[] = changes.map((op) => (op.next === null ? { kind: 'unlink', path: op.path } : { kind: 'put', path: op.path, data: op.next }));
+    decide(effects);
     if (changes.length === 1) {
       const [op] = changes;
       if (op!.next === null) await this.remove(op!.path, 'file');
@@ -247,7 +262,7 @@ export class RepoDisk {
     } else if (changes.length > 1) {
       await this.journaledSwap(changes.map((op) => ({ path: op.path, next: op.next })));
     }
-    return { result: true, effects };
+    return { result: true, effects: [] };
   }
 
   /**
@@ -288,7 +303,8 @@ export class RepoDisk {
    * catching up may replay effects its copied snapshot already contains.
    */
   async applyEffects(effects: readonly Effect[]): Promise<void> {
-    await this.ctx.locks.run(this.root, 'exclusive', async () => {
+    const shared = effects.every((e) => e.kind === 'put' && isImmutablePath(e.path));
+    await this.ctx.locks.run(this.root, shared ? 'shared' : 'exclusive', async () => {
       for (const effect of effects) await this.applyEffect(effect);
     });
   }

@@ -1,0 +1,54 @@
+import { LRUCache } from 'lru-cache';
+
+/**
+ * What a client may remember about one repository besides immutable files: answers that are
+ * only true until the repository's object store changes (a loose object is absent, the pack
+ * folder lists these names). Each is stamped with the generation token the shard sent with
+ * it and used only while the newest token seen for the repository is that same one. Every
+ * shard answer carries the token, and isomorphic-git stats the gitdir at the start of every
+ * command, so the check happens at least once per command: checked, not assumed.
+ */
+export class RepoCacheState {
+  private boot: string | null = null;
+  private counter = -1;
+  private readonly misses = new LRUCache<string, string>({ max: 50_000 });
+  private packListing: { gen: string; names: string[] | null } | null = null;
+
+  get gen(): string | null {
+    return this.boot === null ? null : `${this.boot}.${this.counter}`;
+  }
+
+  /** Takes a token from an answer; an older token of the same shard process is ignored. */
+  observe(token: unknown): void {
+    if (typeof token !== 'string') return;
+    const dot = token.lastIndexOf('.');
+    const boot = token.slice(0, dot);
+    const counter = Number(token.slice(dot + 1));
+    if (boot === this.boot && counter <= this.counter) return;
+    this.boot = boot;
+    this.counter = counter;
+  }
+
+  rememberMissing(path: string, token: unknown): void {
+    if (typeof token === 'string') this.misses.set(path, token);
+  }
+
+  knownMissing(path: string): boolean {
+    const stamp = this.misses.get(path);
+    return stamp !== undefined && stamp === this.gen;
+  }
+
+  forgetMissing(path: string): void {
+    this.misses.delete(path);
+  }
+
+  rememberPackListing(names: string[] | null, token: unknown): void {
+    if (typeof token === 'string') this.packListing = { gen: token, names: names === null ? null : [...names] };
+  }
+
+  /** undefined: unknown; null: the folder is absent; else the names. */
+  packNames(): string[] | null | undefined {
+    if (this.packListing === null || this.packListing.gen !== this.gen) return undefined;
+    return this.packListing.names === null ? null : [...this.packListing.names];
+  }
+}

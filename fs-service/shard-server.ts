@@ -1,0 +1,303 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import { CatchUp } from './catch-up.js';
+import { FsError } from './contract.js';
+import { DiskEngine } from './disk-engine.js';
+import { FrameServer, type Reply } from './frame-server.js';
+import { silentLogger, type Logger } from './logging.js';
+import { FsMetrics } from './metrics.js';
+import { PeerPool } from './peer-pool.js';
+import { PrimaryStreams } from './primary-streams.js';
+import { ReplicaStreams, type Position } from './replica-streams.js';
+import { RepoGenerations } from './repo-generations.js';
+import type { RepoDisk } from './repo-disk.js';
+import { ShardMapState } from './shard-map-state.js';
+import { decodeMutation, type Frame } from './wire-codec.js';
+import type { Effect } from './mutations.js';
+import { Refusal } from './wire-errors.js';
+import { VBUCKETS, vbucketOf, type ClusterMap } from './vbucket-map.js';
+import { assertRepoName } from './path-safety.js';
+import { isNotFound } from './fs-errors.js';
+
+export interface ShardServerOptions {
+  /** This shard's id in the cluster map. */
+  id: string;
+  dataDir: string;
+  secret: string;
+  /** Loopback unless told otherwise: the protocol is meant for a private network. */
+  host?: string;
+  port?: number;
+  logger?: Logger;
+  registry?: Registry;
+  /** A copy slower than this to acknowledge an update is dropped from the in-sync set. */
+  replicateTimeoutMs?: number;
+  catchUpIntervalMs?: number;
+  followerCheckMs?: number;
+}
+
+/** What a shard reports to the supervisor on each heartbeat. */
+export interface ShardStatus {
+  id: string;
+  bootId: string;
+  epoch: number;
+  trusted: boolean;
+  /** Per held vbucket: where this copy stands (primary or copy). */
+  positions: Record<number, Position & { primary: boolean }>;
+  catchingUp: number;
+}
+
+type Handler = (frame: Frame) => Promise<Reply> | Reply;
+
+/**
+ * A shard process: owns the files of the vbuckets the cluster map gives it, serves them to
+ * clients that present the cluster secret and the current map epoch, replicates writes of the
+ * vbuckets it leads, follows the ones it copies, and catches up before it serves.
+ */
+export class ShardServer {
+  readonly bootId = randomBytes(8).toString('hex');
+  readonly metrics: FsMetrics;
+  private readonly logger: Logger;
+  private readonly generations: RepoGenerations;
+  private readonly peers: PeerPool;
+  private mapState!: ShardMapState;
+  private primary!: PrimaryStreams;
+  private replica!: ReplicaStreams;
+  private catchUp!: CatchUp;
+  private server!: FrameServer;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly handlers: Record<string, Handler>;
+  port = 0;
+
+  private constructor(
+    private readonly options: ShardServerOptions,
+    private readonly engine: DiskEngine,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.metrics = new FsMetrics(options.registry === undefined ? {} : { registry: options.registry });
+    this.generations = new RepoGenerations(this.bootId);
+    this.peers = new PeerPool(options.secret, { logger: this.logger, requestTimeoutMs: 10_000 });
+    this.handlers = {
+      ping: () => ({}),
+      getMap: () => ({ header: { map: this.mapState.map } }),
+      setMap: async (f) => ({ header: { installed: await this.mapState.install(f.header.map), epoch: this.mapState.epoch } }),
+      status: (f) => this.status(f),
+      readFile: (f) => this.read(f, 'readFile', async (disk) => this.sent({ parts: [await disk.readFile(f.header.path)] })),
+      stat: (f) => this.read(f, 'stat', async (disk) => ({ header: { stat: await disk.stat(f.header.path, f.header.follow !== false) } })),
+      readdir: (f) => this.read(f, 'readdir', async (disk) => ({ header: { names: await disk.readdir(f.header.path) } })),
+      readlink: (f) => this.read(f, 'readlink', async (disk) => ({ header: { target: await disk.readlink(f.header.path) } })),
+      readMany: (f) => this.read(f, 'readMany', async (disk) => this.sent({ parts: await disk.readMany(f.header.paths) })),
+      mutate: (f) => this.mutate(f),
+      listRepos: (f) => this.listRepos(f),
+      replicate: (f) => this.replica.receive(f),
+      syncBegin: async (f) => ({ header: await this.primary.syncBegin(vbOf(f), f.header.term, f.header.from) }),
+      syncDone: (f) => {
+        this.primary.syncDone(vbOf(f), f.header.term, f.header.from);
+        return {};
+      },
+      followState: (f) => ({ header: { notInSync: this.primary.notInSync(f.header.vbs as { vb: number; term: number }[], String(f.header.from)) } }),
+      manifest: async (f) => ({ header: { entries: await this.leaderOnly(f, () => this.engine.manifest(vbOf(f))) } }),
+      fetch: async (f) => this.sent({ parts: await this.leaderOnly(f, () => this.engine.readVbFiles(vbOf(f), f.header.paths as string[])) }),
+    };
+  }
+
+  static async start(options: ShardServerOptions): Promise<ShardServer> {
+    const engine = await DiskEngine.open(options.dataDir, options.logger === undefined ? {} : { logger: options.logger });
+    const shard = new ShardServer(options, engine);
+    try {
+      await shard.boot();
+    } catch (err) {
+      await engine.close();
+      throw err;
+    }
+    return shard;
+  }
+
+  private async boot(): Promise<void> {
+    const o = this.options;
+    const common = { self: o.id, peers: this.peers, logger: this.logger, metrics: this.metrics };
+    this.mapState = new ShardMapState(o.id, this.bootId, join(this.engine.dataDir, '.shard', 'map.json'), join(this.engine.dataDir, '.tmp'), this.engine.dataDir, this.logger);
+    await this.mapState.load();
+    this.primary = new PrimaryStreams({ ...common, mapState: this.mapState, replicateTimeoutMs: o.replicateTimeoutMs ?? 5_000 });
+    this.replica = new ReplicaStreams({ ...common, mapState: this.mapState, engine: this.engine, generations: this.generations });
+    this.catchUp = new CatchUp({ ...common, mapState: this.mapState, engine: this.engine, replica: this.replica });
+    this.mapState.onChange((next, previous) => this.onMap(next, previous));
+    if (this.mapState.map !== null) this.onMap(this.mapState.map, null);
+    this.server = new FrameServer({
+      host: o.host ?? '127.0.0.1',
+      port: o.port ?? 0,
+      secret: o.secret,
+      logger: this.logger,
+      handler: (frame) => this.dispatch(frame),
+      http: (request, response, authorized) => {
+        if (request.url === '/healthz') {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ id: o.id, epoch: this.mapState.epoch, trusted: this.mapState.trusted }));
+          return true;
+        }
+        if (request.url === '/metrics') {
+          if (!authorized) {
+            response.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+            return true;
+          }
+          void this.metrics.registry.metrics().then((text) => response.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(text));
+          return true;
+        }
+        return false;
+      },
+    });
+    this.port = await this.server.listen();
+    this.timers.push(setInterval(() => this.catchUp.tick(), o.catchUpIntervalMs ?? 200));
+    this.timers.push(setInterval(() => void this.catchUp.checkWithPrimaries(), o.followerCheckMs ?? 1_000));
+    for (const timer of this.timers) timer.unref();
+    this.logger.info({ id: o.id, port: this.port, bootId: this.bootId, epoch: this.mapState.epoch }, 'shard listening');
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    await this.server.close();
+    this.peers.closeAll();
+    await this.engine.close();
+  }
+
+  private onMap(next: ClusterMap, previous: ClusterMap | null): void {
+    this.primary.onMap(next);
+    this.replica.onMap(next);
+    this.catchUp.tick();
+    if (previous === null) return;
+    // Data of vbuckets this shard no longer holds (moved away by a rebalance) is removed.
+    for (let vb = 0; vb < VBUCKETS; vb++) {
+      const was = previous.vbuckets[vb]!;
+      const now = next.vbuckets[vb]!;
+      const held = (e: typeof now) => e.copies.includes(this.options.id) || e.learners.includes(this.options.id);
+      if (held(was) && !held(now)) {
+        void this.engine.dropVbucket(vb).catch((err: unknown) => this.logger.error({ vb, err: String(err) }, 'could not drop a vbucket'));
+      }
+    }
+  }
+
+  private dispatch(frame: Frame): Promise<Reply> | Reply {
+    const op = String(frame.header.op);
+    const handler = this.handlers[op];
+    if (handler === undefined) throw new FsError('EINVAL', `unknown operation ${op}`);
+    return handler(frame);
+  }
+
+  private sent(reply: Reply): Reply {
+    let bytes = 0;
+    for (const part of reply.parts ?? []) bytes += part?.length ?? 0;
+    this.metrics.moved('read', 'shard', bytes);
+    return reply;
+  }
+
+  // ---- client requests ---------------------------------------------------------------------
+
+  /** Checks the epoch and that the vbucket is the repository's and is held here. */
+  private route(frame: Frame): { vb: number; repo: string; disk: RepoDisk } {
+    const map = this.mapState.requireEpoch(frame.header.epoch);
+    const repo = assertRepoName(frame.header.repo);
+    const vb = vbOf(frame);
+    if (vbucketOf(repo) !== vb) throw new FsError('EINVAL', `repository ${repo} does not belong to vbucket ${vb}`);
+    const entry = map.vbuckets[vb]!;
+    if (!entry.copies.includes(this.options.id) && !entry.learners.includes(this.options.id)) {
+      throw new Refusal('not-owner', `shard ${this.options.id} does not hold vbucket ${vb}`, map);
+    }
+    return { vb, repo, disk: this.engine.repo(vb, repo) };
+  }
+
+  private canServeRead(vb: number): boolean {
+    const entry = this.mapState.entry(vb)!;
+    if (entry.copies[0] === this.options.id) return this.mapState.trusted;
+    return this.replica.canServe(vb);
+  }
+
+  private async read(frame: Frame, op: string, run: (disk: RepoDisk) => Promise<Reply>): Promise<Reply> {
+    return this.metrics.time(op, 'shard', async () => {
+      const { vb, repo, disk } = this.route(frame);
+      if (!this.canServeRead(vb)) throw new Refusal('not-ready', `shard ${this.options.id} is catching up on vbucket ${vb}`);
+      const gen = this.generations.token(`${vb}/${repo}`);
+      try {
+        const reply = await run(disk);
+        return { header: { ...reply.header, gen }, parts: reply.parts ?? [] };
+      } catch (err) {
+        // A client that caches absence asks for it as an answer carrying the generation.
+        if (frame.header.missingOk === true && isNotFound(err)) return { header: { missing: (err as FsError).code, gen } };
+        throw err;
+      }
+    });
+  }
+
+  private async mutate(frame: Frame): Promise<Reply> {
+    return this.metrics.time('mutate', 'shard', async () => {
+      const { vb, repo, disk } = this.route(frame);
+      const entry = this.mapState.entry(vb)!;
+      if (entry.copies[0] !== this.options.id) throw new Refusal('not-owner', `shard ${this.options.id} is not the primary of vbucket ${vb}`, this.mapState.map!);
+      if (entry.frozen) throw new Refusal('frozen', `vbucket ${vb} is choosing a new primary`);
+      if (!this.mapState.trusted) throw new Refusal('not-ready', `shard ${this.options.id} restarted and waits for the supervisor`);
+      const mutation = decodeMutation(frame.header.mutation, frame.parts);
+      const stream = this.primary.begin(vb);
+      try {
+        let shipped: { seq: number; quorum: Promise<void>; effects: Effect[] } | undefined;
+        const key = `${vb}/${repo}`;
+        let result: boolean;
+        try {
+          result = await disk.execute(mutation, (effects) => {
+            shipped = { ...this.primary.replicate(stream, repo, effects), effects };
+          });
+        } finally {
+          // Bumped only once the change is on disk: a reader must never get the new token with
+          // the old content.
+          if (shipped !== undefined) {
+            this.primary.written(stream, shipped.seq);
+            this.generations.observe(key, shipped.effects);
+          }
+        }
+        if (shipped !== undefined) await shipped.quorum;
+        for (const part of frame.parts) this.metrics.moved('written', 'shard', part?.length ?? 0);
+        return { header: { result, gen: this.generations.token(key) } };
+      } finally {
+        this.primary.end(stream);
+      }
+    });
+  }
+
+  private async listRepos(frame: Frame): Promise<Reply> {
+    this.mapState.requireEpoch(frame.header.epoch);
+    const asked = (frame.header.vbs as number[] | undefined) ?? Array.from({ length: VBUCKETS }, (_, i) => i);
+    const servable = asked.filter((vb) => Number.isInteger(vb) && vb >= 0 && vb < VBUCKETS && this.mapState.role(vb) !== 'none' && this.canServeRead(vb));
+    return { header: { repos: await this.engine.listRepos(servable), served: servable } };
+  }
+
+  // ---- replication and supervision ---------------------------------------------------------
+
+  private async leaderOnly<T>(frame: Frame, run: () => Promise<T>): Promise<T> {
+    const vb = vbOf(frame);
+    const entry = this.mapState.entry(vb);
+    if (entry === null || entry.copies[0] !== this.options.id || entry.term !== frame.header.term) {
+      throw new Refusal('stale-term', `shard ${this.options.id} does not lead vbucket ${vb} in term ${String(frame.header.term)}`);
+    }
+    return run();
+  }
+
+  private async status(frame: Frame): Promise<Reply> {
+    const drain = frame.header.drain as number[] | undefined;
+    if (Array.isArray(drain)) await Promise.all(drain.map((vb) => Promise.all([this.primary.drain(vb), this.replica.drain(vb)])));
+    const positions: ShardStatus['positions'] = {};
+    for (let vb = 0; vb < VBUCKETS; vb++) {
+      const led = this.primary.position(vb);
+      if (led !== null) positions[vb] = { ...led, synced: this.mapState.trusted, primary: true };
+      else {
+        const copy = this.replica.position(vb);
+        if (copy !== null) positions[vb] = { ...copy, primary: false };
+      }
+    }
+    const status: ShardStatus = { id: this.options.id, bootId: this.bootId, epoch: this.mapState.epoch, trusted: this.mapState.trusted, positions, catchingUp: this.catchUp.inProgress };
+    return { header: { status } };
+  }
+}
+
+function vbOf(frame: Frame): number {
+  const vb = frame.header.vb;
+  if (typeof vb !== 'number' || !Number.isInteger(vb) || vb < 0 || vb >= VBUCKETS) throw new FsError('EINVAL', `malformed request: vbucket ${String(vb)}`);
+  return vb;
+}
