@@ -6,12 +6,20 @@
  * - preconditions are checked again on the new head (`precondition-failed`, the If-Match case);
  * - if the commits that landed meanwhile changed none of our paths, the same changes are
  *   re-applied onto the new head and the swap retried (bounded); otherwise `conflict`.
- * Writers in this process queue per branch (KeyedLock), so they do not spend retries on each
- * other; the retries are for other front ends sharing the storage.
+ *
+ * Group commit: requests for one branch that arrive while a commit is in flight are applied
+ * together as the next batch, in arrival order, each as its own commit on top of the previous
+ * one (exactly what serial execution would give), written in one parallel round, published by
+ * one swap of the branch from the old head to the last commit (one ref event naming every
+ * actor). On durable storage this turns N writers' 6N sequential writes into a few rounds.
+ * A failure decided on a state that includes unpublished batch members only stands if the
+ * batch is published; otherwise the request is planned again.
  */
 import type { ServiceDeps } from './deps.js';
+import { KeyedBatcher } from './keyed-batch.js';
 import { validatePath, validateShortRefName } from './names.js';
-import { entryAt, readCommit, writeBlob, writeCommit } from './objects.js';
+import { readCommit } from './objects.js';
+import { blobId, PendingObjects } from './pending-objects.js';
 import type { RepoContext } from './repo-context.js';
 import { branchRef, hasAnyBranch, readBranch } from './refs.js';
 import { swapRef } from './ref-writes.js';
@@ -77,11 +85,23 @@ const OID = /^[0-9a-f]{40}$/;
 interface Prepared {
   ref: string;
   message: string;
-  edits: Map<string, Edit>;
   watched: string[];
 }
 
-function validate(input: CommitChangesInput): Invalid | Omit<Prepared, 'edits'> {
+/** A write with its content, hashed once; the blob is written with the commit that uses it. */
+type PlannedEdit = Edit & { content?: Buffer };
+
+interface Job {
+  ctx: RepoContext;
+  input: CommitChangesInput;
+  prepared: Prepared;
+  edits: Map<string, PlannedEdit>;
+  /** The tree the job was first planned on; later plans compare our paths against it. */
+  firstTree?: Oid | null;
+  plans: number;
+}
+
+function validate(input: CommitChangesInput): Invalid | Prepared {
   const branch = validateShortRefName(input.branch);
   if (!branch.ok) return invalid('branch-name', branch.detail);
   const message = normalizeMessage(input.message);
@@ -118,83 +138,131 @@ function validate(input: CommitChangesInput): Invalid | Omit<Prepared, 'edits'> 
   return { ref: branchRef(input.branch), message, watched };
 }
 
-/** Writes the blobs in parallel; the map keeps the caller's order (the result lists files so). */
-async function writeBlobs(ctx: RepoContext, changes: Change[]): Promise<Map<string, Edit>> {
-  const edits = await Promise.all(
-    changes.map(async (change): Promise<[string, Edit]> => [
-      change.path,
-      'content' in change ? { kind: 'write', blob: await writeBlob(ctx, change.content) } : { kind: 'delete' },
-    ]),
+function plannedEdits(changes: Change[]): Map<string, PlannedEdit> {
+  return new Map(
+    changes.map((change): [string, PlannedEdit] => {
+      if (!('content' in change)) return [change.path, { kind: 'delete' }];
+      const content = Buffer.from(change.content.buffer, change.content.byteOffset, change.content.byteLength);
+      return [change.path, { kind: 'write', blob: blobId(content), content }];
+    }),
   );
-  return new Map(edits);
 }
 
-async function oidAt(ctx: RepoContext, tree: Oid | null, path: string): Promise<Oid | null> {
-  if (tree === null) return null;
-  return (await entryAt(ctx, tree, path.split('/')))?.oid ?? null;
+/** The id at a path of a tree that may still be pending; null when absent. */
+async function oidAt(objects: PendingObjects, tree: Oid | null, path: string): Promise<Oid | null> {
+  let folder = tree;
+  const segments = path.split('/');
+  for (const [i, segment] of segments.entries()) {
+    if (folder === null) return null;
+    const entry = (await objects.readTree(folder)).find((e) => e.path === segment);
+    if (entry === undefined) return null;
+    if (i === segments.length - 1) return entry.oid;
+    folder = entry.type === 'tree' ? entry.oid : null;
+  }
+  return folder;
 }
 
-async function failedPrecondition(ctx: RepoContext, tree: Oid | null, head: Oid | null, preconditions: Precondition[]): Promise<PreconditionFailed | null> {
+async function failedPrecondition(objects: PendingObjects, tree: Oid | null, head: Oid | null, preconditions: Precondition[]): Promise<PreconditionFailed | null> {
   for (const pre of preconditions) {
-    const actual = await oidAt(ctx, tree, pre.path);
+    const actual = await oidAt(objects, tree, pre.path);
     if (actual !== pre.expectedBlob) return { ok: false, reason: 'precondition-failed', path: pre.path, expected: pre.expectedBlob, actual, current: head };
   }
   return null;
 }
 
-async function touched(ctx: RepoContext, before: Oid | null, after: Oid | null, paths: string[]): Promise<string[]> {
-  const changed = await Promise.all(paths.map(async (p) => ((await oidAt(ctx, before, p)) === (await oidAt(ctx, after, p)) ? null : p)));
+async function touched(objects: PendingObjects, before: Oid | null, after: Oid | null, paths: string[]): Promise<string[]> {
+  const changed = await Promise.all(paths.map(async (p) => ((await oidAt(objects, before, p)) === (await oidAt(objects, after, p)) ? null : p)));
   return changed.filter((p): p is string => p !== null);
+}
+
+interface Tip {
+  head: Oid | null;
+  tree: Oid | null;
+}
+
+type Planned = Extract<CommitChangesResult, { ok: true }>;
+
+/** One job on top of `tip`: its commit (pending), or the reason it cannot be made there. */
+async function plan(deps: ServiceDeps, objects: PendingObjects, job: Job, tip: Tip): Promise<Planned | Exclude<CommitChangesResult, { ok: true }>> {
+  const { input } = job;
+  job.plans++;
+  if (input.parent !== undefined && input.parent !== tip.head) return stale(tip.head);
+  const failed = await failedPrecondition(objects, tip.tree, tip.head, input.preconditions ?? []);
+  if (failed !== null) return failed;
+  if (job.firstTree === undefined) job.firstTree = tip.tree;
+  else {
+    const overlap = await touched(objects, job.firstTree, tip.tree, job.prepared.watched);
+    if (overlap.length > 0) return { ok: false, reason: 'conflict', paths: overlap, current: tip.head };
+  }
+  for (const edit of job.edits.values()) if (edit.kind === 'write') objects.putBlob(edit.content!);
+  const edited = await editTree(objects, tip.tree, job.edits);
+  if (!edited.ok) return edited.reason === 'not-found' ? notFound('path', edited.path) : edited;
+  const author = person(deps, input.author);
+  const commit = objects.putCommit({
+    tree: edited.tree,
+    parents: tip.head === null ? [] : [tip.head],
+    author,
+    committer: input.committer === undefined ? author : person(deps, input.committer),
+    message: job.prepared.message,
+  });
+  const files = [...job.edits].map(([path, edit]): ChangedFile => ({ path, action: edited.outcomes.get(path)!, blob: edit.kind === 'write' ? edit.blob : null }));
+  return { ok: true, commit, branch: input.branch, files, retries: job.plans - 1 };
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function commitChanges(deps: ServiceDeps, repo: string, input: CommitChangesInput): Promise<CommitChangesResult> {
-  const checked = validate(input);
-  if ('ok' in checked) return checked;
-  const opened = await openRepo(deps, repo);
-  if (!opened.ok) return opened;
-  const { ctx } = opened;
-  const prepared: Prepared = { ...checked, edits: await writeBlobs(ctx, input.changes) };
-  return deps.locks.run(`${repo}\0${prepared.ref}`, () => attempt(deps, ctx, input, prepared));
+/** Plans every open job on the current head, publishes the successes with one swap. */
+async function processBatch(deps: ServiceDeps, jobs: Job[]): Promise<CommitChangesResult[]> {
+  const results: (CommitChangesResult | undefined)[] = jobs.map(() => undefined);
+  const { ctx, input, prepared } = jobs[0]!;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS && results.includes(undefined); attempt++) {
+    // Another front end moved the branch: back off a little (randomised) before re-reading.
+    if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** attempt));
+    const head = await readBranch(ctx, input.branch);
+    const missing = head === null && (await hasAnyBranch(ctx));
+    const objects = new PendingObjects(ctx);
+    let tip: Tip = { head, tree: head === null ? null : (await readCommit(ctx, head)).tree };
+    const planned: { index: number; result: Planned }[] = [];
+    const tentative: { index: number; result: CommitChangesResult }[] = [];
+    for (const [index, job] of jobs.entries()) {
+      if (results[index] !== undefined) continue;
+      const result = missing ? notFound('branch', input.branch) : await plan(deps, objects, job, tip);
+      if (result.ok) {
+        planned.push({ index, result });
+        tip = { head: result.commit.id, tree: result.commit.tree };
+      } else if (planned.length === 0) results[index] = result;
+      else tentative.push({ index, result });
+    }
+    if (planned.length === 0) continue;
+    await objects.flush(planned.map((p) => p.result.commit.id));
+    const actors = [...new Set(planned.map((p) => jobs[p.index]!.input.actor ?? 'anonymous'))].join(', ');
+    if (await swapRef(deps, ctx, prepared.ref, head, tip.head, { actor: actors })) {
+      for (const p of [...planned, ...tentative]) results[p.index] = p.result;
+    }
+  }
+  const current = results.includes(undefined) ? await readBranch(ctx, input.branch) : null;
+  return results.map((r) => r ?? stale(current));
 }
 
-async function attempt(deps: ServiceDeps, ctx: RepoContext, input: CommitChangesInput, prepared: Prepared): Promise<CommitChangesResult> {
-  let firstTree: Oid | null | undefined;
-  for (let retries = 0; retries < MAX_ATTEMPTS; retries++) {
-    const head = await readBranch(ctx, input.branch);
-    if (input.parent !== undefined && input.parent !== head) return stale(head);
-    if (head === null && (await hasAnyBranch(ctx))) return notFound('branch', input.branch);
-    const tree = head === null ? null : (await readCommit(ctx, head)).tree;
-    const failed = await failedPrecondition(ctx, tree, head, input.preconditions ?? []);
-    if (failed !== null) return failed;
-    if (firstTree === undefined) firstTree = tree;
-    else {
-      const overlap = await touched(ctx, firstTree, tree, prepared.watched);
-      if (overlap.length > 0) return { ok: false, reason: 'conflict', paths: overlap, current: head };
-    }
-    const edited = await editTree(ctx, tree, prepared.edits);
-    if (!edited.ok) return edited.reason === 'not-found' ? notFound('path', edited.path) : edited;
-    const author = person(deps, input.author);
-    const commit = await writeCommit(ctx, {
-      tree: edited.tree,
-      parents: head === null ? [] : [head],
-      author,
-      committer: input.committer === undefined ? author : person(deps, input.committer),
-      message: prepared.message,
-    });
-    if (await swapRef(deps, ctx, prepared.ref, head, commit.id, input)) {
-      const files = [...prepared.edits].map(([path, edit]): ChangedFile => ({
-        path,
-        action: edited.outcomes.get(path)!,
-        blob: edit.kind === 'write' ? edit.blob : null,
-      }));
-      return { ok: true, commit, branch: input.branch, files, retries };
-    }
-    // Another front end moved the branch. Back off a little (randomised) before re-reading.
-    await sleep(Math.random() * Math.min(50, 2 ** retries));
+const batchers = new WeakMap<ServiceDeps, KeyedBatcher<Job, CommitChangesResult>>();
+
+function batcherFor(deps: ServiceDeps): KeyedBatcher<Job, CommitChangesResult> {
+  let batcher = batchers.get(deps);
+  if (batcher === undefined) {
+    // Batches of one branch run under its lock, so merges into it do not race them in-process.
+    batcher = new KeyedBatcher<Job, CommitChangesResult>((key, jobs) => deps.locks.run(key, () => processBatch(deps, jobs)));
+    batchers.set(deps, batcher);
   }
-  return stale(await readBranch(ctx, input.branch));
+  return batcher;
+}
+
+export async function commitChanges(deps: ServiceDeps, repo: string, input: CommitChangesInput): Promise<CommitChangesResult> {
+  const prepared = validate(input);
+  if ('ok' in prepared) return prepared;
+  const opened = await openRepo(deps, repo);
+  if (!opened.ok) return opened;
+  const job: Job = { ctx: opened.ctx, input, prepared, edits: plannedEdits(input.changes), plans: 0 };
+  return batcherFor(deps).submit(`${repo}\0${prepared.ref}`, job);
 }

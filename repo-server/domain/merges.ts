@@ -11,7 +11,7 @@
 import { isAncestor, mergeBases } from './commit-graph.js';
 import type { ServiceDeps } from './deps.js';
 import { validateShortRefName } from './names.js';
-import { readCommit, writeCommit } from './objects.js';
+import { readCommit } from './objects.js';
 import { PendingObjects } from './pending-objects.js';
 import type { RepoContext } from './repo-context.js';
 import { branchRef, readBranch, resolveRef } from './refs.js';
@@ -131,14 +131,14 @@ async function attemptMerge(deps: ServiceDeps, ctx: RepoContext, input: MergeInp
     const detail = `${merged.conflicts.length} conflicting path(s): ${merged.conflicts.map((c) => `${c.path} (${c.kind})`).join(', ')}`;
     return { ok: false, reason: 'conflict', cause: 'content', conflicts: merged.conflicts, mergeBases: bases, detail };
   }
-  await objects.flush(merged.tree);
   const author = person(deps, input.author);
-  const commit = await writeCommit(ctx, {
+  const commit = objects.putCommit({
     tree: merged.tree,
     parents: [previous, head.commit],
     author,
     committer: input.committer === undefined ? author : person(deps, input.committer),
     message,
   });
+  await objects.flush([commit.id]);
   return move(commit, 'merged');
 }

@@ -26,10 +26,14 @@ export function person(deps: ServiceDeps, input: PersonInput | undefined): Perso
   return { name: input.name, email: input.email, timestamp: input.timestamp ?? at, timezoneOffset: input.timezoneOffset ?? 0 };
 }
 
-/** git's cleanup: no trailing blank lines or spaces, exactly one final newline. Empty is refused. */
+/**
+ * git's cleanup (no leading blank lines, no trailing whitespace, one final newline) plus what
+ * isomorphic-git's commit writer does anyway (drops every CR): the message we return is the
+ * message stored. Empty is refused.
+ */
 export function normalizeMessage(message: unknown): string | Invalid {
   if (typeof message !== 'string') return invalid('message', 'a message is required');
-  const cleaned = message.replace(/\r\n/g, '\n').replace(/\s+$/, '');
+  const cleaned = message.replace(/\r/g, '').replace(/^\n+/, '').replace(/\s+$/, '');
   if (cleaned.trim() === '') return invalid('message', 'a message is required');
   if (cleaned.includes('\0')) return invalid('message', 'NUL in message');
   return `${cleaned}\n`;

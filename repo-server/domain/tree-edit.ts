@@ -1,11 +1,11 @@
 /**
- * Applies file writes and deletions to a tree, writing only the trees on the changed paths;
+ * Applies file writes and deletions to a tree, making new trees only on the changed paths;
  * every untouched subtree is kept by its id. Folders left empty disappear (git stores no
- * empty trees), except the root.
+ * empty trees), except the root. New trees are pending (hashed, not yet written), so several
+ * edits can be chained in memory and written in one round.
  */
 import type { TreeEntry } from 'isomorphic-git';
-import { readTree, writeTree } from './objects.js';
-import type { RepoContext } from './repo-context.js';
+import type { PendingObjects } from './pending-objects.js';
 import type { Oid } from './types.js';
 
 export type Edit = { kind: 'write'; blob: Oid } | { kind: 'delete' };
@@ -50,9 +50,9 @@ class Failed extends Error {
   }
 }
 
-async function editFolder(ctx: RepoContext, base: Oid | null, folder: Folder, prefix: string, outcomes: Map<string, Outcome>): Promise<TreeEntry[]> {
+async function editFolder(objects: PendingObjects, base: Oid | null, folder: Folder, prefix: string, outcomes: Map<string, Outcome>): Promise<TreeEntry[]> {
   const entries = new Map<string, TreeEntry>();
-  if (base !== null) for (const e of await readTree(ctx, base)) entries.set(e.path, e);
+  if (base !== null) for (const e of await objects.readTree(base)) entries.set(e.path, e);
   await Promise.all(
     [...folder.children].map(async ([name, node]) => {
       const path = prefix === '' ? name : `${prefix}/${name}`;
@@ -61,9 +61,9 @@ async function editFolder(ctx: RepoContext, base: Oid | null, folder: Folder, pr
         if (existing !== undefined && existing.type !== 'tree') {
           throw new Failed({ ok: false, reason: 'invalid-change', path, detail: `"${path}" is a file, not a folder` });
         }
-        const children = await editFolder(ctx, existing?.oid ?? null, node, path, outcomes);
+        const children = await editFolder(objects, existing?.oid ?? null, node, path, outcomes);
         if (children.length === 0) entries.delete(name);
-        else entries.set(name, { mode: '040000', path: name, oid: await writeTree(ctx, children), type: 'tree' });
+        else entries.set(name, { mode: '040000', path: name, oid: objects.putTree(children), type: 'tree' });
         return;
       }
       if (existing?.type === 'tree') throw new Failed({ ok: false, reason: 'invalid-change', path, detail: `"${path}" is a folder` });
@@ -83,11 +83,11 @@ async function editFolder(ctx: RepoContext, base: Oid | null, folder: Folder, pr
   return [...entries.values()];
 }
 
-export async function editTree(ctx: RepoContext, base: Oid | null, edits: ReadonlyMap<string, Edit>): Promise<EditResult> {
+export async function editTree(objects: PendingObjects, base: Oid | null, edits: ReadonlyMap<string, Edit>): Promise<EditResult> {
   const outcomes = new Map<string, Outcome>();
   try {
-    const entries = await editFolder(ctx, base, plan(edits), '', outcomes);
-    return { ok: true, tree: await writeTree(ctx, entries), outcomes };
+    const entries = await editFolder(objects, base, plan(edits), '', outcomes);
+    return { ok: true, tree: objects.putTree(entries), outcomes };
   } catch (err) {
     if (err instanceof Failed) return err.failure;
     throw err;

@@ -1,35 +1,35 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RepoStore, Storage, SwapOp } from '../../../fs-service/index.js';
 import { createRepoService, type CommitChangesResult, type FileContent, type FolderContent, type RepoService } from '../../../repo-server/domain/index.js';
-import { AUTHOR, harness, ok, RecordingEvents, seed } from './helpers/service.js';
+import { AUTHOR, freshStorage, harness, ok, RecordingEvents, seed } from './helpers/service.js';
 import { exportRepo, git } from './helpers/native-git.js';
 import { storageFactories, type StorageFactory } from './helpers/storages.js';
+import { wrapStore } from './helpers/wrapped-storage.js';
 
 const text = (s: string) => Buffer.from(s);
 
-/** Storage whose next compare-and-swap of a ref first lets `meanwhile` run (a rival front end). */
+/**
+ * Storage whose next compare-and-swap of a branch first lets `meanwhile` run (a rival front
+ * end); `later` queues hooks for the swaps after that, in order (null: no hook for that swap).
+ */
 class InterleavingStorage implements Storage {
   meanwhile: (() => Promise<void>) | null = null;
+  later: ((() => Promise<void>) | null)[] = [];
 
   constructor(private readonly inner: Storage) {}
 
   repo(name: string): RepoStore {
     const store = this.inner.repo(name);
-    return {
-      name: store.name,
-      fs: store.fs,
-      createExclusive: (path, data) => store.createExclusive(path, data),
-      readMany: (paths) => store.readMany(paths),
-      destroy: () => store.destroy(),
+    return wrapStore(store, {
       compareAndSwap: async (ops: SwapOp[]) => {
-        const hook = this.meanwhile;
-        if (hook !== null && ops.some((op) => op.path.startsWith('/refs/heads/'))) {
-          this.meanwhile = null;
-          await hook();
+        if (ops.some((op) => op.path.startsWith('/refs/heads/'))) {
+          const hook = this.meanwhile;
+          this.meanwhile = this.later.shift() ?? null;
+          if (hook !== null) await hook();
         }
         return store.compareAndSwap(ops);
       },
-    };
+    });
   }
 
   listRepos(): Promise<string[]> {
@@ -43,12 +43,11 @@ class InterleavingStorage implements Storage {
 
 /** A service whose next branch swap is preceded by whatever `storage.meanwhile` does through `rival`. */
 async function interleaved(factory: StorageFactory) {
-  const inner = await factory.create();
+  const inner = await freshStorage(factory);
   const storage = new InterleavingStorage(inner);
   const events = new RecordingEvents();
   const service = createRepoService({ storage, events });
   const rival = createRepoService({ storage: inner, events: new RecordingEvents() });
-  onTestFinished(() => inner.close());
   return { storage, events, service, rival };
 }
 
@@ -146,5 +145,44 @@ describe.each(storageFactories)('concurrent commits on $name storage', (factory)
       rivalHead = ok(await write(rival, 'b.md', 'B')).commit.id;
     };
     expect(await write(service, 'a.md', 'A2', { parent: c1.id })).toEqual({ ok: false, reason: 'stale', current: rivalHead });
+  });
+
+  it('publishes concurrent commits in groups: fewer ref events than commits, each commit on the previous', async () => {
+    const { service, events } = await harness(factory);
+    await seed(service, 'r', { 'README.md': 'r' });
+    const before = events.events.length;
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => write(service, `g${i}.md`, `${i}`, { actor: `writer${i}` })));
+    const commits = results.map((r) => ok(r).commit);
+    const published = events.events.slice(before);
+    expect(published.length).toBeLessThan(20);
+    // The 20 commits form one chain (in arrival order, which need not be the order of the calls)...
+    const byParent = new Map(commits.map((c) => [c.parents[0], c]));
+    const chain = [byParent.get(published[0]!.old!)!];
+    while (byParent.has(chain.at(-1)!.id)) chain.push(byParent.get(chain.at(-1)!.id)!);
+    expect(chain).toHaveLength(20);
+    // ...and the events step along it from the old head to its end, naming every actor once.
+    published.slice(1).forEach((e, i) => expect(e.old).toBe(published[i]!.new));
+    expect(published.at(-1)!.new).toBe(chain.at(-1)!.id);
+    expect(published.flatMap((e) => e.actor.split(', ')).sort()).toEqual(commits.map((_, i) => `writer${i}`).sort());
+  });
+
+  it('plans again a request whose failure depended on an unpublished member of its batch', async () => {
+    const { storage, service, rival } = await interleaved(factory);
+    await seed(service, 'r', { 'y.md': 'y' });
+    // The first swap waits, so that A and B queue up behind it as one batch; during the batch's
+    // swap the rival deletes y.md. A (write x.md, delete y.md) then conflicts and never lands;
+    // B (x.md must not exist) failed only because of A, and must be planned again: it lands.
+    storage.meanwhile = () => new Promise((resolve) => setTimeout(resolve, 50));
+    storage.later = [async () => void ok(await rival.commitChanges('r', { branch: 'main', message: 'rival', changes: [{ path: 'y.md', delete: true }] }))];
+    const first = write(service, 'first.md', '1');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const a = service.commitChanges('r', { branch: 'main', message: 'A', changes: [{ path: 'x.md', content: text('A') }, { path: 'y.md', delete: true }] });
+    const b = write(service, 'x.md', 'B', { preconditions: [{ path: 'x.md', expectedBlob: null }] });
+    ok(await first);
+    expect(await a).toMatchObject({ ok: false, reason: 'conflict', paths: ['y.md'] });
+    const landed = ok(await b);
+    expect(landed.retries).toBe(1);
+    const x = ok(await service.readPath('r', { path: 'x.md' })).content as FileContent;
+    expect((await x.bytes()).toString()).toBe('B');
   });
 });

@@ -2,7 +2,7 @@ import { afterEach } from 'vitest';
 import type { Storage } from '../../../../fs-service/index.js';
 import { createRepoService, type CommitDetails, type RepoService } from '../../../../repo-server/domain/index.js';
 import type { RefEventSink, RefUpdatedEvent } from '../../../../repo-server/refs/ref-update.js';
-import type { StorageFactory } from './storages.js';
+import type { StorageFactory, StorageHandle } from './storages.js';
 
 export class RecordingEvents implements RefEventSink {
   readonly events: RefUpdatedEvent[] = [];
@@ -29,14 +29,20 @@ export interface Harness {
   secondService(): RepoService;
 }
 
-const open: Storage[] = [];
+const open: StorageHandle[] = [];
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
+  await Promise.all(open.splice(0).map((s) => s.dispose()));
 });
 
+/** A fresh storage from `factory`, disposed after the test. */
+export async function freshStorage(factory: StorageFactory): Promise<Storage> {
+  const handle = await factory.create();
+  open.push(handle);
+  return handle.storage;
+}
+
 export async function harness(factory: StorageFactory): Promise<Harness> {
-  const storage = await factory.create();
-  open.push(storage);
+  const storage = await freshStorage(factory);
   const events = new RecordingEvents();
   const clock = new TickingClock();
   const make = (): RepoService => createRepoService({ storage, events, now: clock.now });
