@@ -5,6 +5,7 @@
 import type { TreeEntry } from 'isomorphic-git';
 import type { ServiceDeps } from './deps.js';
 import { HistoryWalk } from './history.js';
+import { mapLimit } from './map-limit.js';
 import { validatePath } from './names.js';
 import { blobSize, entryAt, readBlob, readTree } from './objects.js';
 import { openAt } from './open-at.js';
@@ -67,13 +68,14 @@ export function gitOrder(a: TreeEntry, b: TreeEntry): number {
 
 async function folder(ctx: RepoContext, path: string, oid: Oid): Promise<FolderContent> {
   const tree = [...(await readTree(ctx, oid))].sort(gitOrder);
-  const entries = await Promise.all(
-    tree.map(async (e): Promise<FolderEntry> => {
+  const entries = await mapLimit(
+    tree,
+    async (e): Promise<FolderEntry> => {
       const type = entryType(e.mode);
       const entry: FolderEntry = { name: e.path, path: joinPath(path, e.path), type, oid: e.oid, mode: e.mode as EntryMode };
       if (type === 'file' || type === 'symlink') entry.size = await blobSize(ctx, e.oid);
       return entry;
-    }),
+    },
   );
   return { type: 'folder', path, oid, entries };
 }

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { TreeEntry } from 'isomorphic-git';
 import { gitOrder } from './contents.js';
 import { readBlob, readTree, writeBlob, writeCommit, writeTree, type NewCommit } from './objects.js';
+import { mapLimit } from './map-limit.js';
 import type { RepoContext } from './repo-context.js';
 import type { CommitDetails, Oid, Person } from './types.js';
 
@@ -91,7 +92,7 @@ export class PendingObjects {
       if (p.type === 'commit') visit(p.commit.tree);
     };
     roots.forEach(visit);
-    await Promise.all([...chosen].map((oid) => this.write(oid, this.pending.get(oid)!)));
+    await mapLimit([...chosen], (oid) => this.write(oid, this.pending.get(oid)!));
   }
 
   private async write(expected: Oid, p: Pending): Promise<void> {

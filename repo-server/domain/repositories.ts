@@ -7,6 +7,7 @@
 import git from 'isomorphic-git';
 import type { RepoStore, SwapOp } from '../../fs-service/index.js';
 import type { ServiceDeps } from './deps.js';
+import { mapLimit } from './map-limit.js';
 import { validateRepoName, validateShortRefName } from './names.js';
 import type { RepoContext } from './repo-context.js';
 import { invalid, notFound, type Invalid, type NotFound, type RepoInfo } from './types.js';
@@ -139,7 +140,7 @@ export async function updateRepository(deps: ServiceDeps, name: string, patch: R
 
 export async function listRepositories(deps: ServiceDeps): Promise<RepoInfo[]> {
   const names = await deps.storage.listRepos();
-  const found = await Promise.all(names.map((name) => openRepo(deps, name)));
+  const found = await mapLimit(names, (name) => openRepo(deps, name));
   const infos: RepoInfo[] = [];
   for (const repo of found) if (repo.ok) infos.push(repo.info);
   // Deleted repositories keep a tombstone file and are listed by storage, but not here.

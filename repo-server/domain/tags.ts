@@ -4,6 +4,7 @@
  */
 import git from 'isomorphic-git';
 import type { ServiceDeps } from './deps.js';
+import { mapLimit } from './map-limit.js';
 import { peelToCommit, tryReadTag, type ObjectKind } from './objects.js';
 import type { RepoContext } from './repo-context.js';
 import { readRef } from '../refs/ref-update.js';
@@ -49,7 +50,7 @@ export async function listTags(deps: ServiceDeps, repo: string): Promise<ListTag
   const opened = await openRepo(deps, repo);
   if (!opened.ok) return opened;
   const refs = await listRefs(opened.ctx, 'tags');
-  return { ok: true, tags: await Promise.all(refs.map((r) => describeTag(opened.ctx, r.name, r.oid))) };
+  return { ok: true, tags: await mapLimit(refs, (r) => describeTag(opened.ctx, r.name, r.oid)) };
 }
 
 export async function getTag(deps: ServiceDeps, repo: string, name: string): Promise<TagResult> {

@@ -11,6 +11,7 @@
 import type { TreeEntry } from 'isomorphic-git';
 import { merge3 } from './diff3.js';
 import { isBinary, splitLines } from './line-diff.js';
+import { mapLimit } from './map-limit.js';
 import type { PendingObjects } from './pending-objects.js';
 import type { Oid } from './types.js';
 
@@ -56,7 +57,7 @@ class TreeMerge {
     const load = async (oid: Oid | null) => new Map((oid === null ? [] : await this.objects.readTree(oid)).map((e) => [e.type === 'tree' ? `${e.path}/` : e.path, e]));
     const [b, o, t] = await Promise.all([load(base), load(ours), load(theirs)]);
     const keys = [...new Set([...b.keys(), ...o.keys(), ...t.keys()])];
-    const merged = await Promise.all(keys.map((key) => this.entry(key.replace(/\/$/, ''), b.get(key), o.get(key), t.get(key), prefix)));
+    const merged = await mapLimit(keys, (key) => this.entry(key.replace(/\/$/, ''), b.get(key), o.get(key), t.get(key), prefix));
     const entries = merged.filter((e): e is TreeEntry => e !== null);
     const seen = new Set<string>();
     const clashes = new Set<string>();

@@ -174,20 +174,25 @@ describe.each(storageFactories)('commitChanges on $name storage', (factory) => {
   });
 
   it('records author and committer as given', async () => {
-    const { service } = await harness(factory);
+    const { service, storage } = await harness(factory);
     await service.createRepository('r');
     const result = ok(
       await service.commitChanges('r', {
         branch: 'main',
-        message: 'm\n\n\n',
+        message: '\n\nm\r\n\n\n',
         author: { name: 'A', email: 'a@x', timestamp: 1_000_000_000, timezoneOffset: -120 },
-        committer: { name: 'C', email: 'c@x' },
+        committer: { name: 'Čeněk Ünïcode', email: 'c@x', timezoneOffset: 330 },
         changes: [{ path: 'f', content: text('') }],
       }),
     );
     expect(result.commit.author).toEqual({ name: 'A', email: 'a@x', timestamp: 1_000_000_000, timezoneOffset: -120 });
-    expect(result.commit.committer).toMatchObject({ name: 'C', email: 'c@x' });
+    expect(result.commit.committer).toMatchObject({ name: 'Čeněk Ünïcode', email: 'c@x', timezoneOffset: 330 });
     expect(result.commit.message).toBe('m\n');
+    // The id we computed before writing is the id git computes from the stored object.
+    const dir = await exportRepo(storage.repo('r'));
+    expect(git(dir, ['rev-parse', 'main']).trim()).toBe(result.commit.id);
+    expect(git(dir, ['log', '-1', '--format=%cn']).trim()).toBe('Čeněk Ünïcode');
+    expect(git(dir, ['cat-file', '-p', 'main'])).toContain(' -0530\n');
   });
 });
 
