@@ -1,0 +1,66 @@
+/**
+ * The storage backends the REST, auth and events suites run on, in one list so a new backend
+ * (the fs-service shard client) is added in one place: every suite is
+ * `describe.each(STORAGE_FACTORIES)`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemoryStorage, openEmbeddedStorage, type Storage } from '../../../../fs-service/index.js';
+
+export interface StorageHandle {
+  storage: Storage;
+  dispose(): Promise<void>;
+}
+
+export interface StorageFactory {
+  name: string;
+  create(): Promise<StorageHandle>;
+}
+
+export const memoryStorage: StorageFactory = {
+  name: 'memory',
+  create: async () => {
+    const storage = new MemoryStorage();
+    return { storage, dispose: () => storage.close() };
+  },
+};
+
+export const embeddedStorage: StorageFactory = {
+  name: 'embedded',
+  create: async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rest-api-data-'));
+    const storage = await openEmbeddedStorage(dir);
+    return {
+      storage,
+      dispose: async () => {
+        await storage.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+/**
+ * The shard cluster (three shard processes and a supervisor per test file), reusing the domain
+ * suites' harness. Opt-in with API_CLUSTER=1: starting it costs seconds per file.
+ */
+async function clusterFactory(): Promise<StorageFactory> {
+  const { clusterStorage } = await import('../../domain/helpers/cluster-storage.js');
+  return { name: 'cluster', create: () => clusterStorage('api') };
+}
+
+/** Every backend the main API suites run on. */
+export const STORAGE_FACTORIES: StorageFactory[] = [memoryStorage, embeddedStorage, ...(process.env.API_CLUSTER === '1' ? [await clusterFactory()] : [])];
+
+/**
+ * The same storage for a second front end: closing one front end must not close the storage
+ * the other still uses (startServer closes its storage on close()).
+ */
+export function sharedStorage(storage: Storage): Storage {
+  return {
+    repo: (name) => storage.repo(name),
+    listRepos: () => storage.listRepos(),
+    close: async () => undefined,
+  };
+}
