@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import type { RepoService } from '../../../repo-server/domain/index.js';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRepoService, type RepoService } from '../../../repo-server/domain/index.js';
 import { exportRepo, git } from './helpers/native-git.js';
-import { commitFiles, harness, ok, seed } from './helpers/service.js';
+import { commitFiles, harness, ok, RecordingEvents, seed, TickingClock } from './helpers/service.js';
 import { storageFactories } from './helpers/storages.js';
 
 /** A history with a branch, a merge and changes to a few paths. */
@@ -28,28 +29,38 @@ async function allPages(service: RepoService, input: { path?: string; limit: num
 }
 
 describe.each(storageFactories)('history on $name storage', (factory) => {
-  it('lists commits newest first, as git log does', async () => {
-    const { service, storage } = await harness(factory);
+  // The read-only tests share one history (built once: commits are the slow part).
+  let shared: { service: RepoService; dir: string; dispose(): Promise<void> };
+  beforeAll(async () => {
+    const handle = await factory.create();
+    const service = createRepoService({ storage: handle.storage, events: new RecordingEvents(), now: new TickingClock().now });
     await build(service);
+    const dir = await exportRepo(handle.storage.repo('r'), true);
+    const dispose = async () => {
+      await handle.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    shared = { service, dir, dispose };
+  });
+  afterAll(() => shared.dispose());
+
+  it('lists commits newest first, as git log does', async () => {
+    const { service, dir } = shared;
     const page = ok(await service.history('r', { limit: 100 }));
-    const dir = await exportRepo(storage.repo('r'));
     expect(page.commits.map((c) => c.id)).toEqual(git(dir, ['log', '--format=%H', 'main']).trim().split('\n'));
     expect(page.next).toBeNull();
     expect(page.commits[0]!.message).toBe('after merge\n');
   });
 
   it.each(['a.md', 'docs', 'docs/x.md', 'docs/s2.md', 'never.md'])('filters by path %s as git log -- path does', async (path) => {
-    const { service, storage } = await harness(factory);
-    await build(service);
+    const { service, dir } = shared;
     const page = ok(await service.history('r', { path, limit: 100 }));
-    const dir = await exportRepo(storage.repo('r'));
     const expected = git(dir, ['log', '--format=%H', 'main', '--', path]).trim();
     expect(page.commits.map((c) => c.id)).toEqual(expected === '' ? [] : expected.split('\n'));
   });
 
   it('paginates with a cursor; the pages add up to the whole history', async () => {
-    const { service } = await harness(factory);
-    await build(service);
+    const { service } = shared;
     const whole = ok(await service.history('r', { limit: 100 })).commits.map((c) => c.id);
     expect(await allPages(service, { limit: 3 })).toEqual(whole);
     const first = ok(await service.history('r', { limit: 3 }));
@@ -59,9 +70,7 @@ describe.each(storageFactories)('history on $name storage', (factory) => {
   });
 
   it('starts at another ref', async () => {
-    const { service, storage } = await harness(factory);
-    await build(service);
-    const dir = await exportRepo(storage.repo('r'));
+    const { service, dir } = shared;
     expect(ok(await service.history('r', { ref: 'side' })).commits.map((c) => c.id)).toEqual(git(dir, ['log', '--format=%H', 'side']).trim().split('\n'));
   });
 

@@ -28,9 +28,10 @@ async function copy(store: RepoStore, from: string, to: string): Promise<void> {
   }
 }
 
-export async function exportRepo(store: RepoStore): Promise<string> {
+/** A copy as a bare repository in a temp dir, removed after the test (or by the caller: `keep`). */
+export async function exportRepo(store: RepoStore, keep = false): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'domain-git-'));
-  made.push(dir);
+  if (!keep) made.push(dir);
   await copy(store, '/', dir);
   return dir;
 }
