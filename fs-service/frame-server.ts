@@ -47,6 +47,7 @@ export class FrameServer {
     this.logger = options.logger ?? silentLogger;
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: options.maxPayload ?? DEFAULT_MAX_PAYLOAD });
     this.server = createServer((request, response) => {
+      request.socket.on('error', () => undefined);
       const handled = options.http?.(request, response, secretMatches(request, options.secret)) ?? false;
       if (!handled) {
         response.writeHead(404, { 'content-type': 'text/plain' });
@@ -54,6 +55,9 @@ export class FrameServer {
       }
     });
     this.server.on('upgrade', (request, socket, head) => {
+      // A peer may reset the connection at any point of the handshake; an unhandled socket
+      // error would take the whole shard down.
+      socket.on('error', (err) => this.logger.debug({ err: err.message }, 'upgrade socket error'));
       if (!request.url?.startsWith('/fs') || !secretMatches(request, options.secret)) {
         this.logger.warn({ remote: request.socket.remoteAddress, url: request.url }, 'refused a connection without the cluster secret');
         socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');

@@ -4,6 +4,7 @@ import { ShardConnection, type ConnectionOptions } from './shard-connection.js';
 /** Connections to other cluster members, one per address, opened on first use. */
 export class PeerPool {
   private readonly connections = new Map<string, ShardConnection>();
+  private readonly disconnectListeners: ((url: string) => void)[] = [];
 
   constructor(
     private readonly secret: string,
@@ -14,9 +15,16 @@ export class PeerPool {
     let connection = this.connections.get(url);
     if (connection === undefined) {
       connection = new ShardConnection(url, this.secret, this.options);
+      connection.onDisconnect(() => {
+        for (const listener of this.disconnectListeners) listener(url);
+      });
       this.connections.set(url, connection);
     }
     return connection;
+  }
+
+  onDisconnect(listener: (url: string) => void): void {
+    this.disconnectListeners.push(listener);
   }
 
   closeAll(): void {

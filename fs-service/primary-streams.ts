@@ -89,7 +89,19 @@ export interface PrimaryStreamsOptions {
 export class PrimaryStreams {
   private readonly streams = new Map<number, VbStream>();
 
-  constructor(private readonly o: PrimaryStreamsOptions) {}
+  constructor(private readonly o: PrimaryStreamsOptions) {
+    // A dead copy is dropped at once, so the next write is refused cleanly (read-only) instead
+    // of being applied here and then failing to reach a majority.
+    o.peers.onDisconnect((url) => {
+      const map = o.mapState.map;
+      const id = Object.entries(map?.shards ?? {}).find(([, info]) => info.url === url)?.[0];
+      if (id === undefined) return;
+      for (const stream of this.streams.values()) {
+        const follower = stream.followers.get(id);
+        if (follower !== undefined) this.drop(stream, id, follower, new Error(`connection to ${id} lost`));
+      }
+    });
+  }
 
   onMap(map: ClusterMap): void {
     map.vbuckets.forEach((entry, vb) => {

@@ -52,6 +52,7 @@ export class ShardConnection {
   private readonly maxPayload: number;
   private readonly logger: Logger;
   private closed = false;
+  private readonly disconnectListeners: (() => void)[] = [];
 
   constructor(
     readonly url: string,
@@ -87,6 +88,11 @@ export class ShardConnection {
     });
   }
 
+  /** Called when an open connection is lost (the peer died or the network dropped it). */
+  onDisconnect(listener: () => void): void {
+    this.disconnectListeners.push(listener);
+  }
+
   get isOpen(): boolean {
     return this.open;
   }
@@ -118,18 +124,29 @@ export class ShardConnection {
       for (const { id, data } of this.queued.splice(0)) this.transmit(id, data);
     });
     socket.on('message', (data: Buffer) => this.receive(data));
-    socket.on('error', (err: Error) => {
-      // Always followed by 'close'; only the authentication refusal needs a distinct answer.
-      if (/Unexpected server response: 401/.test(err.message)) {
-        const refusal = new FsError('EACCES', `cluster secret rejected by shard ${this.url}`);
-        this.failAll(refusal, refusal);
+    socket.on('unexpected-response', (request, response) => {
+      // The shard answered the upgrade with an HTTP error: 401 means our secret is wrong, which
+      // retrying cannot fix, so it is an authoritative EACCES rather than a transport failure.
+      const status = response.statusCode ?? 0;
+      const err = status === 401 ? new FsError('EACCES', `cluster secret rejected by shard ${this.url}`) : new TransportError(`shard ${this.url} refused the connection with HTTP ${status}`, false);
+      this.failAll(err, err);
+      response.destroy();
+      request.destroy();
+      if (this.socket === socket) {
+        this.socket = null;
+        this.open = false;
       }
+    });
+    socket.on('error', (err: Error) => {
+      // Always followed by 'close', which fails what is pending.
       this.logger.debug({ shard: this.url, err: err.message }, 'shard connection error');
     });
     socket.on('close', () => {
       if (this.socket !== socket) return;
+      const wasOpen = this.open;
       this.socket = null;
       this.open = false;
+      if (wasOpen && !this.closed) for (const listener of this.disconnectListeners) listener();
       this.failAll(new TransportError(`cannot reach shard ${this.url}`, false), new TransportError(`connection to shard ${this.url} lost`, true));
     });
   }

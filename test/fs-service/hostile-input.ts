@@ -44,7 +44,8 @@ export function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (current: string, rel: string) => {
     for (const name of readdirSync(current).sort()) {
-      if (rel === '' && (name === '.lock' || name === '.tmp' || name === '.trash' || name === '.journal')) continue;
+      // Engine-private folders (temp files, journal, the shard's map) are not repository state.
+      if (rel === '' && name.startsWith('.')) continue;
       const full = join(current, name);
       const path = `${rel}/${name}`;
       const stats = lstatSync(full);
