@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseResult } from './case.js';
 import { type BrokenProxy, startBrokenProxy } from './helpers/broken-proxy.js';
 import { type EmbeddedServer, startEmbeddedServer } from './helpers/embedded-server.js';
+import { runScript } from './helpers/run-script.js';
 import { runConformance } from './run.js';
 
 /**
@@ -15,16 +15,6 @@ import { runConformance } from './run.js';
  * directly. Only the cases about those two headers run, to keep the test short.
  */
 const ONLY = ['preconditions/if-match', 'preconditions/delete-if-match', 'branches/move-stale', 'negotiation/no-accept', 'negotiation/gzip', 'repositories/get'];
-
-function cli(args: string[]): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/conformance/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout }));
-  });
-}
 
 function failedChecks(results: readonly CaseResult[], id: string): string[] {
   return results.find((r) => r.id === id)?.checks.filter((c) => !c.ok).map((c) => c.name) ?? ['(case did not run)'];
@@ -55,7 +45,7 @@ describe('mutation: a proxy that strips If-Match and drops Vary', () => {
 
   it('exits non-zero through the proxy and names the If-Match and Vary checks', async () => {
     const report = join(dir, 'report.json');
-    const out = await cli(['--url', proxy!.url, ...auth(), '--max-body-bytes', String(server!.maxBodyBytes), '--report', report, ...ONLY.flatMap((p) => ['--only', p])]);
+    const out = await runScript('test/conformance/cli.ts', ['--url', proxy!.url, ...auth(), '--max-body-bytes', String(server!.maxBodyBytes), '--report', report, ...ONLY.flatMap((p) => ['--only', p])]);
     expect(out.code).toBe(1);
     const { results } = JSON.parse(readFileSync(report, 'utf8')) as { results: CaseResult[] };
 
@@ -70,7 +60,7 @@ describe('mutation: a proxy that strips If-Match and drops Vary', () => {
     expect(failedChecks(results, 'negotiation/gzip')).toEqual(['Vary']);
     expect(failedChecks(results, 'repositories/get')).toEqual(['Vary']);
     // The table says so too.
-    expect(out.stdout).toMatch(/FAI.*preconditions\/if-match-mismatch/);
-    expect(out.stdout).toContain('✗ Vary: expected lists Accept, Accept-Encoding, got (absent)');
+    expect(out.output).toMatch(/FAI.*preconditions\/if-match-mismatch/);
+    expect(out.output).toContain('✗ Vary: expected lists Accept, Accept-Encoding, got (absent)');
   }, 60_000);
 });

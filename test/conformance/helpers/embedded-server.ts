@@ -22,7 +22,8 @@ export interface EmbeddedServer {
 const MAX_BODY_BYTES = 1024 * 1024;
 const TOKEN = /crt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/;
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now (the OS picks it; the probe closes at once). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
