@@ -29,7 +29,7 @@ const FETCH_FILES = 256;
  * declare the copy in sync.
  */
 export class CatchUp {
-  private readonly active = new Set<number>();
+  private readonly active = new Map<number, Promise<void>>();
   private readonly failures = new Map<number, number>();
   private readonly concurrency: number;
 
@@ -39,6 +39,11 @@ export class CatchUp {
 
   get inProgress(): number {
     return this.active.size;
+  }
+
+  /** Resolves when no catch-up of the vbucket is running (before its files are dropped). */
+  async settled(vb: number): Promise<void> {
+    await this.active.get(vb);
   }
 
   /** Starts catch-ups that are due; cheap to call often. */
@@ -51,8 +56,8 @@ export class CatchUp {
       const primary: string = entry.copies[0]!;
       if (entry.frozen || map.shards[primary]?.bootId == null) continue;
       if ((this.failures.get(vb) ?? 0) > Date.now()) continue;
-      this.active.add(vb);
-      void this.run(vb, entry.term, map.shards[primary]!.url).finally(() => this.active.delete(vb));
+      const run = this.run(vb, entry.term, map.shards[primary]!.url).finally(() => this.active.delete(vb));
+      this.active.set(vb, run);
     }
   }
 
@@ -123,6 +128,8 @@ export class CatchUp {
     this.o.metrics.moved('written', 'replica', bytes);
     let changed = 0;
     for (const [repo, list] of effects) {
+      // The vbucket may have been moved away meanwhile: never recreate files of a dropped copy.
+      if (this.o.mapState.role(vb) === 'none' || this.o.mapState.entry(vb)?.term !== term) throw new Error(`vbucket ${vb} changed hands during catch-up`);
       changed += list.length;
       await this.o.engine.repo(vb, repo).applyEffects(list);
     }

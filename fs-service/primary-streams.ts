@@ -22,6 +22,7 @@ interface Follower {
 class VbStream {
   nextSeq = 0;
   inflight = 0;
+  unanswered = 0;
   readonly followers = new Map<ShardId, Follower>();
   /** Numbered updates still being written to this disk (copies write in parallel). */
   readonly writing = new Set<number>();
@@ -40,11 +41,26 @@ class VbStream {
 
   exit(): void {
     this.inflight--;
-    if (this.inflight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    this.wakeIfIdle();
   }
 
+  /** An update sent to a copy that has not answered yet (counted so a hand-over can wait). */
+  sent(): void {
+    this.unanswered++;
+  }
+
+  answered(): void {
+    this.unanswered--;
+    this.wakeIfIdle();
+  }
+
+  private wakeIfIdle(): void {
+    if (this.inflight === 0 && this.unanswered === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  /** No write in flight and every copy has answered every update: positions are final. */
   idle(): Promise<void> {
-    return this.inflight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.inflight === 0 && this.unanswered === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   written(seq: number): void {
@@ -209,9 +225,11 @@ export class PrimaryStreams {
         const counts = follower.voting && follower.state === 'in-sync';
         if (counts) undecided++;
         this.o.metrics.moved('written', 'replica', bytes);
+        stream.sent();
         this.o.peers
           .get(url)
           .request(header, parts, this.o.replicateTimeoutMs)
+          .finally(() => stream.answered())
           .then(
             (reply) => {
               if (counts) {

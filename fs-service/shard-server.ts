@@ -170,9 +170,20 @@ export class ShardServer {
       const was = previous.vbuckets[vb]!;
       const now = next.vbuckets[vb]!;
       const held = (e: typeof now) => e.copies.includes(this.options.id) || e.learners.includes(this.options.id);
-      if (held(was) && !held(now)) {
-        void this.engine.dropVbucket(vb).catch((err: unknown) => this.logger.error({ vb, err: String(err) }, 'could not drop a vbucket'));
-      }
+      if (held(was) && !held(now)) void this.drop(vb, held);
+    }
+  }
+
+  /** Removes a copy given away, once nothing is still writing into it. */
+  private async drop(vb: number, held: (e: ClusterMap['vbuckets'][number]) => boolean): Promise<void> {
+    try {
+      await Promise.all([this.replica.drain(vb), this.catchUp.settled(vb)]);
+      const entry = this.mapState.entry(vb);
+      if (entry !== null && held(entry)) return;
+      await this.engine.dropVbucket(vb);
+      this.logger.info({ vb }, 'dropped a vbucket copy that moved away');
+    } catch (err) {
+      this.logger.error({ vb, err: String(err) }, 'could not drop a vbucket');
     }
   }
 

@@ -330,11 +330,21 @@ export class Supervisor {
         this.logger.info({ vb, from, to, epoch: next.epoch }, 'moved a copy');
         return next;
       }
-      // Moving the primary: fence, read positions, hand over if the target is level.
+      // Moving the primary, which is alive: it stops taking writes (frozen, same term, so the
+      // copies still accept what it already sent), every copy answers every update, then the
+      // positions are final and the level target takes over under a new term.
       const frozen = clone(current);
       frozen.epoch++;
-      Object.assign(frozen.vbuckets[vb]!, { frozen: true, term: frozen.epoch });
+      frozen.vbuckets[vb]!.frozen = true;
       await this.publish(frozen);
+      try {
+        await this.peers.get(this.urlOf(from)).request({ op: 'setMap', map: frozen }, [], 5_000);
+      } catch (err) {
+        const thawed = this.withFreshBootIds(clone(frozen));
+        thawed.vbuckets[vb]!.frozen = false;
+        await this.publish(thawed);
+        throw new Error(`primary ${from} did not take the hand-over map: ${String(err)}`);
+      }
       const positions = await this.positions([vb], frozen);
       const choice = this.choosePrimary(vb, frozen.vbuckets[vb]!, positions);
       const next = this.withFreshBootIds(clone(frozen));

@@ -132,10 +132,14 @@ describe('the cluster client cache', () => {
   it('exports metrics: operations, latency, cache hit ratio, round trips, bytes; shards require the secret for theirs', async () => {
     const text = await writer.metrics.registry.metrics();
     for (const name of ['fs_service_operations_total', 'fs_service_operation_duration_seconds_bucket', 'fs_service_cache_hit_ratio', 'fs_service_round_trips_total', 'fs_service_bytes_total']) expect(text).toContain(name);
-    const shard = [...cluster.shards.values()][0]!;
-    expect((await fetch(`http://127.0.0.1:${shard.port}/metrics`)).status).toBe(401);
-    const scraped = await fetch(`http://127.0.0.1:${shard.port}/metrics`, { headers: { authorization: `Bearer ${cluster.secret}` } });
-    expect(scraped.status).toBe(200);
-    expect(await scraped.text()).toMatch(/fs_service_operations_total\{op="mutate",role="shard",outcome="ok"\} \d+/);
+    let scraped = '';
+    for (const shard of cluster.shards.values()) {
+      expect((await fetch(`http://127.0.0.1:${shard.port}/metrics`)).status).toBe(401);
+      const response = await fetch(`http://127.0.0.1:${shard.port}/metrics`, { headers: { authorization: `Bearer ${cluster.secret}` } });
+      expect(response.status).toBe(200);
+      scraped += await response.text();
+    }
+    expect(scraped).toMatch(/fs_service_operations_total\{op="mutate",role="shard",outcome="ok"\} \d+/);
+    expect(scraped).toMatch(/fs_service_operations_total\{op="replicate",role="replica",outcome="ok"\} \d+/);
   });
 });
