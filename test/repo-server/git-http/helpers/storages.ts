@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fsService from '../../../../fs-service/index.js';
 import type { Storage } from '../../../../fs-service/index.js';
+import { clusterStorage } from '../../domain/helpers/cluster-storage.js';
 
 export interface StorageFactory {
   name: string;
@@ -32,8 +33,16 @@ const embedded: StorageFactory = {
   },
 };
 
+// Imported statically: the module registers its afterAll (stopping the shard processes by pid)
+// while the test file is collected; a hook registered from inside beforeAll would never run.
+const cluster: StorageFactory = { name: 'cluster', create: clusterStorage };
+
+const ALL = [memory, embedded, cluster];
+
 /**
- * Every storage backend the git suites run on. The shard client (three shard processes) is
- * added here once fs-service exports a factory for it.
+ * Every storage backend the git suites run on: memory, the embedded disk engine and the shard
+ * cluster (three shard processes and a supervisor, started once per test file by the domain
+ * suites' helper, each suite under its own name prefix). GIT_HTTP_STORAGES=memory,embedded
+ * narrows the list (the cluster costs a few seconds of process start per test file).
  */
-export const STORAGES: StorageFactory[] = [memory, embedded];
+export const STORAGES: StorageFactory[] = ALL.filter((f) => (process.env.GIT_HTTP_STORAGES ?? 'memory,embedded,cluster').split(',').includes(f.name));
