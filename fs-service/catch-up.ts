@@ -34,7 +34,7 @@ export class CatchUp {
   private readonly concurrency: number;
 
   constructor(private readonly o: CatchUpOptions) {
-    this.concurrency = o.concurrency ?? 8;
+    this.concurrency = o.concurrency ?? 16;
   }
 
   get inProgress(): number {

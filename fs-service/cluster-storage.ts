@@ -50,6 +50,16 @@ export class ClusterStorage implements Storage {
 
   /** Asks the primary of every vbucket (a replica where the primary does not answer). */
   async listRepos(): Promise<string[]> {
+    try {
+      return await this.listReposOnce();
+    } catch {
+      // A shard with a different map epoch refused: refresh and ask again once.
+      await this.client.refreshMap();
+      return this.listReposOnce();
+    }
+  }
+
+  private async listReposOnce(): Promise<string[]> {
     const map = this.client.map;
     const names = new Set<string>();
     let pending = new Set(Array.from({ length: VBUCKETS }, (_, vb) => vb));

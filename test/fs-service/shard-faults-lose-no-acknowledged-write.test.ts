@@ -183,4 +183,28 @@ describe('shard faults with real processes', () => {
     await waitFor('the three copies to compare equal', () => copiesEqual('quorum'));
     expect(await repo.fs.promises.readFile('/refs/heads/main', 'utf8')).toBe('v4');
   }, 120_000);
+
+  it('the whole cluster (every shard and the supervisor) restarts on its data and serves again', async () => {
+    const before = await connect();
+    for (let i = 0; i < 10; i++) await before.repo(`restart-${i}`).fs.promises.writeFile('/HEAD', `v${i}`);
+    const repos = await before.listRepos();
+    await cluster.stopAll();
+    await Promise.all([...cluster.shards.keys()].map((id) => cluster.restart(id)));
+    await cluster.startSupervisor({ heartbeatMs: 250, deadAfterMs: 1_500 });
+    const after = await connect();
+    expect(await after.repo('restart-7').fs.promises.readFile('/HEAD', 'utf8')).toBe('v7');
+    // Nobody knows how far the restarted copies got, so the old primaries keep their role and
+    // the other copies catch up from them first: writes return once a majority is in sync.
+    await waitFor('writes to be accepted', () =>
+      after
+        .repo('restart-7')
+        .fs.promises.writeFile('/HEAD', 'written after the restart')
+        .then(
+          () => true,
+          () => false,
+        ),
+    );
+    expect(await after.listRepos()).toEqual(repos);
+    await waitFor('the three copies to compare equal', () => copiesEqual('restart-7'));
+  }, 120_000);
 });
