@@ -8,10 +8,9 @@ const encoders: Record<string, () => Transform> = {
   br: () => createBrotliCompress(),
 };
 
+/** The encoder for a coding of supportedCodings other than identity (F6/F7 reject the rest). */
 export function encoderFor(coding: string): Transform {
-  const make = encoders[coding.toLowerCase()];
-  if (make === undefined) throw new Error(`no encoder for content-coding ${coding}`);
-  return make();
+  return encoders[coding]!();
 }
 
 export const supportedCodings = ['identity', ...Object.keys(encoders)];

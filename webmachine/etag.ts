@@ -41,9 +41,10 @@ export function parseETagList(header: string): EntityTag[] | '*' | undefined {
     if (!isValidOpaqueTag(opaque)) return undefined;
     tags.push({ weak, opaque });
     i = end + 1;
-    const before = i;
+    // #entity-tag: OWS, then a comma before the next element (whitespace alone is not a separator).
+    while (v[i] === ' ' || v[i] === '\t') i++;
+    if (i < v.length && v[i] !== ',') return undefined;
     skipSeparators();
-    if (i < v.length && i === before) return undefined;
   }
   return tags.length > 0 ? tags : undefined;
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express';
 import { handle } from './engine.js';
 import { type EngineOptions, engineOptions } from './options.js';
+import { owesContinue } from './request.js';
 import type { ResourceFactory } from './resource.js';
 
 /**
@@ -13,8 +14,13 @@ import type { ResourceFactory } from './resource.js';
 export function resource(factory: ResourceFactory, options: Partial<EngineOptions> = {}): RequestHandler {
   const opts = engineOptions(options);
   return (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => {
+    // Express 5 gives a wildcard (`/{*path}`) as the array of its segments; resources get the path.
+    const given = req.params as Record<string, string | string[]>;
     const params: Record<string, string> = {};
-    for (const [key, value] of Object.entries(req.params ?? {})) if (typeof value === 'string') params[key] = value;
+    for (const key in given) {
+      const value = given[key]!;
+      params[key] = Array.isArray(value) ? value.join('/') : value;
+    }
     handle(factory, req, res, params, opts).catch(next);
   };
 }
@@ -25,7 +31,10 @@ export function resource(factory: ResourceFactory, options: Partial<EngineOption
  * actually reads the body, so a request refused in the B column never uploads it.
  */
 export function listenForContinue(server: Server, app: RequestListener): Server {
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => app(req, res));
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    owesContinue(req);
+    app(req, res);
+  });
   return server;
 }
 

@@ -1,24 +1,27 @@
-import { type Decision, decisions, type Step } from './decisions/index.js';
-import { FlowState, HaltSignal } from './flow-state.js';
+import { decisions, type Step } from './decisions/index.js';
+import { type FlowState, HaltSignal } from './flow-state.js';
 import { Halt } from './halt.js';
 import { BodyTooLarge } from './request.js';
 import { setValidators } from './validators.js';
 
-/** The diagram has 50-odd nodes and no cycles; a longer walk means a broken decision table. */
-const MAX_STEPS = 100;
+export interface FlowOutcome {
+  status: number;
+  halt?: Halt;
+}
 
 /**
- * Walks the graph from B13 until a node answers a status. Halts from callbacks and over-long
- * bodies end the walk with their status; any other error propagates (the engine answers 500).
+ * Walks the graph from B13 until a node answers a status (the graph has no cycles, and node ids
+ * are checked by the type of Step). Nodes answer synchronously while callbacks do; the walk only
+ * awaits a node that awaited something. Halts from callbacks and over-long bodies end the walk with
+ * their status; any other error propagates (the engine answers 500).
  */
-export async function runFlow(f: FlowState): Promise<{ status: number; halt?: Halt }> {
+export async function runFlow(f: FlowState): Promise<FlowOutcome> {
   let step: Step = 'b13';
   try {
-    for (let i = 0; typeof step === 'string'; i++) {
-      const decide: Decision | undefined = decisions[step];
-      if (decide === undefined || i >= MAX_STEPS) throw new Error(`decision flow broken at ${step}`);
+    while (typeof step === 'string') {
       f.trace.push(step);
-      step = await decide(f);
+      const next = decisions[step](f);
+      step = next instanceof Promise ? await next : next;
     }
     if (step instanceof Halt) return haltOutcome(f, step);
     if (step === 304) await setValidators(f, true);
@@ -30,7 +33,7 @@ export async function runFlow(f: FlowState): Promise<{ status: number; halt?: Ha
   }
 }
 
-function haltOutcome(f: FlowState, halt: Halt): { status: number; halt: Halt } {
+export function haltOutcome(f: FlowState, halt: Halt): { status: number; halt: Halt } {
   for (const [name, value] of Object.entries(halt.headers)) f.res.setHeader(name, value);
   return { status: halt.status, halt };
 }

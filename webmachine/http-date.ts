@@ -27,10 +27,12 @@ export function parseHttpDate(value: string | undefined, nowSeconds = Math.floor
   if (m) return build(Number(m[4]), m[3]!, Number(m[2]), Number(m[5]), Number(m[6]), Number(m[7]), DAYS.indexOf(m[1]!));
   m = RFC850.exec(v);
   if (m) {
-    // RFC 9110: a two-digit year more than 50 years in the future means the most recent past year.
+    // RFC 9110: a two-digit year more than 50 years in the future means the most recent past year
+    // with those digits; so the year is the one within (now - 50, now + 50] that ends in them.
     const currentYear = new Date(nowSeconds * 1000).getUTCFullYear();
     let year = Math.floor(currentYear / 100) * 100 + Number(m[4]);
     if (year > currentYear + 50) year -= 100;
+    else if (year <= currentYear - 50) year += 100;
     return build(year, m[3]!, Number(m[2]), Number(m[5]), Number(m[6]), Number(m[7]), LONG_DAYS.indexOf(m[1]!));
   }
   m = ASCTIME.exec(v);
@@ -41,6 +43,20 @@ export function parseHttpDate(value: string | undefined, nowSeconds = Math.floor
 /** IMF-fixdate, the only form a sender may generate. */
 export function formatHttpDate(date: Date): string {
   return date.toUTCString();
+}
+
+let cachedSecond = -1;
+let cachedNow = '';
+
+/** The Date header for now; formatted once per second, as Node itself does. */
+export function httpDateNow(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedNow = new Date(now).toUTCString();
+  }
+  return cachedNow;
 }
 
 /** HTTP dates have one-second resolution; comparisons must drop milliseconds. */

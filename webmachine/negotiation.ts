@@ -44,5 +44,5 @@ export function chooseCharsetV3(acceptCharset: string, provided: string[]): stri
 
 /** The media type without parameters, lower-cased, for the accept helper's comparison. */
 export function essence(mediaType: string): string {
-  return (mediaType.split(';')[0] ?? '').trim().toLowerCase();
+  return mediaType.split(';')[0]!.trim().toLowerCase();
 }

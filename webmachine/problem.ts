@@ -19,11 +19,7 @@ export interface ProblemInit {
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
 function reasonPhrase(status: number): string {
-  try {
-    return statuses.message[status] ?? 'Error';
-  } catch {
-    return 'Error';
-  }
+  return statuses.message[status] ?? 'Error';
 }
 
 /**

@@ -15,6 +15,14 @@ export type ContentTypesProvided = ReadonlyArray<readonly [mediaType: string, pr
 export type ContentTypesAccepted = ReadonlyArray<readonly [mediaType: string, acceptor: Acceptor]>;
 export type CharsetsProvided = ReadonlyArray<readonly [charset: string, converter: CharsetConverter]> | null;
 
+// Defaults shared by every instance (read-only lists, so no per-request allocation).
+const KNOWN_V3: readonly string[] = Object.freeze(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE', 'CONNECT', 'OPTIONS']);
+const KNOWN_RFC: readonly string[] = Object.freeze([...KNOWN_V3, 'PATCH']);
+const GET_HEAD: readonly string[] = Object.freeze(['GET', 'HEAD']);
+const IDENTITY: readonly string[] = Object.freeze(['identity']);
+const NONE: readonly string[] = Object.freeze([]);
+const HELLO: ContentTypesProvided = Object.freeze([Object.freeze(['text/html', () => '<html><body>Hello, world!</body></html>'] as const)]);
+
 /** The outcome of negotiation, readable by producers (`this.chosen.mediaType`...). */
 export interface Chosen {
   mediaType?: string;
@@ -53,8 +61,7 @@ export class Resource {
   }
 
   knownMethods(): Outcome<readonly string[]> {
-    const base = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE', 'CONNECT', 'OPTIONS'];
-    return this.engine.profile === 'rfc' ? [...base, 'PATCH'] : base;
+    return this.engine.profile === 'rfc' ? KNOWN_RFC : KNOWN_V3;
   }
 
   uriTooLong(): Outcome<boolean> {
@@ -62,7 +69,7 @@ export class Resource {
   }
 
   allowedMethods(): Outcome<readonly string[]> {
-    return ['GET', 'HEAD'];
+    return GET_HEAD;
   }
 
   /** true: valid; false: 400; undefined: let the engine compare Content-MD5 with the body. */
@@ -95,7 +102,7 @@ export class Resource {
     return true;
   }
 
-  /** RFC profile: an announced length over the engine's limit is refused before any byte is read. */
+  /** An announced length over the engine's limit is refused before any byte is read (chunked bodies: see Request.bodyStream). */
   validEntityLength(): Outcome<boolean> {
     const length = this.request.contentLength;
     return length === undefined || length <= this.engine.maxBodyBytes;
@@ -108,12 +115,12 @@ export class Resource {
 
   // Negotiation (C-F)
   contentTypesProvided(): Outcome<ContentTypesProvided> {
-    return [['text/html', () => '<html><body>Hello, world!</body></html>']];
+    return HELLO;
   }
 
   /** Empty: language negotiation off. */
   languagesProvided(): Outcome<readonly string[]> {
-    return [];
+    return NONE;
   }
 
   /** v3 profile's D5. */
@@ -133,11 +140,11 @@ export class Resource {
 
   /** Content-codings offered; the engine encodes gzip, deflate and br itself. */
   encodingsProvided(): Outcome<readonly string[]> {
-    return ['identity'];
+    return IDENTITY;
   }
 
   variances(): Outcome<readonly string[]> {
-    return [];
+    return NONE;
   }
 
   // Existence and preconditions (G-L)

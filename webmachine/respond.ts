@@ -1,14 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { encoderFor } from './content-coding.js';
 import type { FlowState } from './flow-state.js';
 import type { Halt } from './halt.js';
-import { formatHttpDate } from './http-date.js';
+import { httpDateNow } from './http-date.js';
 import { PROBLEM_MEDIA_TYPE, problem, renderProblem } from './problem.js';
 import { ifRangeHolds, parseRange } from './range.js';
 import type { Request } from './request.js';
-import type { Body, Response } from './response.js';
+import type { Response } from './response.js';
 
 const NO_BODY = new Set([204, 304]);
 
@@ -25,13 +25,13 @@ function addProblemBody(res: Response, status: number, halt: Halt | undefined): 
   res.removeHeader('content-language');
 }
 
-/** Re-encodes text bodies into the negotiated charset (E6's winner). */
-async function convertCharset(f: FlowState, body: Body): Promise<Body> {
+/** Re-encodes a body into the negotiated charset (E6's winner). Streams are not converted. */
+async function convertCharset(f: FlowState, body: Buffer): Promise<Buffer> {
   const { charset } = f.resource.chosen;
-  if (charset === undefined || body instanceof Readable) return body;
-  const charsets = (await f.ask(f.resource.charsetsProvided())) ?? [];
-  const converter = charsets.find(([name]) => name.toLowerCase() === charset.toLowerCase())?.[1];
-  return converter === undefined ? body : converter(toBuffer(body));
+  // A charset was chosen, so E5/E6 saw a non-null list containing it.
+  const charsets = (await f.charsets())!;
+  const converter = charsets.find(([name]) => name === charset)![1];
+  return toBuffer(converter(body));
 }
 
 /** RFC 9110 section 14: a single byte range of a GET body of known length, identity-coded. */
@@ -54,7 +54,8 @@ async function applyRange(f: FlowState, res: Response, body: Buffer): Promise<{ 
 
 /**
  * Writes the finished response: Date on every answer, problem bodies for errors, charset and
- * content-coding for successful bodies, byte ranges, and no body for HEAD, 204 and 304.
+ * content-coding for representations (2xx and 300), byte ranges, no body for HEAD, 204 and 304,
+ * and the X-Decision-Trace header when `trace` is given.
  */
 export async function writeResponse(
   f: FlowState | undefined,
@@ -63,44 +64,79 @@ export async function writeResponse(
   status: number,
   halt: Halt | undefined,
   out: ServerResponse,
+  trace?: readonly string[],
 ): Promise<number> {
   addProblemBody(res, status, halt);
-  res.setHeader('Date', formatHttpDate(new Date()));
+  res.setHeader('Date', httpDateNow());
   if (NO_BODY.has(status)) {
     res.body = undefined;
     res.removeHeader('content-type');
+    // RFC 9110 15.4.5: a 304 carries the validators and caching fields, not representation metadata.
+    res.removeHeader('content-language');
   }
-  let body = res.body;
-  const success = status >= 200 && status < 300;
-  if (f !== undefined && success && body !== undefined) {
-    body = await convertCharset(f, body);
-    if (status === 200 && !(body instanceof Readable) && (await f.ask(f.resource.acceptRanges()))) {
-      res.setHeader('Accept-Ranges', 'bytes');
-      ({ status, body } = await applyRange(f, res, toBuffer(body)));
+  // Strings stay strings until they must be bytes: Node writes a string body in one go with the
+  // head of the response.
+  let body: string | Buffer | Readable | undefined = res.body === undefined || typeof res.body === 'string' || res.body instanceof Readable ? res.body : toBuffer(res.body);
+  const representation = (status >= 200 && status < 300) || status === 300;
+  if (f !== undefined && representation && body !== undefined && !(body instanceof Readable)) {
+    if (f.resource.chosen.charset !== undefined) body = await convertCharset(f, toBuffer(body));
+    if (status === 200) {
+      let ranges = f.ask(f.resource.acceptRanges());
+      if (ranges instanceof Promise) ranges = await ranges;
+      if (ranges) {
+        res.setHeader('Accept-Ranges', 'bytes');
+        ({ status, body } = await applyRange(f, res, toBuffer(body)));
+      }
     }
   }
-  const coding = f !== undefined && success && body !== undefined ? f.resource.chosen.encoding : 'identity';
+  const coding = f !== undefined && representation && body !== undefined ? f.resource.chosen.encoding : 'identity';
   if (coding !== 'identity') {
     res.setHeader('Content-Encoding', coding);
     res.removeHeader('content-length');
   } else if (body !== undefined && !(body instanceof Readable)) {
-    res.setHeader('Content-Length', String(toBuffer(body).length));
-  } else if (body === undefined && !NO_BODY.has(status) && !(req.method === 'HEAD' && success)) {
+    res.setHeader('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));
+  } else if (body === undefined && !NO_BODY.has(status) && !(req.method === 'HEAD' && representation)) {
     res.setHeader('Content-Length', '0');
   }
   // RFC profile: no Content-Type on an answer without content (v3 keeps F6's header).
-  if (body === undefined && f?.rfc !== false && !(req.method === 'HEAD' && success)) res.removeHeader('content-type');
-  // A body we never read may still be arriving; reusing the connection would misparse it.
-  if (status >= 400 && req.hasBody && !req.bodyRead) res.setHeader('Connection', 'close');
+  if (body === undefined && f?.rfc !== false && !(req.method === 'HEAD' && representation)) res.removeHeader('content-type');
+  // Body bytes still on the wire would be parsed as the next request: close instead. (A body
+  // nobody touched on a success is drained by Node itself.)
+  if (req.bodyPending && (status >= 400 || req.bodyRead)) res.setHeader('Connection', 'close');
+  if (trace !== undefined) res.setHeader('X-Decision-Trace', trace.join(','));
   out.statusCode = status;
-  for (const [name, value] of res.headerEntries()) out.setHeader(name, value);
+  res.copyTo(out);
   if (body === undefined || req.method === 'HEAD') {
     if (body instanceof Readable) body.destroy();
     out.end();
-    return status;
+  } else if (coding === 'identity' && !(body instanceof Readable)) {
+    out.end(body);
+  } else {
+    await sendStream(body instanceof Readable ? body : Readable.from([toBuffer(body)]), coding, out);
   }
-  const source = body instanceof Readable ? body : Readable.from([toBuffer(body)]);
-  if (coding === 'identity') await pipeline(source, out);
-  else await pipeline(source, encoderFor(coding), out);
   return status;
+}
+
+/**
+ * Streams a body (through the content-coding's encoder). The response is not part of the
+ * pipeline: a source that fails before its first byte (a file that cannot be opened...) leaves
+ * the response untouched, so the caller can still answer a 500 problem; a client that goes away
+ * stops the source.
+ */
+async function sendStream(source: Readable, coding: string, out: ServerResponse): Promise<void> {
+  const gate = new PassThrough();
+  gate.pipe(out);
+  const abort = (): void => {
+    if (!out.writableFinished) gate.destroy(new Error('the client closed the connection'));
+  };
+  out.once('close', abort);
+  try {
+    if (coding === 'identity') await pipeline(source, gate);
+    else await pipeline(source, encoderFor(coding), gate);
+  } catch (err) {
+    gate.unpipe(out);
+    throw err;
+  } finally {
+    out.off('close', abort);
+  }
 }

@@ -30,4 +30,14 @@ export class Response {
   headerEntries(): [string, string][] {
     return [...this.fields.entries()];
   }
+
+  /** The fields without copying them (the response writer's loop). */
+  fieldEntries(): IterableIterator<[string, string]> {
+    return this.fields.entries();
+  }
+
+  /** Copies every field onto Node's response (lower-case names, as stored). */
+  copyTo(out: { setHeader(name: string, value: string): unknown }): void {
+    this.fields.forEach((value, name) => out.setHeader(name, value));
+  }
 }

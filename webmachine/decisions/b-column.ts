@@ -1,31 +1,34 @@
 import { createHash } from 'node:crypto';
 import { halt } from '../halt.js';
 import type { FlowState } from '../flow-state.js';
+import { andThen, type Maybe } from '../maybe.js';
 import type { Step } from './types.js';
 
 /** Column B: validity, authentication and request-body checks, in the diagram's order. */
 
-export async function b13(f: FlowState): Promise<Step> {
-  return (await f.ask(f.resource.serviceAvailable())) ? 'b12' : 503;
+export function b13(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.serviceAvailable()), (available) => (available ? 'b12' : 503));
 }
 
-export async function b12(f: FlowState): Promise<Step> {
-  const known = await f.ask(f.resource.knownMethods());
-  return known.includes(f.method) ? 'b11' : halt(501, { detail: `The method ${f.method} is not implemented by this server.` });
+export function b12(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.knownMethods()), (known) =>
+    known.includes(f.method) ? 'b11' : halt(501, { detail: `The method ${f.method} is not implemented by this server.` }),
+  );
 }
 
-export async function b11(f: FlowState): Promise<Step> {
-  return (await f.ask(f.resource.uriTooLong())) ? 414 : 'b10';
+export function b11(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.uriTooLong()), (tooLong) => (tooLong ? 414 : 'b10'));
 }
 
-export async function b10(f: FlowState): Promise<Step> {
-  const allowed = await f.ask(f.resource.allowedMethods());
-  if (allowed.includes(f.method)) return 'b9';
-  f.res.setHeader('Allow', allowed.join(', '));
-  return halt(405, { detail: `Allowed methods: ${allowed.join(', ')}.` });
+export function b10(f: FlowState): Maybe<Step> {
+  return andThen(f.allowedMethods(), (allowed) => {
+    if (allowed.includes(f.method)) return 'b9';
+    f.res.setHeader('Allow', allowed.join(', '));
+    return halt(405, { detail: `Allowed methods: ${allowed.join(', ')}.` });
+  });
 }
 
-export async function b9(f: FlowState): Promise<Step> {
+export function b9(f: FlowState): Step {
   return f.req.header('content-md5') !== undefined ? 'b9a' : 'b9b';
 }
 
@@ -37,48 +40,54 @@ export async function b9a(f: FlowState): Promise<Step> {
   if (verdict === false) return mismatch;
   const body = await f.req.body();
   const digest = createHash('md5').update(body).digest('base64');
-  return digest === (f.req.header('content-md5') ?? '').trim() ? 'b9b' : mismatch;
+  return digest === f.req.header('content-md5')! ? 'b9b' : mismatch;
 }
 
 /** The drawing's B9: malformed request. */
-export async function b9b(f: FlowState): Promise<Step> {
-  return (await f.ask(f.resource.malformedRequest())) ? 400 : 'b8';
+export function b9b(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.malformedRequest()), (malformed) => (malformed ? 400 : 'b8'));
 }
 
-export async function b8(f: FlowState): Promise<Step> {
-  const answer = await f.ask(f.resource.isAuthorized());
-  if (answer === true) return 'b7';
-  if (typeof answer === 'string') {
-    f.res.setHeader('WWW-Authenticate', answer);
+export function b8(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.isAuthorized()), (answer) => {
+    if (answer === true) return 'b7';
+    // RFC 9110 11.6.1: a challenge is at least an auth-scheme, so an empty string is none.
+    if (typeof answer === 'string' && (answer.trim() !== '' || !f.rfc)) {
+      f.res.setHeader('WWW-Authenticate', answer);
+      return 401;
+    }
+    // RFC 9110 15.5.2: a 401 must carry a challenge; a resource that gives none is misconfigured.
+    if (f.rfc) throw new Error('is_authorized answered false without a challenge for WWW-Authenticate');
     return 401;
-  }
-  // RFC 9110 15.5.2: a 401 must carry a challenge; a resource that gives none is misconfigured.
-  if (f.rfc) throw new Error('is_authorized answered false without a challenge for WWW-Authenticate');
-  return 401;
+  });
 }
 
-export async function b7(f: FlowState): Promise<Step> {
-  return (await f.ask(f.resource.forbidden())) ? 403 : 'b6';
+export function b7(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.forbidden()), (forbidden) => (forbidden ? 403 : 'b6'));
 }
 
-export async function b6(f: FlowState): Promise<Step> {
-  return (await f.ask(f.resource.validContentHeaders())) ? 'b5' : 501;
+export function b6(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.validContentHeaders()), (valid) => (valid ? 'b5' : 501));
 }
 
-export async function b5(f: FlowState): Promise<Step> {
-  return (await f.ask(f.resource.knownContentType())) ? 'b4' : 415;
+export function b5(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.knownContentType()), (known) => (known ? 'b4' : 415));
 }
 
-export async function b4(f: FlowState): Promise<Step> {
-  if (await f.ask(f.resource.validEntityLength())) return 'b3';
-  return halt(413, { detail: `The request body is larger than the limit of ${f.opts.maxBodyBytes} bytes.` });
+export function b4(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.validEntityLength()), (valid) =>
+    valid ? 'b3' : halt(413, { detail: `The request body is larger than the limit of ${f.opts.maxBodyBytes} bytes.` }),
+  );
 }
 
-export async function b3(f: FlowState): Promise<Step> {
-  if (f.method !== 'OPTIONS') return 'c3';
+export function b3(f: FlowState): Maybe<Step> {
+  return f.method === 'OPTIONS' ? options(f) : 'c3';
+}
+
+async function options(f: FlowState): Promise<Step> {
   const extra = await f.ask(f.resource.options());
   for (const [name, value] of Object.entries(extra)) f.res.setHeader(name, value);
   // RFC 9110 9.3.7: advertise the allowed methods.
-  if (f.rfc && !f.res.hasHeader('allow')) f.res.setHeader('Allow', (await f.ask(f.resource.allowedMethods())).join(', '));
+  if (f.rfc && !f.res.hasHeader('allow')) f.res.setHeader('Allow', (await f.allowedMethods()).join(', '));
   return 200;
 }

@@ -1,25 +1,27 @@
-
 import type { FlowState } from '../flow-state.js';
+import { andThen, type Maybe } from '../maybe.js';
 import { setValidators } from '../validators.js';
 import { acceptHelper } from './accept-helper.js';
 import type { Step } from './types.js';
 
 /** Columns M to P on an existing resource: DELETE, POST, PUT/PATCH, and body generation. */
 
-export async function m16(f: FlowState): Promise<Step> {
+export function m16(f: FlowState): Step {
   return f.method === 'DELETE' ? 'm20' : 'n16';
 }
 
-export async function m20(f: FlowState): Promise<Step> {
-  if (await f.ask(f.resource.deleteResource())) return 'm20b';
-  throw new Error('delete_resource answered false');
+export function m20(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.deleteResource()), (enacted) => {
+    if (enacted) return 'm20b';
+    throw new Error('delete_resource answered false');
+  });
 }
 
-export async function m20b(f: FlowState): Promise<Step> {
-  return (await f.ask(f.resource.deleteCompleted())) ? 'o20' : 202;
+export function m20b(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.deleteCompleted()), (completed) => (completed ? 'o20' : 202));
 }
 
-export async function n16(f: FlowState): Promise<Step> {
+export function n16(f: FlowState): Step {
   return f.method === 'POST' ? 'n11' : 'o16';
 }
 
@@ -32,7 +34,7 @@ export async function n11(f: FlowState): Promise<Step> {
   if (await f.ask(f.resource.postIsCreate())) {
     const path = await f.ask(f.resource.createPath());
     if (typeof path !== 'string') throw new Error('post_is_create is true but create_path gave no path');
-    const base = ((await f.ask(f.resource.baseUri())) ?? `http://${f.req.header('host') ?? 'localhost'}`).replace(/\/+$/, '');
+    const base = ((await f.ask(f.resource.baseUri())) ?? f.req.url.origin).replace(/\/+$/, '');
     if (!f.res.hasHeader('location')) f.res.setHeader('Location', base + joinPath(f.req.path, path));
     const accepted = await acceptHelper(f);
     if (accepted !== true) return accepted;
@@ -44,7 +46,7 @@ export async function n11(f: FlowState): Promise<Step> {
   return 303;
 }
 
-export async function o16(f: FlowState): Promise<Step> {
+export function o16(f: FlowState): Step {
   if (f.method === 'PUT') return 'o14';
   // RFC 5789: PATCH modifies an existing resource exactly where PUT would.
   if (f.rfc && f.method === 'PATCH') return 'o14';
@@ -57,28 +59,30 @@ export async function o14(f: FlowState): Promise<Step> {
   return accepted === true ? 'p11' : accepted;
 }
 
-export async function o18(f: FlowState): Promise<Step> {
-  if (f.isGetOrHead) {
-    await setValidators(f, false);
-    const { mediaType } = f.resource.chosen;
-    const entry = (await f.provided()).find(([type]) => type === mediaType);
-    if (entry === undefined) throw new Error(`no producer for ${String(mediaType)}`);
-    const body = await f.ask(entry[1]());
-    if (body !== undefined) f.res.body = body;
-  }
-  return 'o18b';
+export function o18(f: FlowState): Maybe<Step> {
+  if (!f.isGetOrHead) return 'o18b';
+  return andThen(setValidators(f, false), () =>
+    andThen(f.provided(), (provided) => {
+      const { mediaType } = f.resource.chosen;
+      const entry = provided.find(([type]) => type === mediaType);
+      if (entry === undefined) throw new Error(`no producer for ${String(mediaType)}`);
+      return andThen(f.ask(entry[1]()), (body) => {
+        if (body !== undefined) f.res.body = body;
+        return 'o18b';
+      });
+    }),
+  );
 }
 
-export async function o18b(f: FlowState): Promise<Step> {
-  return (await f.ask(f.resource.multipleChoices())) ? 300 : 200;
+export function o18b(f: FlowState): Maybe<Step> {
+  return andThen(f.ask(f.resource.multipleChoices()), (multiple) => (multiple ? 300 : 200));
 }
 
-export async function o20(f: FlowState): Promise<Step> {
+export function o20(f: FlowState): Step {
   return f.res.body !== undefined ? 'o18' : 204;
 }
 
-export async function p11(f: FlowState): Promise<Step> {
+export function p11(f: FlowState): Step {
   if (f.res.hasHeader('location') || f.createdByPut) return 201;
   return 'o20';
 }
-

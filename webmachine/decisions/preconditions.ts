@@ -3,46 +3,53 @@ import { type EntityTag, parseETagList, strongMatch, weakMatch } from '../etag.j
 import { halt } from '../halt.js';
 import type { FlowState } from '../flow-state.js';
 import { parseHttpDate, toSeconds } from '../http-date.js';
+import { all, andThen, type Maybe } from '../maybe.js';
 import type { Step } from './types.js';
 
 /** Columns G to L: existence, then If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since. */
 
 const UNSAFE = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
+const NONE: readonly string[] = [];
 
-async function buildVary(f: FlowState): Promise<string[]> {
-  const fields: string[] = [];
-  if ((await f.provided()).length > 1) fields.push('Accept');
-  if ((await f.ask(f.resource.languagesProvided())).length > 1) fields.push('Accept-Language');
-  const charsets = await f.ask(f.resource.charsetsProvided());
-  if (charsets !== null && charsets.length > 1) fields.push('Accept-Charset');
-  if ((await f.ask(f.resource.encodingsProvided())).length > 1) fields.push('Accept-Encoding');
-  return [...fields, ...(await f.ask(f.resource.variances()))];
+/** Every dimension offered more than once, then the variances callback. */
+function buildVary(f: FlowState): Maybe<string[]> {
+  // Languages are negotiated only in the rfc profile (Basho's D5 is a plain yes/no).
+  const lists = all(f.provided(), f.rfc ? f.languages() : NONE, f.charsets(), f.encodings(), f.ask(f.resource.variances()));
+  return andThen(lists, ([provided, languages, charsets, encodings, variances]) => {
+    const fields: string[] = [];
+    if (provided.length > 1) fields.push('Accept');
+    if (languages.length > 1) fields.push('Accept-Language');
+    if (charsets !== null && charsets.length > 1) fields.push('Accept-Charset');
+    if (encodings.length > 1) fields.push('Accept-Encoding');
+    fields.push(...variances);
+    return fields;
+  });
 }
 
-export async function g7(f: FlowState): Promise<Step> {
+export function g7(f: FlowState): Maybe<Step> {
   // All negotiation is done here, so Vary is known; every answer from now on carries it.
-  const fields = await buildVary(f);
-  if (fields.length > 0) f.res.setHeader('Vary', vary.append(f.res.getHeader('vary') ?? '', fields));
-  if (await f.ask(f.resource.resourceExists())) return f.rfc ? 'g7a' : 'g8';
-  return 'h7';
+  return andThen(buildVary(f), (fields) => {
+    if (fields.length > 0) f.res.setHeader('Vary', vary.append(f.res.getHeader('vary') ?? '', fields));
+    return andThen(f.ask(f.resource.resourceExists()), (exists) => (exists ? (f.rfc ? 'g7a' : 'g8') : 'h7'));
+  });
 }
 
 /** RFC 6585 428, not on the 2009 diagram: a lost-update guard for unsafe methods. */
-export async function g7a(f: FlowState): Promise<Step> {
+export function g7a(f: FlowState): Maybe<Step> {
   const unguarded = f.req.header('if-match') === undefined && f.req.header('if-unmodified-since') === undefined;
-  if (UNSAFE.has(f.method) && unguarded && (await f.ask(f.resource.preconditionRequired()))) {
-    return halt(428, { detail: 'This request must be conditional: send If-Match with the current ETag.' });
-  }
-  return 'g8';
+  if (!UNSAFE.has(f.method) || !unguarded) return 'g8';
+  return andThen(f.ask(f.resource.preconditionRequired()), (required) =>
+    required ? halt(428, { detail: 'This request must be conditional: send If-Match with the current ETag.' }) : 'g8',
+  );
 }
 
-export async function g8(f: FlowState): Promise<Step> {
+export function g8(f: FlowState): Step {
   return f.req.header('if-match') !== undefined ? 'g9' : 'h10';
 }
 
-export async function g9(f: FlowState): Promise<Step> {
-  const raw = f.req.header('if-match') ?? '';
-  return (f.rfc ? raw.trim() : raw) === '*' ? 'h10' : 'g11';
+export function g9(f: FlowState): Step {
+  // Node strips the field value's surrounding whitespace, so `*` arrives bare.
+  return f.req.header('if-match') === '*' ? 'h10' : 'g11';
 }
 
 function listed(header: string, current: EntityTag[], match: (a: EntityTag, b: EntityTag) => boolean): boolean {
@@ -51,68 +58,66 @@ function listed(header: string, current: EntityTag[], match: (a: EntityTag, b: E
   return tags.some((t) => current.some((c) => match(t, c)));
 }
 
-export async function g11(f: FlowState): Promise<Step> {
+export function g11(f: FlowState): Maybe<Step> {
   // RFC 9110 13.1.1: If-Match uses the strong comparison; Basho's v3 compared opaque parts only.
   const match = f.rfc ? strongMatch : weakMatch;
-  if (listed(f.req.header('if-match') ?? '', await f.currentTags(), match)) return 'h10';
-  return halt(412, { detail: 'If-Match does not list the current entity-tag; reload and retry.' });
+  return andThen(f.currentTags(), (current) =>
+    listed(f.req.header('if-match')!, current, match) ? 'h10' : halt(412, { detail: 'If-Match does not list the current entity-tag; reload and retry.' }),
+  );
 }
 
-export async function h10(f: FlowState): Promise<Step> {
+export function h10(f: FlowState): Step {
   // RFC 9110 13.2.2: If-Unmodified-Since is evaluated only when If-Match is absent.
   if (f.rfc && f.req.header('if-match') !== undefined) return 'i12';
   return f.req.header('if-unmodified-since') !== undefined ? 'h11' : 'i12';
 }
 
-export async function h11(f: FlowState): Promise<Step> {
+export function h11(f: FlowState): Step {
   return parseHttpDate(f.req.header('if-unmodified-since')) !== undefined ? 'h12' : 'i12';
 }
 
-export async function h12(f: FlowState): Promise<Step> {
+export function h12(f: FlowState): Maybe<Step> {
   const since = parseHttpDate(f.req.header('if-unmodified-since'))!;
-  const modified = await f.lastModified();
-  if (modified === undefined) return 'i12';
-  if (toSeconds(modified) <= since) return 'i12';
-  return halt(412, { detail: 'The resource was modified after the If-Unmodified-Since date.' });
+  return andThen(f.lastModified(), (modified) => {
+    if (modified === undefined || toSeconds(modified) <= since) return 'i12';
+    return halt(412, { detail: 'The resource was modified after the If-Unmodified-Since date.' });
+  });
 }
 
-export async function i12(f: FlowState): Promise<Step> {
+export function i12(f: FlowState): Step {
   return f.req.header('if-none-match') !== undefined ? 'i13' : 'l13';
 }
 
-export async function i13(f: FlowState): Promise<Step> {
-  const raw = f.req.header('if-none-match') ?? '';
-  return (f.rfc ? raw.trim() : raw) === '*' ? 'j18' : 'k13';
+export function i13(f: FlowState): Step {
+  return f.req.header('if-none-match') === '*' ? 'j18' : 'k13';
 }
 
-export async function k13(f: FlowState): Promise<Step> {
+export function k13(f: FlowState): Maybe<Step> {
   // RFC 9110 13.1.2: If-None-Match uses the weak comparison.
-  return listed(f.req.header('if-none-match') ?? '', await f.currentTags(), weakMatch) ? 'j18' : 'l13';
+  return andThen(f.currentTags(), (current) => (listed(f.req.header('if-none-match')!, current, weakMatch) ? 'j18' : 'l13'));
 }
 
-export async function j18(f: FlowState): Promise<Step> {
+export function j18(f: FlowState): Step {
   if (f.isGetOrHead) return 304;
   return halt(412, { detail: 'If-None-Match matched: the resource already exists in that state.' });
 }
 
-export async function l13(f: FlowState): Promise<Step> {
+export function l13(f: FlowState): Step {
   // RFC 9110 13.1.3: If-Modified-Since only for GET/HEAD, and ignored when If-None-Match is present.
   if (f.rfc && (!f.isGetOrHead || f.req.header('if-none-match') !== undefined)) return 'm16';
   return f.req.header('if-modified-since') !== undefined ? 'l14' : 'm16';
 }
 
-export async function l14(f: FlowState): Promise<Step> {
+export function l14(f: FlowState): Step {
   return parseHttpDate(f.req.header('if-modified-since')) !== undefined ? 'l15' : 'm16';
 }
 
-export async function l15(f: FlowState): Promise<Step> {
+export function l15(f: FlowState): Step {
   const since = parseHttpDate(f.req.header('if-modified-since'))!;
   return since > toSeconds(new Date()) ? 'm16' : 'l17';
 }
 
-export async function l17(f: FlowState): Promise<Step> {
+export function l17(f: FlowState): Maybe<Step> {
   const since = parseHttpDate(f.req.header('if-modified-since'))!;
-  const modified = await f.lastModified();
-  if (modified === undefined) return 'm16';
-  return toSeconds(modified) > since ? 'm16' : 304;
+  return andThen(f.lastModified(), (modified) => (modified === undefined || toSeconds(modified) > since ? 'm16' : 304));
 }

@@ -1,0 +1,19 @@
+/**
+ * A value now, or later. Most callbacks answer plain values, so the flow stays synchronous until
+ * one answers a promise: every `await` on the hot path costs a microtask and an allocation.
+ */
+export type Maybe<T> = T | Promise<T>;
+
+/**
+ * `fn(value)`, after the value arrived if it is still pending. (Not named `then`: a module that
+ * exports `then` is a thenable, and `import()` of it would call it.)
+ */
+export function andThen<T, U>(value: Maybe<T>, fn: (value: T) => Maybe<U>): Maybe<U> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
+
+/** All the values, synchronously when none is pending. */
+export function all<T extends unknown[]>(...values: { [K in keyof T]: Maybe<T[K]> }): Maybe<T> {
+  for (const value of values) if (value instanceof Promise) return Promise.all(values) as Promise<T>;
+  return values as T;
+}
