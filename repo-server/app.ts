@@ -7,6 +7,7 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { LivenessResource, MetricsResource, ReadinessResource } from './resources/health.js';
 import { createRepoService, type RepoService } from './domain/index.js';
+import { errorHandler, notFoundHandler } from './http/fallbacks.js';
 import { mountRoutes } from './http/mount.js';
 import { openApiDocument } from './http/openapi.js';
 import { apiRoutes } from './http/routes.js';
@@ -62,6 +63,8 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   mountRoutes(app, routes, engine);
+  app.use(notFoundHandler());
+  app.use(errorHandler(deps.logger));
   return app;
 }
 
@@ -70,5 +73,6 @@ async function authorizeGit(auth: Authorizer, header: string | undefined, repo: 
   const decision = await auth.decide(header, { repo, role: write ? 'write' : 'read' });
   if (decision.kind === 'allowed') return { ok: true, actor: decision.principal?.name ?? 'anonymous' };
   if (decision.kind === 'unauthenticated') return { ok: false, status: 401, message: 'authentication required', headers: { 'WWW-Authenticate': BASIC_CHALLENGE } };
-  return { ok: false, status: 403, message: decision.kind === 'hidden' ? 'repository not found' : 'permission denied' };
+  if (decision.kind === 'hidden') return { ok: false, status: 404, message: 'repository not found' };
+  return { ok: false, status: 403, message: 'permission denied' };
 }

@@ -31,8 +31,27 @@ const MAX_PATH_BYTES = 4096;
 const HFS_IGNORABLE = /[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** What a segment may turn into in someone's hands: percent-decoded, NFKC-normalised. */
+function lookAlikes(segment: string): string[] {
+  let decoded = segment;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    // not percent-encoding: nothing to decode
+  }
+  return [segment, decoded, segment.normalize('NFKC'), decoded.normalize('NFKC')];
+}
+
 function segmentProblem(segment: string): string | null {
   if (segment.length === 0) return 'empty path segment';
+  for (const form of lookAlikes(segment)) {
+    const problem = plainSegmentProblem(form);
+    if (problem !== null) return form === segment ? problem : `"${segment}" reads as "${form}": ${problem}`;
+  }
+  return null;
+}
+
+function plainSegmentProblem(segment: string): string | null {
   const hfsClean = segment.replace(HFS_IGNORABLE, '');
   if (hfsClean === '.' || hfsClean === '..') return `"${segment}" segment`;
   // NTFS: trailing dots/spaces vanish, "name:stream" addresses an alternate stream of "name".
@@ -48,6 +67,8 @@ function segmentProblem(segment: string): string | null {
 export function validatePath(path: string, allowRoot = false): Validation<string[]> {
   if (path === '') return allowRoot ? { ok: true, value: [] } : { ok: false, detail: 'empty path' };
   if (path.includes('\0')) return { ok: false, detail: 'NUL in path' };
+  // CR/LF and other controls end up in headers, logs and terminals; no author needs them.
+  if (/[\x01-\x1f\x7f]/.test(path)) return { ok: false, detail: 'control character in path' };
   if (path.includes('\\')) return { ok: false, detail: 'backslash in path' };
   if (LONE_SURROGATE.test(path)) return { ok: false, detail: 'path is not valid UTF-8' };
   if (Buffer.byteLength(path, 'utf8') > MAX_PATH_BYTES) return { ok: false, detail: `path longer than ${MAX_PATH_BYTES} bytes` };

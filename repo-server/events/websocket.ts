@@ -20,6 +20,23 @@ export interface EventSocketOptions {
 /** Close codes clients can act on. */
 export const CLOSE_SLOW_CONSUMER = 1013;
 export const CLOSE_GOING_AWAY = 1001;
+const SLOW_CONSUMER_GRACE_MS = 30_000;
+
+/**
+ * Once everything queued for a cut-off client (the close frame last) has been handed to the
+ * kernel, the connection is dropped without waiting for the client's close reply; the kernel
+ * still delivers what it holds. A client that never reads again is dropped after the grace period.
+ */
+function dropWhenFlushed(ws: WebSocket): void {
+  const started = Date.now();
+  const timer = setInterval(() => {
+    if (ws.bufferedAmount === 0 || Date.now() - started > SLOW_CONSUMER_GRACE_MS) {
+      clearInterval(timer);
+      ws.terminate();
+    }
+  }, 100);
+  timer.unref();
+}
 
 function refuse(socket: Duplex, status: number, detail: string): void {
   const body = JSON.stringify(problem(status, { detail }));
@@ -61,19 +78,25 @@ export function attachEventSocket(server: Server, opts: EventSocketOptions): { c
   async function serve(ws: WebSocket, repo: string, since: number | undefined): Promise<void> {
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
+    let cut = false;
     const subscription = await opts.feed.listen(
       repo,
       (event) => {
-        if (ws.readyState !== ws.OPEN) return;
+        if (cut || ws.readyState !== ws.OPEN) return;
         if (ws.bufferedAmount > maxBuffered) {
+          // Nothing more is queued for it; the close frame follows what is already queued, so a
+          // client that reads again learns why (1013) and where to resume. One that never reads
+          // again is dropped after a grace period.
+          cut = true;
           ws.close(CLOSE_SLOW_CONSUMER, 'slow consumer: reconnect with since');
-          ws.terminate();
+          dropWhenFlushed(ws);
           return;
         }
         ws.send(JSON.stringify({ type: 'ref-updated', ...event }));
       },
       since,
     );
+    if (cut) subscription.stop();
     ws.send(JSON.stringify({ type: 'subscribed', repo, position: subscription.position }));
     ws.on('close', () => subscription.stop());
     ws.on('error', () => subscription.stop());

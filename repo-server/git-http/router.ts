@@ -60,20 +60,23 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
   const authorize = async (req: Request, repo: string, service: GitService): Promise<AuthDecision> =>
     deps.authorize === undefined ? { ok: true, actor: 'anonymous' } : deps.authorize(req, { repo, service, write: service === 'git-receive-pack' });
 
-  /** Common gate: valid name, existing repository, authorized. Sends the refusal itself. */
+  /**
+   * Common gate: valid name, authorized, existing repository. Authorization comes before the
+   * existence check so that a repository the caller may not see answers exactly like a missing one.
+   */
   const open = async (req: Request, res: Response, repo: string, service: GitService): Promise<{ store: RepoStore; actor: string } | null> => {
     if (!isValidRepoName(repo)) {
-      fail(res, 404, 'repository not found');
-      return null;
-    }
-    const store = deps.storage.repo(repo);
-    if (!(await repoExists(store))) {
       fail(res, 404, 'repository not found');
       return null;
     }
     const decision = await authorize(req, repo, service);
     if (!decision.ok) {
       fail(res, decision.status, decision.message, decision.headers);
+      return null;
+    }
+    const store = deps.storage.repo(repo);
+    if (!(await repoExists(store))) {
+      fail(res, 404, 'repository not found');
       return null;
     }
     return { store, actor: decision.actor };

@@ -16,7 +16,7 @@ export interface AccessRequest {
 
 export type AuthDecision =
   | { ok: true; actor: string }
-  | { ok: false; status: 401 | 403; message: string; headers?: Record<string, string> };
+  | { ok: false; status: 401 | 403 | 404; message: string; headers?: Record<string, string> };
 
 /** Authentication arrives in a later issue; the router calls this hook if given. */
 export type AuthorizeHook = (req: Request, access: AccessRequest) => Promise<AuthDecision>;

@@ -14,6 +14,10 @@ export abstract class JsonResource extends Resource {
     return [['application/json', () => this.toJson()]];
   }
 
+  override allowedMethods(): readonly string[] {
+    return ['GET', 'HEAD', 'OPTIONS'];
+  }
+
   override encodingsProvided(): readonly string[] {
     return ['identity', 'gzip', 'br'];
   }
@@ -25,6 +29,12 @@ export abstract class JsonResource extends Resource {
 
   /** The body parsed as JSON and checked against the schema, or the 400 that explains why not. */
   protected async readJson<T>(schema: ZodType<T>): Promise<T | Halt> {
+    // PUT bodies are checked by the accept helper; POST (process_post) has no such node, so the
+    // Content-Type is checked here, before a byte of the body is read.
+    const type = (this.request.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) {
+      return halt(415, { detail: 'Send the body as application/json.', accepted: ['application/json'] });
+    }
     const raw = await this.request.body();
     let parsed: unknown;
     try {

@@ -10,6 +10,10 @@ export function isValidRefName(ref: string): boolean {
   if (ref.includes('..') || ref.includes('//') || ref.includes('@{') || ref === '@') return false;
   // Control characters, space, and the characters git reserves for revision syntax.
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref)) return false;
+  // Names git accepts but that look like path tricks once decoded or normalised (%2e%2e,
+  // fullwidth dots, the two-dot leader) are refused: storage refuses them too, and a reader
+  // should never have to tell "．．" from "..".
+  if (ref.includes('%') || ref.normalize('NFKC') !== ref.normalize('NFC')) return false;
   return ref.split('/').every((part) => part.length > 0 && !part.startsWith('.'));
 }
 

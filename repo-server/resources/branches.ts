@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type ContentTypesAccepted, Halt, halt } from '../../webmachine/index.js';
 import type { Branch } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { urlPath } from '../http/caching.js';
 import { failureHalt } from '../http/domain-failures.js';
 
 export const branchInputSchema = z
@@ -14,7 +15,7 @@ export const branchInputSchema = z
   .strict();
 
 function branchJson(repo: string, b: Branch): Record<string, unknown> {
-  return { name: b.name, commit: b.commit, links: { self: `/repos/${repo}/branches/${b.name}`, commit: `/repos/${repo}/commits/${b.commit}` } };
+  return { name: b.name, commit: b.commit, links: { self: `/repos/${repo}/branches/${urlPath(b.name)}`, commit: `/repos/${repo}/commits/${b.commit}` } };
 }
 
 /** GET /repos/{repo}/branches */
@@ -97,13 +98,17 @@ export class BranchResource extends ApiResource {
       const created = await this.api.service.createBranch(this.repo, this.name, { from, actor });
       if (!created.ok) return failureHalt(created);
       this.branch = created.branch;
-      this.response.setHeader('Location', `/repos/${this.repo}/branches/${this.name}`);
+      this.response.setHeader('Location', `/repos/${this.repo}/branches/${urlPath(this.name)}`);
     } else {
       if (body.commit === undefined) return halt(400, { detail: 'Moving a branch needs {"commit": "<id>"}.' });
+      // On a protected branch with requireFastForward, REST moves obey the rule git pushes obey.
+      const settings = await this.api.settings.read(this.repo);
+      const fastForwardOnly = settings.requireFastForward && this.api.settings.isProtected(settings, this.name);
+      const force = (body.force ?? false) && !fastForwardOnly;
       const moved = await this.api.service.moveBranch(this.repo, this.name, {
         commit: body.commit,
         expected: this.branch.commit,
-        force: body.force ?? false,
+        force,
         actor,
       });
       if (!moved.ok) return failureHalt(moved);
@@ -115,7 +120,15 @@ export class BranchResource extends ApiResource {
     return true;
   }
 
+  private async isProtected(): Promise<boolean> {
+    const settings = await this.api.settings.read(this.repo);
+    return this.api.settings.isProtected(settings, this.name);
+  }
+
   override async deleteResource(): Promise<boolean | Halt> {
+    if (await this.isProtected()) {
+      return halt(409, { type: 'https://content-repo.dev/problems/protected-branch', title: 'Protected branch', detail: `${this.name} is protected: it cannot be deleted.` });
+    }
     const deleted = await this.api.service.deleteBranch(this.repo, this.name, { expected: this.branch?.commit, actor: this.actor });
     return deleted.ok ? true : failureHalt(deleted);
   }

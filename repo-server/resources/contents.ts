@@ -3,7 +3,7 @@ import { type ContentTypesAccepted, type ContentTypesProvided, Halt, halt } from
 import type { FileContent, FolderContent } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { failureHalt } from '../http/domain-failures.js';
-import { IMMUTABLE, isCommitId } from '../http/caching.js';
+import { IMMUTABLE, isCommitId, urlPath } from '../http/caching.js';
 
 /** Metadata of a file, offered beside its bytes; a JSON file's own type cannot double as it. */
 export const FILE_METADATA_TYPE = 'application/vnd.content-repo.file+json';
@@ -42,6 +42,8 @@ export class ContentsResource extends ApiResource {
   }
 
   override allowedMethods(): string[] {
+    // The root folder is only read; files are written at their own paths.
+    if (this.path === '') return ['GET', 'HEAD', 'OPTIONS'];
     return ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'];
   }
 
@@ -174,7 +176,7 @@ export class ContentsResource extends ApiResource {
       mediaType: mediaTypeOf(file.path),
       commit: this.commit,
       lastCommit: last.ok && last.commit !== null ? { id: last.commit.id, message: last.commit.message, author: last.commit.author } : null,
-      links: { raw: `/repos/${this.repo}/contents/${file.path}?ref=${this.commit}` },
+      links: { raw: `/repos/${this.repo}/contents/${urlPath(file.path)}?ref=${this.commit}` },
     });
   }
 

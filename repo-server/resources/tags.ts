@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type ContentTypesAccepted, Halt, halt } from '../../webmachine/index.js';
 import type { TagInfo } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
-import { IMMUTABLE } from '../http/caching.js';
+import { IMMUTABLE, urlPath } from '../http/caching.js';
 import { failureHalt } from '../http/domain-failures.js';
 
 export const tagInputSchema = z
@@ -15,7 +15,7 @@ export const tagInputSchema = z
   .strict();
 
 function tagJson(repo: string, t: TagInfo): Record<string, unknown> {
-  return { ...t, links: { self: `/repos/${repo}/tags/${t.name}`, ...(t.commit ? { commit: `/repos/${repo}/commits/${t.commit}` } : {}) } };
+  return { ...t, links: { self: `/repos/${repo}/tags/${urlPath(t.name)}`, ...(t.commit ? { commit: `/repos/${repo}/commits/${t.commit}` } : {}) } };
 }
 
 /** GET /repos/{repo}/tags: the published versions. */
@@ -92,7 +92,7 @@ export class TagResource extends ApiResource {
       return failureHalt(created);
     }
     this.tag = created.tag;
-    if (created.created) this.response.setHeader('Location', `/repos/${this.repo}/tags/${this.name}`);
+    if (created.created) this.response.setHeader('Location', `/repos/${this.repo}/tags/${urlPath(this.name)}`);
     this.response.setHeader('ETag', `"${created.tag.oid}"`);
     this.response.setHeader('Content-Type', 'application/json');
     this.response.body = jsonBody(tagJson(this.repo, created.tag));

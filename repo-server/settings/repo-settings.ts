@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Storage } from '../../fs-service/index.js';
+import { isValidRepoName } from '../domain/index.js';
+import { isValidShortRefName } from '../refs/ref-name.js';
 
 /**
  * Per-repository policy, stored beside the git data in /settings.json (git ignores it):
@@ -9,7 +11,11 @@ import type { Storage } from '../../fs-service/index.js';
 export const repoSettingsSchema = z
   .object({
     anonymousRead: z.boolean().default(false),
-    protectedBranches: z.array(z.string().min(1).max(255)).max(100).default([]),
+    // A branch name, or a family of them ("release/*").
+    protectedBranches: z
+      .array(z.string().min(1).max(255).refine((p) => isValidShortRefName(p.endsWith('/*') ? `${p.slice(0, -2)}/x` : p), { message: 'not a branch name or "prefix/*" pattern' }))
+      .max(100)
+      .default([]),
     /** REST branch moves must be fast-forwards on protected branches, even with {force: true}. */
     requireFastForward: z.boolean().default(true),
   })
@@ -25,6 +31,8 @@ export class SettingsStore {
 
   /** Never cached: a change made through one front end holds on all of them at once. */
   async read(repo: string): Promise<RepoSettings> {
+    // An impossible name has no settings (and storage would refuse to address it).
+    if (!isValidRepoName(repo)) return defaultSettings;
     const [raw] = await this.storage.repo(repo).readMany([SETTINGS_PATH]);
     if (raw === null || raw === undefined) return defaultSettings;
     const parsed = repoSettingsSchema.safeParse(JSON.parse(raw.toString('utf8')));
@@ -35,7 +43,8 @@ export class SettingsStore {
     await this.storage.repo(repo).fs.promises.writeFile(SETTINGS_PATH, `${JSON.stringify(settings, null, 2)}\n`);
   }
 
+  /** "main" protects main; a trailing "*" protects a family ("release/*"), as for pushes. */
   isProtected(settings: RepoSettings, branch: string): boolean {
-    return settings.protectedBranches.includes(branch);
+    return settings.protectedBranches.some((p) => (p.endsWith('*') ? branch.startsWith(p.slice(0, -1)) : p === branch || p === `refs/heads/${branch}`));
   }
 }

@@ -36,7 +36,8 @@ export function g7(f: FlowState): Maybe<Step> {
 
 /** RFC 6585 428, not on the 2009 diagram: a lost-update guard for unsafe methods. */
 export function g7a(f: FlowState): Maybe<Step> {
-  const unguarded = f.req.header('if-match') === undefined && f.req.header('if-unmodified-since') === undefined;
+  // Any precondition guards against a lost update; If-None-Match: * is the create-only guard.
+  const unguarded = ['if-match', 'if-unmodified-since', 'if-none-match'].every((h) => f.req.header(h) === undefined);
   if (!UNSAFE.has(f.method) || !unguarded) return 'g8';
   return andThen(f.ask(f.resource.preconditionRequired()), (required) =>
     required ? halt(428, { detail: 'This request must be conditional: send If-Match with the current ETag.' }) : 'g8',

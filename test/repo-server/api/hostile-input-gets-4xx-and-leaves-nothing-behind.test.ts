@@ -58,6 +58,9 @@ function validRepoName(x: string): boolean {
   return /^[A-Za-z0-9._-]{1,100}$/.test(x) && !x.toLowerCase().endsWith('.git') && x !== '.' && x !== '..';
 }
 
+/** The one repository this suite writes to on purpose (the at-limit body). */
+const OWN_WRITES = 'limits';
+
 /** Every place a name or path reaches the server, for reading and for writing. */
 function attempts(x: string): Attempt[] {
   const json = 'application/json';
@@ -202,9 +205,10 @@ describe.each(STORAGE_FACTORIES)('hostile input on $name storage', (factory) => 
     );
     expect(statusOf(reply)).toBe(413);
     expect(reply).not.toMatch(/^HTTP\/1\.1 100/);
-    // A body just at the limit is fine.
-    expect((await rawRequest(api.url, 'PUT', '/repos/r/contents/at-limit.bin', { 'Content-Type': 'application/octet-stream' }, 'y'.repeat(LIMIT))).status).toBe(201);
-    expect((await rawRequest(api.url, 'DELETE', '/repos/r/contents/at-limit.bin')).status).toBe(204);
+    // A body just at the limit is fine. It goes to a repository of its own, which the
+    // byte-for-byte check below leaves out: this write is meant to land.
+    await createRepo(api.client, OWN_WRITES);
+    expect((await rawRequest(api.url, 'PUT', `/repos/${OWN_WRITES}/contents/at-limit.bin`, { 'Content-Type': 'application/octet-stream' }, 'y'.repeat(LIMIT))).status).toBe(201);
   });
 
   it('malformed JSON, wrong types, prototype pollution and absurd nesting are 400 at every JSON endpoint', async () => {
@@ -241,7 +245,8 @@ describe.each(STORAGE_FACTORIES)('hostile input on $name storage', (factory) => 
   });
 
   it('storage is byte-for-byte what it was before the hostile requests', async () => {
-    expect(digestChanges(before, await storageDigest(api.storage))).toEqual([]);
+    const changes = digestChanges(before, await storageDigest(api.storage)).filter((line) => !line.includes(` ${OWN_WRITES}:`));
+    expect(changes).toEqual([]);
   });
 
   it('the service keeps answering', async () => {

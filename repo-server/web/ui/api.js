@@ -1,0 +1,226 @@
+/**
+ * The REST API, one function per operation this client uses. Every request carries the token as
+ * a Bearer credential; every failure becomes an ApiError holding the problem+json body (RFC 9457),
+ * whose fields (conflicts, current, what) the views show.
+ */
+import { getToken } from './session.js';
+
+/** Metadata of a file; plain application/json would be a .json file's own bytes. */
+const FILE_METADATA_TYPE = 'application/vnd.content-repo.file+json';
+
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {Record<string, any>} problem
+   */
+  constructor(status, problem) {
+    super(String(problem.detail ?? problem.title ?? `The server answered ${status}.`));
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+/** A repository, branch or tag name as one or more encoded path segments ("/" is kept). */
+export function segments(name) {
+  return String(name).split('/').filter((s) => s !== '').map(encodeURIComponent).join('/');
+}
+
+function repoPath(repo) {
+  return `/repos/${encodeURIComponent(repo)}`;
+}
+
+/**
+ * @param {string} path
+ * @param {Record<string, string|number|undefined|null>} [query]
+ */
+function withQuery(path, query = {}) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s === '' ? path : `${path}?${s}`;
+}
+
+/**
+ * @param {string} method
+ * @param {string} path
+ * @param {{ query?: Record<string, any>, headers?: Record<string, string>, body?: BodyInit, json?: unknown, accept?: string }} [opts]
+ * @returns {Promise<Response>}
+ */
+async function send(method, path, opts = {}) {
+  const headers = new Headers(opts.headers ?? {});
+  headers.set('Accept', opts.accept ?? 'application/json');
+  const token = getToken();
+  if (token !== null) headers.set('Authorization', `Bearer ${token}`);
+  let body = opts.body;
+  if (opts.json !== undefined) {
+    headers.set('Content-Type', 'application/json');
+    body = JSON.stringify(opts.json);
+  }
+  // no-cache: always revalidate (the API answers 304 to the ETag); a view never shows stale refs.
+  const res = await fetch(withQuery(path, opts.query), { method, headers, body, cache: 'no-cache' });
+  if (res.ok) return res;
+  const type = res.headers.get('content-type') ?? '';
+  const problem = type.includes('json') ? await res.json().catch(() => ({})) : { detail: (await res.text().catch(() => '')).slice(0, 500) };
+  // Any 401 means the token is no longer good: the app sends the user back to sign in.
+  if (res.status === 401) window.dispatchEvent(new CustomEvent('api:unauthorized'));
+  throw new ApiError(res.status, problem);
+}
+
+/** Writes in flight; the app waits for them before deciding whether a ref update was its own. */
+let writing = 0;
+/** @type {Array<() => void>} */
+let idle = [];
+
+/**
+ * Marks a write as in flight until it and the code awaiting it have run: its own ref update may
+ * arrive on the WebSocket before its HTTP response does.
+ * @template {any[]} A, R
+ * @param {(...args: A) => Promise<R>} fn
+ * @returns {(...args: A) => Promise<R>}
+ */
+function tracked(fn) {
+  return async (...args) => {
+    writing++;
+    try {
+      return await fn(...args);
+    } finally {
+      writing--;
+      if (writing === 0) {
+        const waiting = idle;
+        idle = [];
+        // A macrotask later: the caller's continuation (which records the commit) has run.
+        setTimeout(() => waiting.forEach((resolve) => resolve()), 0);
+      }
+    }
+  };
+}
+
+/** Resolves once no write of this tab is in flight. */
+export function writesSettled() {
+  return writing === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(() => resolve(undefined)));
+}
+
+async function json(res) {
+  return res.status === 204 ? null : res.json();
+}
+
+// Repositories
+
+export async function listRepos() {
+  return (await json(await send('GET', '/repos'))).repositories;
+}
+
+export async function getRepo(repo) {
+  return json(await send('GET', repoPath(repo)));
+}
+
+/** Creates only: If-None-Match: * makes an existing name a 412 instead of an update. */
+export const createRepo = tracked(async (repo, { description, defaultBranch }) => {
+  const body = {};
+  if (description) body.description = description;
+  if (defaultBranch) body.defaultBranch = defaultBranch;
+  return json(await send('PUT', repoPath(repo), { json: body, headers: { 'If-None-Match': '*' } }));
+});
+
+// Branches and tags
+
+export async function listBranches(repo) {
+  return (await json(await send('GET', `${repoPath(repo)}/branches`))).branches;
+}
+
+export const createBranch = tracked(async (repo, name, from) => {
+  return json(await send('PUT', `${repoPath(repo)}/branches/${segments(name)}`, { json: { from } }));
+});
+
+/** Deleting is conditional on the head the user saw, so a branch that moved meanwhile is kept. */
+export const deleteBranch = tracked(async (repo, name, commit) => {
+  await send('DELETE', `${repoPath(repo)}/branches/${segments(name)}`, { headers: { 'If-Match': `"${commit}"` } });
+});
+
+export async function listTags(repo) {
+  return (await json(await send('GET', `${repoPath(repo)}/tags`))).tags;
+}
+
+/** @returns {Promise<{ tag: any, created: boolean }>} created false: the same tag already existed */
+export const publishTag = tracked(async (repo, name, ref, message) => {
+  const res = await send('PUT', `${repoPath(repo)}/tags/${segments(name)}`, { json: { ref, message } });
+  return { tag: await json(res), created: res.status === 201 };
+});
+
+// Contents
+
+function contentsPath(repo, path) {
+  const p = segments(path);
+  return p === '' ? `${repoPath(repo)}/contents` : `${repoPath(repo)}/contents/${p}`;
+}
+
+/** A folder listing {path, id, commit, entries}. */
+export async function getFolder(repo, ref, path) {
+  return json(await send('GET', contentsPath(repo, path), { query: { ref } }));
+}
+
+/**
+ * A file's metadata {id (blob), size, mediaType, commit, lastCommit}. The blob id comes from here,
+ * not from the bytes' ETag, which carries a "-gzip" suffix when the browser gets it compressed.
+ */
+export async function getFileMeta(repo, ref, path) {
+  return json(await send('GET', contentsPath(repo, path), { query: { ref }, accept: FILE_METADATA_TYPE }));
+}
+
+/** @returns {Promise<Blob>} the file's bytes */
+export async function getFileBlob(repo, ref, path) {
+  return (await send('GET', contentsPath(repo, path), { query: { ref }, accept: '*/*' })).blob();
+}
+
+/**
+ * Writes one file in one commit on `branch`. `expected`: the blob id the edit started from
+ * (If-Match), or null for a file that must not exist yet (If-None-Match: *).
+ * @param {string} repo
+ * @param {{ branch: string, path: string, content: BodyInit, message: string, expected?: string|null }} write
+ * @returns {Promise<{ id: string, commit: string, created: boolean }>}
+ */
+export const putFile = tracked(async (repo, { branch, path, content, message, expected }) => {
+  const headers = { 'Content-Type': 'application/octet-stream' };
+  if (typeof expected === 'string') headers['If-Match'] = `"${expected}"`;
+  if (expected === null) headers['If-None-Match'] = '*';
+  const res = await send('PUT', contentsPath(repo, path), { query: { branch, message }, headers, body: content });
+  const body = await json(res);
+  return { id: body.id, commit: body.commit, created: res.status === 201 };
+});
+
+export const deleteFile = tracked(async (repo, { branch, path, message, expected }) => {
+  await send('DELETE', contentsPath(repo, path), { query: { branch, message }, headers: { 'If-Match': `"${expected}"` } });
+});
+
+// History, compare, merge
+
+/** @returns {Promise<{ commits: any[], next: string|null }>} newest first */
+export async function history(repo, { ref, path, cursor, limit }) {
+  return json(await send('GET', `${repoPath(repo)}/commits`, { query: { ref, path, cursor, limit } }));
+}
+
+export async function getCommit(repo, id) {
+  return json(await send('GET', `${repoPath(repo)}/commits/${encodeURIComponent(id)}`));
+}
+
+function comparePath(repo, base, head) {
+  return `${repoPath(repo)}/compare/${segments(base)}...${segments(head)}`;
+}
+
+/** {aheadBy, behindBy, status, mergeBase, files} of head against base. */
+export async function compare(repo, base, head) {
+  return json(await send('GET', comparePath(repo, base, head)));
+}
+
+/** The unified diff of head against the merge base (git diff base...head). */
+export async function compareDiff(repo, base, head) {
+  return (await send('GET', comparePath(repo, base, head), { accept: 'text/x-diff' })).text();
+}
+
+/**
+ * @returns {Promise<{ outcome: string, previous?: string, commit?: any } | null>} null: nothing to merge
+ * A 409 throws an ApiError whose problem lists `conflicts` [{path, kind}].
+ */
+export const merge = tracked(async (repo, { base, head, message }) => {
+  return json(await send('POST', `${repoPath(repo)}/merges`, { json: { base, head, ...(message ? { message } : {}) } }));
+});

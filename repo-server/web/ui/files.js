@@ -1,0 +1,53 @@
+/** What kind of file a path names, which decides how the file view shows it. */
+
+const IMAGE = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'svg', 'avif', 'bmp', 'ico']);
+const TEXT = new Set(['txt', 'text', 'css', 'js', 'mjs', 'ts', 'json', 'xml', 'csv', 'tsv', 'yml', 'yaml', 'toml', 'ini', 'tex', 'bib', 'rst', 'adoc', 'py', 'sh', 'svg']);
+
+/** @returns {'markdown'|'html'|'image'|'text'|'other'} */
+export function kindOf(path) {
+  const ext = extension(path);
+  if (ext === 'md' || ext === 'markdown') return 'markdown';
+  if (ext === 'html' || ext === 'htm' || ext === 'xhtml') return 'html';
+  if (IMAGE.has(ext)) return 'image';
+  if (TEXT.has(ext)) return 'text';
+  return 'other';
+}
+
+export function extension(path) {
+  const name = baseName(path);
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? '' : name.slice(dot + 1).toLowerCase();
+}
+
+export function baseName(path) {
+  return path.split('/').pop() ?? '';
+}
+
+export function parentOf(path) {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+/** Resolves a relative link inside a file at `from` to a repository path, or null outside it. */
+export function resolvePath(from, relative) {
+  const parts = relative.startsWith('/') ? [] : parentOf(from).split('/').filter(Boolean);
+  for (const part of relative.split(/[?#]/)[0].split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) return null;
+      parts.pop();
+    } else parts.push(decodeURIComponent(part));
+  }
+  return parts.join('/');
+}
+
+/** Text if the bytes are UTF-8 without NUL (what an editor can safely round-trip), else null. */
+export function decodeText(buffer) {
+  const bytes = new Uint8Array(buffer);
+  if (bytes.includes(0)) return null;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+}

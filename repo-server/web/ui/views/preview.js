@@ -1,0 +1,61 @@
+/**
+ * Showing a file's content: Markdown rendered (links inside the repository stay in this client,
+ * images are fetched with the token), HTML in a sandboxed frame, images as images.
+ */
+import { h } from '../dom.js';
+import * as api from '../api.js';
+import { renderMarkdown } from '../markdown.js';
+import { href } from '../router.js';
+import { extension, resolvePath } from '../files.js';
+
+/**
+ * An <img> whose bytes are fetched with the token (a plain src could not send it).
+ * @param {string} repo
+ * @param {string} ref
+ * @param {string} path
+ * @param {string} alt
+ */
+export function repoImage(repo, ref, path, alt) {
+  const img = h('img', { alt, class: 'preview-image' });
+  api.getFileBlob(repo, ref, path).then(
+    (blob) => {
+      const url = URL.createObjectURL(blob);
+      img.addEventListener('load', () => URL.revokeObjectURL(url), { once: true });
+      img.src = url;
+    },
+    () => img.replaceWith(h('span', { class: 'missing' }, `(image ${path} not found)`)),
+  );
+  return img;
+}
+
+/**
+ * @param {{ repoName: string, ref: string }} ctx
+ * @param {string} path the Markdown file's own path, for its relative links
+ * @param {string} text
+ */
+export function markdownPreview(ctx, path, text) {
+  const refParam = { ref: ctx.ref };
+  const isExternal = (url) => /^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('//');
+  const content = renderMarkdown(text, {
+    link: (url) => {
+      if (isExternal(url) || url.startsWith('#')) return url;
+      const target = resolvePath(path, url);
+      if (target === null) return '#/';
+      return href(extension(target) === '' ? 'tree' : 'file', ctx.repoName, { ...refParam, path: target });
+    },
+    image: (src, alt) => {
+      if (isExternal(src)) return h('a', { href: src, rel: 'noopener noreferrer' }, `Image: ${alt || src}`);
+      const target = resolvePath(path, src);
+      return target === null ? document.createTextNode(alt) : repoImage(ctx.repoName, ctx.ref, target, alt);
+    },
+  });
+  return h('div', { class: 'markdown' }, content);
+}
+
+/**
+ * An authored HTML page, shown as the author wrote it but unable to act: no scripts, forms,
+ * popups or same-origin access (an empty sandbox), so it cannot read the token.
+ */
+export function htmlPreview(path, text) {
+  return h('iframe', { class: 'html-preview', sandbox: '', srcdoc: text, title: `Preview of ${path}`, referrerpolicy: 'no-referrer' });
+}
