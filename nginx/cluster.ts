@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,12 +30,25 @@ export interface ClusterState {
   secret: string;
   supervisorUrl: string;
   adminTokenFile: string;
+  /** nginx's body buffer folder, outside `dir` (removed by stop). */
+  nginxTemp?: string;
   processes: ManagedProcess[];
   startedAt: string;
 }
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const tsx = (entry: string): string[] => [process.execPath, '--import', 'tsx', join(root, entry)];
+
+/**
+ * nginx's workers drop to an unprivileged user; they must reach the body buffer folder, which a
+ * private cluster folder (mode 0700, as test temp folders are) would hide from them. Every body
+ * larger than the in-memory buffer would then fail with 500.
+ */
+function nginxTempDir(): string {
+  const temp = mkdtempSync(join(tmpdir(), 'content-repo-nginx-'));
+  chmodSync(temp, 0o777);
+  return temp;
+}
 
 export function statePath(dir: string): string {
   return join(dir, 'state.json');
@@ -76,7 +90,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
   const existing = readState(dir);
   if (existing !== null && existing.processes.some((p) => isAlive(p.pid))) throw new Error(`a cluster is already running from ${dir} (${existing.url}); stop it first`);
   const nginxBinary = ensureNginx(log);
-  for (const sub of ['logs', 'shards', 'supervisor', 'frontends', 'nginx/logs', 'nginx/tmp']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const sub of ['logs', 'shards', 'supervisor', 'frontends', 'nginx/logs']) mkdirSync(join(dir, sub), { recursive: true });
   const secret = randomBytes(32).toString('hex');
   const started: ManagedProcess[] = [];
   const env = { ...process.env, FS_CLUSTER_SECRET: secret };
@@ -130,7 +144,8 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
 
     const prefix = join(dir, 'nginx');
     const conf = join(prefix, 'nginx.conf');
-    writeFileSync(conf, renderNginxConfig({ prefix, listen: `127.0.0.1:${o.port}`, upstreams: frontends.map((p) => `127.0.0.1:${p.port}`), maxBodyBytes: o.maxBodyBytes }));
+    const temp = nginxTempDir();
+    writeFileSync(conf, renderNginxConfig({ prefix, temp, listen: `127.0.0.1:${o.port}`, upstreams: frontends.map((p) => `127.0.0.1:${p.port}`), maxBodyBytes: o.maxBodyBytes }));
     const nginx = startDetached('nginx', [nginxBinary, '-p', prefix, '-c', conf], join(dir, 'logs', 'nginx.log'), env, o.port);
     started.push(nginx);
     const url = `http://127.0.0.1:${o.port}`;
@@ -143,6 +158,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
       secret,
       supervisorUrl,
       adminTokenFile: join(dir, 'frontends', 'f1', 'admin-token'),
+      nginxTemp: temp,
       processes: started,
       startedAt: new Date().toISOString(),
     };
@@ -167,6 +183,7 @@ export async function stopCluster(dir: string, log: (line: string) => void = () 
     const results = await Promise.all(group.map((p) => stopProcess(p, p.role === 'nginx' ? 'SIGQUIT' : 'SIGTERM')));
     group.forEach((p, i) => log(`${p.role} (pid ${p.pid}): ${results[i]}`));
   }
+  if (state.nginxTemp !== undefined) rmSync(state.nginxTemp, { recursive: true, force: true });
 }
 
 /**

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export interface NginxSettings {
-  /** Directory holding nginx.pid, logs/ and tmp/ (created by the caller). */
+  /** Directory holding nginx.pid and logs/ (created by the caller). */
   prefix: string;
+  /** Folder for buffered request/response bodies; nginx's worker user must be able to reach it. */
+  temp: string;
   /** "127.0.0.1:8080" or a port. */
   listen: string;
   /** Front ends as host:port. */
@@ -24,6 +26,7 @@ export function renderNginxConfig(s: NginxSettings): string {
     .join('\n');
   const values: Record<string, string> = {
     PREFIX: s.prefix,
+    TEMP: s.temp,
     LISTEN: s.listen,
     UPSTREAM_SERVERS: servers,
     MAX_BODY_BYTES: String(s.maxBodyBytes),
