@@ -1,24 +1,28 @@
 import { connectCluster, openEmbeddedStorage, type Storage } from '../fs-service/index.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { startServer } from './server.js';
 import { ensureAdminToken } from './auth/bootstrap.js';
 
 /** Embedded storage under DATA_DIR, or (FS_SHARDS set) the shard cluster. */
-async function openStorage(config: ServerConfig, logger: Logger): Promise<Storage> {
-  if (config.shards.length === 0) return openEmbeddedStorage(config.dataDir, { logger });
+async function openStorage(config: ServerConfig, logger: Logger, metrics: Metrics): Promise<Storage> {
+  // Storage reports its operations, latencies, cache hits and bytes into the front end's /metrics.
+  const registry = metrics.registry;
+  if (config.shards.length === 0) return openEmbeddedStorage(config.dataDir, { logger, registry });
   if (config.clusterSecret === undefined) throw new Error('FS_SHARDS is set but FS_CLUSTER_SECRET is not');
-  return connectCluster({ shards: config.shards, secret: config.clusterSecret, logger });
+  return connectCluster({ shards: config.shards, secret: config.clusterSecret, logger, registry });
 }
 
 /** `npm start`: one process, embedded storage under DATA_DIR, nothing else to install. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const storage = await openStorage(config, logger);
-  const running = await startServer(config, storage, logger);
+  const metrics = new Metrics();
+  const storage = await openStorage(config, logger, metrics);
+  const running = await startServer(config, storage, logger, metrics);
   if (running.auth !== undefined) {
     const created = await ensureAdminToken(running.auth.tokens, config.dataDir);
     // Printed once, to the terminal only (never to the log): the operator's first credential.

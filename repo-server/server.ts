@@ -9,6 +9,7 @@ import { EventBus } from './events/event-bus.js';
 import { EventFeed } from './events/event-feed.js';
 import { attachEventSocket } from './events/websocket.js';
 import type { Logger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
 import { Authorizer, presentedToken } from './auth/authorizer.js';
 import { TokenStore } from './auth/token-store.js';
 import { SettingsStore } from './settings/repo-settings.js';
@@ -23,7 +24,7 @@ export interface RunningServer {
 }
 
 /** Starts one front end over the given storage. */
-export async function startServer(config: ServerConfig, storage: Storage, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, storage: Storage, logger: Logger, metrics = new Metrics()): Promise<RunningServer> {
   const events = new EventBus();
   const service = createRepoService({ storage, events });
   const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage)) : undefined;
@@ -33,12 +34,15 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
     service,
     logger,
     auth,
+    metrics,
     engine: { maxBodyBytes: config.maxBodyBytes, maxUriBytes: config.maxUriBytes, trace: config.trace },
   });
   const server = createEngineServer(app);
   server.keepAliveTimeout = 65_000;
   const feed = new EventFeed(storage, events);
+  events.subscribe((event) => metrics.refUpdates.inc({ via: event.via }));
   const sockets = attachEventSocket(server, {
+    metrics,
     feed,
     service,
     logger,

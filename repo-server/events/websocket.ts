@@ -4,9 +4,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { problem } from '../../webmachine/index.js';
 import type { RepoService } from '../domain/index.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { EventFeed } from './event-feed.js';
 
 export interface EventSocketOptions {
+  /** Counts open event sockets (gauge websockets_active). */
+  metrics?: Metrics;
   feed: EventFeed;
   service: RepoService;
   logger: Logger;
@@ -77,6 +80,8 @@ export function attachEventSocket(server: Server, opts: EventSocketOptions): { c
 
   async function serve(ws: WebSocket, repo: string, since: number | undefined): Promise<void> {
     alive.set(ws, true);
+    opts.metrics?.websockets.inc();
+    ws.once('close', () => opts.metrics?.websockets.dec());
     ws.on('pong', () => alive.set(ws, true));
     let cut = false;
     const subscription = await opts.feed.listen(

@@ -1,11 +1,12 @@
 import type { NextFunction, Request, Response } from 'express';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One Prometheus registry per front end (prom-client: the maintained Node client). */
 export class Metrics {
   readonly registry = new Registry();
   readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
   readonly refUpdates: Counter<'via'>;
+  readonly websockets: Gauge;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -17,6 +18,7 @@ export class Metrics {
       registers: [this.registry],
     });
     this.refUpdates = new Counter({ name: 'ref_updates_total', help: 'Refs moved', labelNames: ['via'], registers: [this.registry] });
+    this.websockets = new Gauge({ name: 'websockets_active', help: 'Open /events WebSockets', registers: [this.registry] });
   }
 
   /** Express middleware timing every request under its route pattern (never the raw path). */

@@ -11,7 +11,8 @@ const SIGN = { add: '+', del: '-', same: ' ' };
 function body(lines) {
   const pre = h('pre', { class: 'diff-body' });
   for (const line of lines) {
-    const text = line.type in SIGN ? `${SIGN[line.type]}${line.text}\n` : `${line.text}\n`;
+    // One block per line (no "\n" inside: with display:block it would add an empty line).
+    const text = line.type in SIGN ? `${SIGN[line.type]}${line.text}` : line.text;
     const tag = line.type === 'add' ? 'ins' : line.type === 'del' ? 'del' : 'span';
     pre.appendChild(h(tag, { class: `diff-line diff-${line.type}` }, text));
   }
