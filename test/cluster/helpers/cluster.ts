@@ -1,0 +1,296 @@
+/**
+ * A whole cluster for one test file: real shards, supervisor, front ends and nginx started by the
+ * launcher (startCluster) in a temp folder on free ports, plus what the fault tests need around
+ * it: killing and restarting recorded processes (only pids from state.json), the supervisor's
+ * admin API, and per-copy digests of a repository read straight from the shard data folders.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readState, restartFrontend, startCluster, statePath, stopCluster, type ClusterState } from '../../../nginx/cluster.js';
+import { freePort, isAlive, startDetached, waitForHttp, type ManagedProcess } from '../../../nginx/processes.js';
+import { vbucketOf, type ClusterMap } from '../../../fs-service/index.js';
+import { vbucketDirName } from '../../../fs-service/vbucket-map.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface SupervisorStatus {
+  epoch: number;
+  shards: Record<string, { url: string; alive: boolean; bootId: string | null; epoch: number | null; catchingUp: number | null }>;
+}
+
+export interface CopyDigest {
+  shard: string;
+  digest: string;
+  /** path -> what was hashed, to name the differences when digests disagree. */
+  entries: Map<string, string>;
+}
+
+/** One line of the template's JSON access log. */
+export interface AccessEntry {
+  time: string;
+  request_id: string;
+  method: string;
+  uri: string;
+  status: number;
+  upstream: string;
+  upstream_status: string;
+}
+
+export interface ClusterOptions {
+  frontends: number;
+  /** Front ends without access control (load tests only). */
+  authOff?: boolean;
+  /** Tag for the temp folder, to find a failed run's logs. */
+  name: string;
+}
+
+export class TestCluster {
+  private constructor(
+    readonly dir: string,
+    private stateCache: ClusterState,
+    /** Bearer token of the cluster's admin; undefined with authOff. */
+    readonly token: string | undefined,
+  ) {}
+
+  static async start(o: ClusterOptions): Promise<TestCluster> {
+    const dir = mkdtempSync(join(tmpdir(), `cluster-${o.name}-`));
+    const state = await startCluster({
+      dir,
+      frontends: o.frontends,
+      shards: 3,
+      copies: 3,
+      port: await freePort(),
+      maxBodyBytes: 50 * 1024 * 1024,
+      authOff: o.authOff === true,
+    });
+    const token = o.authOff === true ? undefined : readFileSync(state.adminTokenFile, 'utf8').trim();
+    return new TestCluster(state.dir, state, token);
+  }
+
+  /** state.json as it is now (restarts rewrite it). */
+  get state(): ClusterState {
+    this.stateCache = readState(this.dir) ?? this.stateCache;
+    return this.stateCache;
+  }
+
+  /** nginx, the public entry. */
+  get url(): string {
+    return this.state.url;
+  }
+
+  get auth(): Record<string, string> {
+    return this.token === undefined ? {} : { authorization: `Bearer ${this.token}` };
+  }
+
+  process(role: string): ManagedProcess {
+    const p = this.state.processes.find((q) => q.role === role);
+    if (p === undefined) throw new Error(`no process ${role} in ${statePath(this.dir)}`);
+    return p;
+  }
+
+  frontendRoles(): string[] {
+    return this.state.processes.filter((p) => p.role.startsWith('frontend-')).map((p) => p.role);
+  }
+
+  /** A front end addressed directly, bypassing nginx. */
+  frontendUrl(role: string): string {
+    return `http://127.0.0.1:${this.process(role).port!}`;
+  }
+
+  /** SIGKILL of a recorded process; resolves once it is gone. */
+  async kill9(role: string): Promise<void> {
+    const p = this.process(role);
+    process.kill(p.pid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (isAlive(p.pid)) {
+      if (Date.now() > deadline) throw new Error(`${role} (pid ${p.pid}) still alive 10 s after SIGKILL`);
+      await sleep(20);
+    }
+  }
+
+  restartFrontend(role: string): Promise<ManagedProcess> {
+    return restartFrontend(this.dir, role);
+  }
+
+  /**
+   * Starts a dead shard again exactly as the launcher did (same command: id, port, data folder;
+   * the secret from state.json) and records the new pid so stopCluster stops it.
+   */
+  async restartShard(role: string): Promise<ManagedProcess> {
+    const state = this.state;
+    const index = state.processes.findIndex((p) => p.role === role);
+    const old = state.processes[index];
+    if (old === undefined || !role.startsWith('shard-')) throw new Error(`no shard named ${role}`);
+    if (isAlive(old.pid)) throw new Error(`${role} is still running (pid ${old.pid})`);
+    const next = startDetached(role, old.command, old.log, { ...process.env, FS_CLUSTER_SECRET: state.secret }, old.port);
+    state.processes[index] = next;
+    writeFileSync(statePath(this.dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+    await waitForHttp(`http://127.0.0.1:${old.port!}/healthz`, 60_000, () => !isAlive(next.pid));
+    return next;
+  }
+
+  private async admin<T>(path: string): Promise<T> {
+    const res = await fetch(`${this.state.supervisorUrl}${path}`, { headers: { authorization: `Bearer ${this.state.secret}` }, signal: AbortSignal.timeout(5_000) });
+    if (res.status !== 200) throw new Error(`supervisor ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  map(): Promise<ClusterMap> {
+    return this.admin<ClusterMap>('/map');
+  }
+
+  supervisorStatus(): Promise<SupervisorStatus> {
+    return this.admin<SupervisorStatus>('/status');
+  }
+
+  /** The shard process (role) that is primary of the repository's vbucket. */
+  async primaryOf(repo: string): Promise<{ role: string; vb: number; map: ClusterMap }> {
+    const map = await this.map();
+    const vb = vbucketOf(repo);
+    return { role: `shard-${map.vbuckets[vb]!.copies[0]!}`, vb, map };
+  }
+
+  /**
+   * Every copy of a repository, hashed from the shard's data folder
+   * (<dir>/shards/<id>/<vbucket>/<repo>/...): paths, kinds, bytes and link targets. Modes and
+   * times are left out: copies converge on content, and catch-up copies content.
+   */
+  copyDigests(repo: string): CopyDigest[] {
+    const vbDir = vbucketDirName(vbucketOf(repo));
+    const shardsDir = join(this.dir, 'shards');
+    return readdirSync(shardsDir)
+      .sort()
+      .map((shard) => {
+        const entries = new Map<string, string>();
+        const walk = (full: string, rel: string): void => {
+          const stats = lstatSync(full, { throwIfNoEntry: false });
+          if (stats === undefined) return;
+          if (stats.isDirectory()) {
+            entries.set(rel, 'dir');
+            for (const name of readdirSync(full).sort()) walk(join(full, name), `${rel}/${name}`);
+          } else if (stats.isSymbolicLink()) entries.set(rel, `link ${readlinkSync(full)}`);
+          else entries.set(rel, `file ${createHash('sha1').update(readFileSync(full)).digest('hex')}`);
+        };
+        const root = join(shardsDir, shard, vbDir, repo);
+        if (existsSync(root)) walk(root, '');
+        const hash = createHash('sha256');
+        for (const [path, what] of entries) hash.update(`${path}\0${what}\n`);
+        return { shard, digest: hash.digest('hex'), entries };
+      });
+  }
+
+  /**
+   * The requests a front end's log records, with the pid that served them and when each began
+   * (end minus duration): what a process did after it was told to stop.
+   */
+  frontendLog(role: string): { requests: FrontendRequest[]; shutdowns: { pid: number; at: number }[] } {
+    const requests: FrontendRequest[] = [];
+    const shutdowns: { pid: number; at: number }[] = [];
+    for (const line of readFileSync(this.process(role).log, 'utf8').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const e = JSON.parse(line) as { time?: string; pid?: number; msg?: string; ms?: number; method?: string; path?: string; status?: number };
+      if (e.time === undefined || e.pid === undefined) continue;
+      const at = Date.parse(e.time);
+      if (e.msg === 'request' && e.ms !== undefined) requests.push({ pid: e.pid, start: at - e.ms, end: at, method: e.method ?? '', path: e.path ?? '', status: e.status ?? 0 });
+      else if (e.msg?.startsWith('shutting down') === true) shutdowns.push({ pid: e.pid, at });
+    }
+    return { requests, shutdowns };
+  }
+
+  /**
+   * Takes a front end out of nginx's upstream (or puts it back): the server line gets `down` in
+   * this cluster's nginx.conf, then a reload. New workers never send it anything; old workers
+   * finish their requests and close their connections to it before they exit.
+   */
+  async setUpstreamDown(role: string, down: boolean): Promise<void> {
+    const conf = join(this.dir, 'nginx', 'nginx.conf');
+    const line = new RegExp(`(server 127\\.0\\.0\\.1:${this.process(role).port!})( down)?( [^;]*;)`);
+    const before = readFileSync(conf, 'utf8');
+    if (!line.test(before)) throw new Error(`no upstream line for ${role} in ${conf}`);
+    writeFileSync(conf, before.replace(line, (_, server: string, _down: string | undefined, rest: string) => `${server}${down ? ' down' : ''}${rest}`));
+    await this.reloadNginx();
+  }
+
+  /** SIGHUP to the nginx master; resolves once new workers run and the old ones have exited. */
+  async reloadNginx(): Promise<void> {
+    const master = this.process('nginx').pid;
+    const before = new Set(childrenOf(master).map((c) => c.pid));
+    process.kill(master, 'SIGHUP');
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const children = childrenOf(master);
+      const fresh = children.filter((c) => !before.has(c.pid) && c.title.includes('worker process'));
+      if (fresh.length > 0 && children.every((c) => !before.has(c.pid))) return;
+      if (Date.now() > deadline) throw new Error(`nginx reload did not finish: ${JSON.stringify(children)}`);
+      await sleep(50);
+    }
+  }
+
+  /**
+   * The rolling-restart step done so that nginx never has a request on the way to a stopping
+   * front end: out of the upstream (reload), SIGTERM and start again (restartFrontend), back in.
+   */
+  async drainedRestartFrontend(role: string): Promise<ManagedProcess> {
+    await this.setUpstreamDown(role, true);
+    const next = await this.restartFrontend(role);
+    await this.setUpstreamDown(role, false);
+    return next;
+  }
+
+  /** nginx's JSON access log (one object per request), e.g. to see which front end served what. */
+  accessLog(): AccessEntry[] {
+    const file = join(this.dir, 'nginx', 'logs', 'access.log');
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as AccessEntry);
+  }
+
+  /** Stops every recorded process; the folder (logs, data) stays when KEEP_CLUSTER=1, for a post-mortem. */
+  async stop(): Promise<void> {
+    if (readState(this.dir) !== null) await stopCluster(this.dir);
+    if (process.env.KEEP_CLUSTER === '1') console.info(`cluster files kept in ${this.dir}`);
+    else rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface FrontendRequest {
+  pid: number;
+  start: number;
+  end: number;
+  method: string;
+  path: string;
+  status: number;
+}
+
+/** Child processes of `pid` with their titles (nginx names its workers by role and state). */
+function childrenOf(pid: number): { pid: number; title: string }[] {
+  const out: { pid: number; title: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // The command name is in parentheses and may contain spaces: the ppid follows the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push({ pid: Number(name), title: readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+/** Names what differs between copies, for a readable failure. */
+export function digestDifferences(copies: CopyDigest[]): string[] {
+  const [first, ...rest] = copies;
+  if (first === undefined) return [];
+  const out: string[] = [];
+  for (const other of rest) {
+    for (const [path, what] of first.entries) if (other.entries.get(path) !== what) out.push(`${other.shard}${path}: ${other.entries.get(path) ?? 'missing'} (${first.shard}: ${what})`);
+    for (const path of other.entries.keys()) if (!first.entries.has(path)) out.push(`${other.shard}${path}: extra`);
+  }
+  return out;
+}
