@@ -9,6 +9,8 @@ import { LivenessResource, MetricsResource, ReadinessResource } from './resource
 import { createRepoService, type RepoService } from './domain/index.js';
 import { errorHandler, notFoundHandler } from './http/fallbacks.js';
 import { mountRoutes } from './http/mount.js';
+import { webClientRouter } from './web/index.js';
+import { rateLimiters, type RateLimits } from './http/rate-limit.js';
 import { openApiDocument } from './http/openapi.js';
 import { apiRoutes } from './http/routes.js';
 import { OpenApiResource } from './resources/openapi.js';
@@ -27,6 +29,8 @@ export interface AppDeps {
   service?: RepoService;
   /** Access control; absent: everything is allowed (only for tests of other parts). */
   auth?: Authorizer;
+  /** Rate limits; absent: none (tests of other parts). */
+  rateLimits?: RateLimits;
 }
 
 /**
@@ -39,7 +43,12 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   const metrics = deps.metrics ?? new Metrics();
   const engine: Partial<EngineOptions> = { logger: deps.logger, ...deps.engine };
+  // Behind nginx on loopback, the client's address is in X-Forwarded-For.
+  app.set('trust proxy', 'loopback');
   app.use(metrics.middleware());
+  if (deps.rateLimits !== undefined) app.use(...rateLimiters(deps.rateLimits));
+  // The web authoring client: GET / and /ui/*; everything else falls through to the API.
+  app.use(webClientRouter());
 
   app.all('/healthz', resource((init) => new LivenessResource(init), engine));
   app.all('/readyz', resource((init) => new ReadinessResource(init, deps.storage), engine));

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { defaultRateLimits, type RateLimits } from './http/rate-limit.js';
 
 /** Everything a front end needs to start, from flags first, then environment, then defaults. */
 export interface ServerConfig {
@@ -16,6 +17,8 @@ export interface ServerConfig {
   /** Cluster mode: shard addresses (host:port) and the shared secret; embedded when empty. */
   shards: string[];
   clusterSecret: string | undefined;
+  /** Per-token / per-address requests a minute; RATE_LIMIT=off disables (load tests only). */
+  rateLimits: RateLimits | undefined;
 }
 
 function num(value: string | undefined, fallback: number, name: string): number {
@@ -51,5 +54,13 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     auth: !(values['no-auth'] ?? env.AUTH === 'off'),
     shards: (values.shards ?? env.FS_SHARDS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     clusterSecret: env.FS_CLUSTER_SECRET,
+    rateLimits:
+      env.RATE_LIMIT === 'off'
+        ? undefined
+        : {
+            ...defaultRateLimits,
+            perToken: num(env.RATE_LIMIT_PER_TOKEN, defaultRateLimits.perToken, 'RATE_LIMIT_PER_TOKEN'),
+            perAddress: num(env.RATE_LIMIT_PER_ADDRESS, defaultRateLimits.perAddress, 'RATE_LIMIT_PER_ADDRESS'),
+          },
   };
 }

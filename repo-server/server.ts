@@ -35,6 +35,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
     logger,
     auth,
     metrics,
+    rateLimits: config.rateLimits,
     engine: { maxBodyBytes: config.maxBodyBytes, maxUriBytes: config.maxUriBytes, trace: config.trace },
   });
   const server = createEngineServer(app);

@@ -2,8 +2,8 @@ import statuses from 'statuses';
 import { z } from 'zod';
 import type { BodyDoc, RouteSpec } from './route-spec.js';
 
-/** Statuses the engine itself can answer on any route (B column, negotiation, failures). */
-const ENGINE_STATUSES = [400, 401, 403, 405, 406, 414, 500, 501, 503];
+/** Statuses any route can answer (B column, negotiation, rate limits, failures). */
+const ENGINE_STATUSES = [400, 401, 403, 405, 406, 414, 429, 500, 501, 503];
 const BODY_STATUSES = [413, 415];
 
 const problemSchema = {
