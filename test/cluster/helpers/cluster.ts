@@ -56,6 +56,10 @@ export class TestCluster {
 
   static async start(o: ClusterOptions): Promise<TestCluster> {
     const dir = mkdtempSync(join(tmpdir(), `cluster-${o.name}-`));
+    // These are fault and load runs from one address with one token: the per-address and
+    // per-token limits (429) would only add noise. startCluster has no option for it; the
+    // processes it starts (and restartFrontend) inherit this process's environment.
+    process.env.RATE_LIMIT = 'off';
     const state = await startCluster({
       dir,
       frontends: o.frontends,
