@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNginx } from './ensure-nginx.js';
 import { freePort, isAlive, type ManagedProcess, startDetached, stopProcess, waitForHttp } from './processes.js';
+import { setUpstreamDown } from './nginx-control.js';
 import { renderNginxConfig } from './render-config.js';
 
 export interface ClusterOptions {
@@ -21,6 +22,8 @@ export interface ClusterOptions {
   trace?: boolean;
   /** AUTH=off for the front ends (tests only). */
   authOff?: boolean;
+  /** RATE_LIMIT=off for the front ends (load tests only). */
+  rateLimitOff?: boolean;
   log?: (line: string) => void;
 }
 
@@ -93,7 +96,8 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
   for (const sub of ['logs', 'shards', 'supervisor', 'frontends', 'nginx/logs']) mkdirSync(join(dir, sub), { recursive: true });
   const secret = randomBytes(32).toString('hex');
   const started: ManagedProcess[] = [];
-  const env = { ...process.env, FS_CLUSTER_SECRET: secret };
+  // Shards fsync on libuv's thread pool; the default 4 threads serialise replicated writes.
+  const env = { ...process.env, FS_CLUSTER_SECRET: secret, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' };
   const dead = (p: ManagedProcess) => () => !isAlive(p.pid);
   try {
     const shardAddrs: string[] = [];
@@ -131,6 +135,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
         MAX_BODY_BYTES: String(o.maxBodyBytes),
         ...(o.trace === true ? { DECISION_TRACE: '1' } : {}),
         ...(o.authOff === true ? { AUTH: 'off' } : {}),
+        ...(o.rateLimitOff === true ? { RATE_LIMIT: 'off' } : {}),
       };
       mkdirSync(feEnv.DATA_DIR, { recursive: true });
       const p = startDetached(`frontend-f${i}`, tsx('repo-server/main.ts'), join(dir, 'logs', `frontend-f${i}.log`), { ...env, ...feEnv }, port, feEnv);
@@ -187,18 +192,26 @@ export async function stopCluster(dir: string, log: (line: string) => void = () 
 }
 
 /**
- * Rolling-restart step: SIGTERM one front end (it finishes in-flight requests; nginx sends new
- * ones elsewhere), start it again on the same port, wait until ready, record the new pid.
+ * Rolling-restart step, done so that nginx never has a request on the way to a stopping front
+ * end: out of the upstream (down + reload, old nginx workers finish what they sent it), SIGTERM
+ * (the front end finishes in-flight requests), start again on the same port, wait until ready,
+ * back into the upstream. Records the new pid.
  */
 export async function restartFrontend(dir: string, role: string): Promise<ManagedProcess> {
   const state = readState(resolve(dir));
   if (state === null) throw new Error(`no cluster state in ${resolve(dir)}`);
   const index = state.processes.findIndex((p) => p.role === role);
   const old = state.processes[index];
+  const nginx = state.processes.find((p) => p.role === 'nginx');
   if (old === undefined || !role.startsWith('frontend') || old.env === undefined) throw new Error(`no front end named ${role}`);
+  if (nginx === undefined) throw new Error('no nginx in this cluster');
+  const conf = join(state.dir, 'nginx', 'nginx.conf');
+  const address = `127.0.0.1:${old.port}`;
+  await setUpstreamDown(conf, nginx.pid, address, true);
   await stopProcess(old, 'SIGTERM');
   const next = startDetached(role, old.command, old.log, { ...process.env, FS_CLUSTER_SECRET: state.secret, ...old.env }, old.port, old.env);
-  await waitForHttp(`http://127.0.0.1:${old.port}/readyz`, 60_000, () => !isAlive(next.pid));
+  await waitForHttp(`http://${address}/readyz`, 60_000, () => !isAlive(next.pid));
+  await setUpstreamDown(conf, nginx.pid, address, false);
   state.processes[index] = next;
   writeFileSync(statePath(state.dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   return next;

@@ -4,3 +4,4 @@ export { startCluster, stopCluster, clusterStatus, restartFrontend, readState } 
 export type { ClusterOptions, ClusterState, ProcessStatus } from './cluster.js';
 export type { ManagedProcess } from './processes.js';
 export { isAlive, stopProcess } from './processes.js';
+export { reloadNginx, setUpstreamDown, childrenOf } from './nginx-control.js';

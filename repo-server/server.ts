@@ -40,6 +40,10 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
   });
   const server = createEngineServer(app);
   server.keepAliveTimeout = 65_000;
+  let draining = false;
+  server.prependListener('request', (_req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+  });
   const feed = new EventFeed(storage, events);
   events.subscribe((event) => metrics.refUpdates.inc({ via: event.via }));
   const sockets = attachEventSocket(server, {
@@ -72,10 +76,17 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
     url,
     events,
     auth,
-    async close(graceMs = 10_000) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    /**
+     * Graceful stop: from now on every answer says `Connection: close`, so nginx retires its
+     * kept-alive connections to us while we still answer on them; after `drainMs` the listener
+     * closes, idle connections are dropped, and in-flight requests get up to `graceMs` to finish.
+     */
+    async close(graceMs = 10_000, drainMs = Math.min(1_500, graceMs)) {
+      draining = true;
       await sockets.close();
       feed.close();
+      await new Promise((resolve) => setTimeout(resolve, drainMs));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;

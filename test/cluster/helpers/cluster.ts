@@ -4,6 +4,7 @@
  * it: killing and restarting recorded processes (only pids from state.json), the supervisor's
  * admin API, and per-copy digests of a repository read straight from the shard data folders.
  */
+import { setUpstreamDown } from '../../../nginx/index.js';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -203,44 +204,9 @@ export class TestCluster {
     return { requests, shutdowns };
   }
 
-  /**
-   * Takes a front end out of nginx's upstream (or puts it back): the server line gets `down` in
-   * this cluster's nginx.conf, then a reload. New workers never send it anything; old workers
-   * finish their requests and close their connections to it before they exit.
-   */
+  /** Takes a front end out of nginx's upstream (or puts it back), through the launcher's own control. */
   async setUpstreamDown(role: string, down: boolean): Promise<void> {
-    const conf = join(this.dir, 'nginx', 'nginx.conf');
-    const line = new RegExp(`(server 127\\.0\\.0\\.1:${this.process(role).port!})( down)?( [^;]*;)`);
-    const before = readFileSync(conf, 'utf8');
-    if (!line.test(before)) throw new Error(`no upstream line for ${role} in ${conf}`);
-    writeFileSync(conf, before.replace(line, (_, server: string, _down: string | undefined, rest: string) => `${server}${down ? ' down' : ''}${rest}`));
-    await this.reloadNginx();
-  }
-
-  /** SIGHUP to the nginx master; resolves once new workers run and the old ones have exited. */
-  async reloadNginx(): Promise<void> {
-    const master = this.process('nginx').pid;
-    const before = new Set(childrenOf(master).map((c) => c.pid));
-    process.kill(master, 'SIGHUP');
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const children = childrenOf(master);
-      const fresh = children.filter((c) => !before.has(c.pid) && c.title.includes('worker process'));
-      if (fresh.length > 0 && children.every((c) => !before.has(c.pid))) return;
-      if (Date.now() > deadline) throw new Error(`nginx reload did not finish: ${JSON.stringify(children)}`);
-      await sleep(50);
-    }
-  }
-
-  /**
-   * The rolling-restart step done so that nginx never has a request on the way to a stopping
-   * front end: out of the upstream (reload), SIGTERM and start again (restartFrontend), back in.
-   */
-  async drainedRestartFrontend(role: string): Promise<ManagedProcess> {
-    await this.setUpstreamDown(role, true);
-    const next = await this.restartFrontend(role);
-    await this.setUpstreamDown(role, false);
-    return next;
+    await setUpstreamDown(join(this.dir, 'nginx', 'nginx.conf'), this.process('nginx').pid, `127.0.0.1:${this.process(role).port!}`, down);
   }
 
   /** nginx's JSON access log (one object per request), e.g. to see which front end served what. */
@@ -271,21 +237,6 @@ export interface FrontendRequest {
 }
 
 /** Child processes of `pid` with their titles (nginx names its workers by role and state). */
-function childrenOf(pid: number): { pid: number; title: string }[] {
-  const out: { pid: number; title: string }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // The command name is in parentheses and may contain spaces: the ppid follows the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push({ pid: Number(name), title: readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ').trim() });
-    } catch {
-      // exited while we looked
-    }
-  }
-  return out;
-}
 
 /** Names what differs between copies, for a readable failure. */
 export function digestDifferences(copies: CopyDigest[]): string[] {
