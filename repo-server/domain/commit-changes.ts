@@ -67,6 +67,11 @@ export interface ChangedFile {
 
 export type CommitConflict = { ok: false; reason: 'conflict'; paths: string[]; current: Oid | null };
 export type PreconditionFailed = { ok: false; reason: 'precondition-failed'; path: string; expected: Oid | null; actual: Oid | null; current: Oid | null };
+/** The branch kept moving under us for every attempt; the request changed nothing. */
+export type Busy = { ok: false; reason: 'busy'; attempts: number };
+function busy(attempts: number): Busy {
+  return { ok: false, reason: 'busy', attempts };
+}
 export type InvalidChange = { ok: false; reason: 'invalid-change'; path: string; detail: string };
 
 export type CommitChangesResult =
@@ -74,6 +79,7 @@ export type CommitChangesResult =
   | Stale
   | CommitConflict
   | PreconditionFailed
+  | Busy
   | InvalidChange
   | NotFound
   | Invalid;
@@ -242,8 +248,9 @@ async function processBatch(deps: ServiceDeps, jobs: Job[]): Promise<CommitChang
       for (const p of [...planned, ...tentative]) results[p.index] = p.result;
     }
   }
-  const current = results.includes(undefined) ? await readBranch(ctx, input.branch) : null;
-  return results.map((r) => r ?? stale(current));
+  // Out of attempts against writers on other front ends: not the caller's fault and not stale
+  // (nothing the caller saw was wrong); they may simply try again.
+  return results.map((r) => r ?? busy(MAX_ATTEMPTS));
 }
 
 const batchers = new WeakMap<ServiceDeps, KeyedBatcher<Job, CommitChangesResult>>();

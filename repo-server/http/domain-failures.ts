@@ -27,6 +27,8 @@ export function failureHalt(failure: DomainFailure): Halt {
     }
     case 'stale':
       return halt(412, { type, title: 'Stale', detail: 'The target changed since you read it; reload and retry.', ...details });
+    case 'busy':
+      return halt(503, { type, title: 'Busy', detail: 'The branch kept moving under concurrent writers; nothing was written. Retry.', ...details }, { 'Retry-After': '1' });
     case 'precondition-failed':
       return halt(412, { type, title: 'Precondition failed', detail: String(details.detail ?? 'a precondition failed'), ...details });
     default:
