@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { branchHead, createRepo, etagValue, json, writeFile } from './helpers/fixtures.js';
 import { type ApiHarness, startApi } from './helpers/harness.js';
 import { undocumentedObservations } from './helpers/observed.js';
-import { STORAGE_FACTORIES, type StorageHandle } from './helpers/storages.js';
+import { CORE_STORAGE_FACTORIES, type StorageHandle } from './helpers/storages.js';
 
 const WRITERS = 50;
 
@@ -11,7 +11,7 @@ interface CommitJson {
   parents: string[];
 }
 
-describe.each(STORAGE_FACTORIES)('concurrent writes on $name storage', (factory) => {
+describe.each(CORE_STORAGE_FACTORIES)('concurrent writes on $name storage', (factory) => {
   let handle: StorageHandle;
   let api: ApiHarness;
 

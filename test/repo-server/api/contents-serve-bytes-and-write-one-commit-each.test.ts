@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binary, branchHead, createRepo, etagValue, expectProblem, json, writeFile } from './helpers/fixtures.js';
 import { type ApiHarness, startApi } from './helpers/harness.js';
 import { undocumentedObservations } from './helpers/observed.js';
-import { STORAGE_FACTORIES, type StorageHandle } from './helpers/storages.js';
+import { CORE_STORAGE_FACTORIES, type StorageHandle } from './helpers/storages.js';
 
 /** git's blob id: sha1("blob <size>\0" + bytes), to check ETags against the object itself. */
 function blobId(bytes: Buffer | string): string {
@@ -37,7 +37,7 @@ interface CommitJson {
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe, 0x00, 0x80]);
 
-describe.each(STORAGE_FACTORIES)('contents on $name storage', (factory) => {
+describe.each(CORE_STORAGE_FACTORIES)('contents on $name storage', (factory) => {
   let handle: StorageHandle;
   let api: ApiHarness;
   let firstCommit: string;

@@ -50,6 +50,12 @@ async function clusterFactory(): Promise<StorageFactory> {
   return { name: 'cluster', create: () => clusterStorage('api') };
 }
 
+/**
+ * The core suites (contents and concurrent writes) always run on the shard cluster too, so the
+ * REST API is proven over real shard processes in every run; the rest opt in with API_CLUSTER=1.
+ */
+export const CORE_STORAGE_FACTORIES: StorageFactory[] = [memoryStorage, embeddedStorage, await clusterFactory()];
+
 /** Every backend the main API suites run on. */
 export const STORAGE_FACTORIES: StorageFactory[] = [memoryStorage, embeddedStorage, ...(process.env.API_CLUSTER === '1' ? [await clusterFactory()] : [])];
 
