@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { clusterStatus, startCluster, stopCluster } from './cluster.js';
+import { clusterStatus, restartFrontend, startCluster, stopCluster } from './cluster.js';
 
 /**
- * npm run cluster -- start|stop|status [--frontends 2] [--shards 3] [--copies 3] [--port 8080] [--dir .cluster]
+ * npm run cluster -- start|stop|status|restart [--frontends 2] [--shards 3] [--copies 3] [--port 8080] [--dir .cluster]
  * A CLI: it talks to the operator on stdout/stderr.
  */
 const { values, positionals } = parseArgs({
@@ -15,6 +15,7 @@ const { values, positionals } = parseArgs({
     dir: { type: 'string', default: '.cluster' },
     'max-body-bytes': { type: 'string', default: String(50 * 1024 * 1024) },
     trace: { type: 'boolean', default: false },
+    role: { type: 'string' },
   },
 });
 
@@ -49,13 +50,20 @@ async function main(): Promise<void> {
   } else if (command === 'stop') {
     await stopCluster(dir, say);
     say('cluster stopped');
+  } else if (command === 'restart') {
+    // One front end at a time, out of nginx first: no request is dropped.
+    const roles = values.role === undefined ? ((await clusterStatus(dir)).processes.filter((p) => p.role.startsWith('frontend')).map((p) => p.role)) : [values.role];
+    for (const role of roles) {
+      const next = await restartFrontend(dir, role);
+      say(`${role} restarted (pid ${next.pid})`);
+    }
   } else if (command === 'status') {
     const { state, processes, ready } = await clusterStatus(dir);
     say(`cluster at ${state.url}: ${ready ? 'ready' : 'NOT ready'}`);
     for (const p of processes) say(`  ${p.role.padEnd(12)} pid ${String(p.pid).padEnd(8)} ${p.alive ? 'running' : 'DEAD'}`);
     if (!ready || processes.some((p) => !p.alive)) process.exitCode = 1;
   } else {
-    throw new Error('usage: npm run cluster -- start|stop|status [--frontends N] [--shards M] [--copies K] [--port P] [--dir DIR]');
+    throw new Error('usage: npm run cluster -- start|stop|status|restart [--role frontend-fN] [--frontends N] [--shards M] [--copies K] [--port P] [--dir DIR]');
   }
 }
 
