@@ -40,6 +40,9 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
   });
   const server = createEngineServer(app);
   server.keepAliveTimeout = 65_000;
+  // A client that trickles its headers or body is cut off instead of holding a socket forever.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 300_000;
   let draining = false;
   server.prependListener('request', (_req, res) => {
     if (draining) res.setHeader('Connection', 'close');
