@@ -38,15 +38,17 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
     rateLimits: config.rateLimits,
     engine: { maxBodyBytes: config.maxBodyBytes, maxUriBytes: config.maxUriBytes, trace: config.trace },
   });
-  const server = createEngineServer(app);
+  let draining = false;
+  // While draining, every answer closes its connection, so nginx retires the ones it keeps alive.
+  const server = createEngineServer((req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+    app(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   // A client that trickles its headers or body is cut off instead of holding a socket forever.
   server.headersTimeout = 20_000;
   server.requestTimeout = 300_000;
-  let draining = false;
-  server.prependListener('request', (_req, res) => {
-    if (draining) res.setHeader('Connection', 'close');
-  });
+
   const feed = new EventFeed(storage, events);
   events.subscribe((event) => metrics.refUpdates.inc({ via: event.via }));
   const sockets = attachEventSocket(server, {
