@@ -3,43 +3,12 @@
  * (the fs-service shard client) is added in one place: every suite is
  * `describe.each(STORAGE_FACTORIES)`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { MemoryStorage, openEmbeddedStorage, type Storage } from '../../../../fs-service/index.js';
+import type { Storage } from '../../../../fs-service/index.js';
 
-export interface StorageHandle {
-  storage: Storage;
-  dispose(): Promise<void>;
-}
-
-export interface StorageFactory {
-  name: string;
-  create(): Promise<StorageHandle>;
-}
-
-export const memoryStorage: StorageFactory = {
-  name: 'memory',
-  create: async () => {
-    const storage = new MemoryStorage();
-    return { storage, dispose: () => storage.close() };
-  },
-};
-
-export const embeddedStorage: StorageFactory = {
-  name: 'embedded',
-  create: async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rest-api-data-'));
-    const storage = await openEmbeddedStorage(dir);
-    return {
-      storage,
-      dispose: async () => {
-        await storage.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  },
-};
+export type { StorageFactory, StorageHandle } from '../../domain/helpers/storages.js';
+/** The same backends the domain suites use (one definition for both). */
+export { memory as memoryStorage, embedded as embeddedStorage } from '../../domain/helpers/storages.js';
+import { embedded as embeddedStorage, memory as memoryStorage, type StorageFactory } from '../../domain/helpers/storages.js';
 
 /**
  * The shard cluster (three shard processes and a supervisor per test file), reusing the domain

@@ -18,7 +18,7 @@ export interface StorageFactory {
   create(): Promise<StorageHandle>;
 }
 
-const memory: StorageFactory = {
+export const memory: StorageFactory = {
   name: 'memory',
   create: async () => {
     const storage = new MemoryStorage();
@@ -26,7 +26,7 @@ const memory: StorageFactory = {
   },
 };
 
-const embedded: StorageFactory = {
+export const embedded: StorageFactory = {
   name: 'embedded',
   create: async () => {
     const dir = mkdtempSync(join(tmpdir(), 'domain-data-'));
