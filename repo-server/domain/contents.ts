@@ -47,7 +47,8 @@ export interface ReadPathInput {
   path?: string;
 }
 
-export type ReadPathResult = { ok: true; commit: Oid; content: FileContent | FolderContent } | NotFound | Invalid;
+/** `committedAt`: the commit's committer time (seconds), so callers need not read it again. */
+export type ReadPathResult = { ok: true; commit: Oid; committedAt: number; content: FileContent | FolderContent } | NotFound | Invalid;
 
 export function entryType(mode: string): EntryType {
   if (mode === '040000') return 'folder';
@@ -104,7 +105,7 @@ export async function readPath(deps: ServiceDeps, repo: string, input: ReadPathI
   const entry = await entryAt(ctx, commit.tree, valid.value);
   if (entry === null) return notFound('path', path);
   const content = entry.type === 'tree' ? await folder(ctx, path, entry.oid) : await file(ctx, path, entry);
-  return { ok: true, commit: commit.id, content };
+  return { ok: true, commit: commit.id, committedAt: commit.committer.timestamp, content };
 }
 
 export interface LastCommitInput {

@@ -67,6 +67,7 @@ export class ContentsResource extends ApiResource {
     if (found.ok) {
       this.content = found.content;
       this.commit = found.commit;
+      this.commitTime = new Date(found.committedAt * 1000);
       return true;
     }
     // A write may create the path, and on an empty repository the branch too.
@@ -97,12 +98,7 @@ export class ContentsResource extends ApiResource {
     return metadata ? `${this.content.oid}.${this.commit}` : this.content.oid;
   }
 
-  override async lastModified(): Promise<Date | undefined> {
-    if (this.commit === undefined) return undefined;
-    if (this.commitTime === undefined) {
-      const found = await this.api.service.getCommit(this.repo, this.commit);
-      if (found.ok) this.commitTime = new Date(found.commit.committer.timestamp * 1000);
-    }
+  override lastModified(): Date | undefined {
     return this.commitTime;
   }
 
