@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { problem } from '../../webmachine/index.js';
@@ -44,7 +44,7 @@ function dropWhenFlushed(ws: WebSocket): void {
 function refuse(socket: Duplex, status: number, detail: string): void {
   const body = JSON.stringify(problem(status, { detail }));
   socket.end(
-    `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Error'}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

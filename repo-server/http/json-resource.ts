@@ -1,15 +1,11 @@
 import type { ZodType } from 'zod';
-import { type ContentTypesProvided, halt, type Halt, type Outcome, Resource, type ResourceInit } from '../../webmachine/index.js';
+import { type ContentTypesProvided, halt, type Halt, type Outcome, Resource } from '../../webmachine/index.js';
 
 /**
  * Base of every JSON resource: JSON out (gzip/br when asked), JSON in validated by a
  * zod schema, and one way to turn a bad body into a 400 problem.
  */
 export abstract class JsonResource extends Resource {
-  constructor(init: ResourceInit) {
-    super(init);
-  }
-
   override contentTypesProvided(): Outcome<ContentTypesProvided> {
     return [['application/json', () => this.toJson()]];
   }

@@ -102,8 +102,8 @@ export class BranchResource extends ApiResource {
     } else {
       if (body.commit === undefined) return halt(400, { detail: 'Moving a branch needs {"commit": "<id>"}.' });
       // On a protected branch with requireFastForward, REST moves obey the rule git pushes obey.
-      const settings = await this.api.settings.read(this.repo);
-      const fastForwardOnly = settings.requireFastForward && this.api.settings.isProtected(settings, this.name);
+      const { isProtected, requireFastForward } = await this.protection();
+      const fastForwardOnly = requireFastForward && isProtected;
       const force = (body.force ?? false) && !fastForwardOnly;
       const moved = await this.api.service.moveBranch(this.repo, this.name, {
         commit: body.commit,
@@ -120,13 +120,13 @@ export class BranchResource extends ApiResource {
     return true;
   }
 
-  private async isProtected(): Promise<boolean> {
+  private async protection(): Promise<{ isProtected: boolean; requireFastForward: boolean }> {
     const settings = await this.api.settings.read(this.repo);
-    return this.api.settings.isProtected(settings, this.name);
+    return { isProtected: this.api.settings.isProtected(settings, this.name), requireFastForward: settings.requireFastForward };
   }
 
   override async deleteResource(): Promise<boolean | Halt> {
-    if (await this.isProtected()) {
+    if ((await this.protection()).isProtected) {
       return halt(409, { type: 'https://content-repo.dev/problems/protected-branch', title: 'Protected branch', detail: `${this.name} is protected: it cannot be deleted.` });
     }
     const deleted = await this.api.service.deleteBranch(this.repo, this.name, { expected: this.branch?.commit, actor: this.actor });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Storage } from '../../fs-service/index.js';
 import { isValidRepoName } from '../domain/index.js';
+import { isProtected as isProtectedRef } from '../git-http/ref-policy.js';
 import { isValidShortRefName } from '../refs/ref-name.js';
 
 /**
@@ -43,8 +44,8 @@ export class SettingsStore {
     await this.storage.repo(repo).fs.promises.writeFile(SETTINGS_PATH, `${JSON.stringify(settings, null, 2)}\n`);
   }
 
-  /** "main" protects main; a trailing "*" protects a family ("release/*"), as for pushes. */
+  /** The same rule git pushes obey ("main", "release/*", or full ref names). */
   isProtected(settings: RepoSettings, branch: string): boolean {
-    return settings.protectedBranches.some((p) => (p.endsWith('*') ? branch.startsWith(p.slice(0, -1)) : p === branch || p === `refs/heads/${branch}`));
+    return isProtectedRef(`refs/heads/${branch}`, settings);
   }
 }
