@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { encoderFor } from './content-coding.js';
+import { encodeWhole, encoderFor } from './content-coding.js';
 import type { FlowState } from './flow-state.js';
 import type { Halt } from './halt.js';
 import { httpDateNow } from './http-date.js';
@@ -89,7 +89,12 @@ export async function writeResponse(
       }
     }
   }
-  const coding = f !== undefined && representation && body !== undefined ? f.resource.chosen.encoding : 'identity';
+  let coding = f !== undefined && representation && body !== undefined ? f.resource.chosen.encoding : 'identity';
+  if (coding !== 'identity' && body !== undefined && !(body instanceof Readable)) {
+    res.setHeader('Content-Encoding', coding);
+    body = await encodeWhole(coding, toBuffer(body));
+    coding = 'identity';
+  }
   if (coding !== 'identity') {
     res.setHeader('Content-Encoding', coding);
     res.removeHeader('content-length');

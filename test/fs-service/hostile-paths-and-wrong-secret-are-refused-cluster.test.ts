@@ -6,7 +6,7 @@ import { connectCluster, vbucketOf, type ClusterStorage, type RepoStore } from '
 import { ShardConnection } from '../../fs-service/shard-connection.js';
 import type { ClusterMap } from '../../fs-service/vbucket-map.js';
 import { ClusterHarness } from './cluster-harness.js';
-import { repoDir } from './copy-digest.js';
+import { copyDigest, repoDir } from './copy-digest.js';
 import { errorCode, expectRefusedEverywhere, expectRepoNamesRefused, HOSTILE_PATHS, snapshot } from './hostile-input.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fs-hostile-cluster-'));
@@ -39,7 +39,22 @@ beforeAll(async () => {
   repo = storage.repo('victim');
   await repo.fs.promises.writeFile('/HEAD', 'ref: refs/heads/main\n');
   await repo.fs.promises.writeFile('/refs/heads/main', 'a'.repeat(40) + '\n');
+  await untilEveryCopyAgrees();
 }, 120_000);
+
+/**
+ * A write is acknowledged once a majority holds it; the last copy catches up a moment later.
+ * The "nothing changed" snapshots below must not mistake that catch-up for a hostile write.
+ */
+async function untilEveryCopyAgrees(): Promise<void> {
+  const copies = map.vbuckets[vbucketOf('victim')]!.copies;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const digests = copies.map((id) => JSON.stringify(copyDigest(cluster.shards.get(id)!.dataDir, 'victim')));
+    if (digests.every((d) => d === digests[0]) && digests[0]!.includes('/refs/heads/main')) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the copies of "victim" did not converge within 5 s');
+}
 afterAll(async () => {
   for (const connection of raw) connection.close();
   await storage.close();
