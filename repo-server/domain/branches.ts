@@ -5,9 +5,11 @@
 import { isAncestor } from './commit-graph.js';
 import type { ServiceDeps } from './deps.js';
 import { branchRef, listRefs, readBranch, resolveRef } from './refs.js';
-import { openRepo, openWithRefName } from './repositories.js';
+import { openRepo, openRepoReading, openWithRefName } from './repositories.js';
+import { validateShortRefName } from './names.js';
+import { parseRef } from '../refs/ref-update.js';
 import { swapRef } from './ref-writes.js';
-import { notFound, stale, type Branch, type Invalid, type NotFound, type Oid, type Stale, type WriteOptions } from './types.js';
+import { invalid, notFound, stale, type Branch, type Invalid, type NotFound, type Oid, type Stale, type WriteOptions } from './types.js';
 
 export type ListBranchesResult = { ok: true; branches: Branch[] } | NotFound | Invalid;
 export type BranchResult = { ok: true; branch: Branch } | NotFound | Invalid;
@@ -42,9 +44,12 @@ export async function listBranches(deps: ServiceDeps, repo: string): Promise<Lis
 }
 
 export async function getBranch(deps: ServiceDeps, repo: string, name: string): Promise<BranchResult> {
-  const opened = await openWithRefName(deps, repo, name, 'branch-name');
+  const valid = validateShortRefName(name);
+  if (!valid.ok) return invalid('branch-name', valid.detail);
+  // The branch is read with the metadata: one storage round trip.
+  const opened = await openRepoReading(deps, repo, [`/${branchRef(name)}`]);
   if (!opened.ok) return opened;
-  const commit = await readBranch(opened.ctx, name);
+  const commit = parseRef(opened.also[0] ?? null);
   return commit === null ? notFound('branch', name) : { ok: true, branch: { name, commit } };
 }
 

@@ -4,10 +4,10 @@
  */
 import { inflateSync, constants as zlibConstants } from 'node:zlib';
 import git, { type TreeEntry } from 'isomorphic-git';
-import type { RepoContext } from './repo-context.js';
+import type { ObjectKind, RepoContext } from './repo-context.js';
 import type { CommitDetails, Oid, Person } from './types.js';
 
-export type ObjectKind = 'blob' | 'tree' | 'commit' | 'tag';
+export type { ObjectKind };
 
 /** isomorphic-git's "no such object" and "object of another type" errors. */
 export function isMissingObject(err: unknown): boolean {
@@ -55,16 +55,24 @@ export async function readTree(ctx: RepoContext, oid: Oid): Promise<readonly Tre
   return tree;
 }
 
+/** The blob's bytes; small ones come from a cache shared with other readers: never write into them. */
 export async function readBlob(ctx: RepoContext, oid: Oid): Promise<Buffer> {
+  const cached = ctx.cachedBlob(oid);
+  if (cached !== undefined) return cached;
   const { blob } = await git.readBlob({ ...ctx.git(), oid });
   const bytes = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   ctx.sizes.set(oid, bytes.length);
+  ctx.kinds.set(oid, 'blob');
+  ctx.cacheBlob(oid, bytes);
   return bytes;
 }
 
 export async function objectKind(ctx: RepoContext, oid: Oid): Promise<ObjectKind | null> {
+  const known = ctx.kinds.get(oid) ?? (ctx.commits.has(oid) ? 'commit' : ctx.trees.has(oid) ? 'tree' : undefined);
+  if (known !== undefined) return known;
   const found = await orNull(git.readObject({ ...ctx.git(), oid, format: 'content' }));
   if (found === null) return null;
+  ctx.kinds.set(oid, found.type as ObjectKind);
   return found.type as ObjectKind;
 }
 

@@ -2,17 +2,23 @@
 import type { ServiceDeps } from './deps.js';
 import { readCommit } from './objects.js';
 import type { RepoContext } from './repo-context.js';
-import { resolveRef } from './refs.js';
-import { openRepo } from './repositories.js';
+import { resolveRef, shortNamePaths } from './refs.js';
+import { openRepoReading } from './repositories.js';
+import { validateRepoName } from './names.js';
 import type { CommitDetails, Invalid, NotFound, RepoInfo } from './types.js';
 
 export type OpenedAt = { ok: true; ctx: RepoContext; info: RepoInfo; commit: CommitDetails } | NotFound | Invalid;
 
 /** `ref` absent: the repository's default branch. */
 export async function openAt(deps: ServiceDeps, repo: string, ref: string | undefined): Promise<OpenedAt> {
-  const opened = await openRepo(deps, repo);
+  // One storage round trip in the common case: the ref (or the default branch as last seen)
+  // is read with the metadata; a default branch changed since costs a second read.
+  const guess = ref ?? (validateRepoName(repo).ok ? deps.contexts.get(repo).defaultBranchGuess : undefined);
+  const ahead = guess === undefined ? null : shortNamePaths(guess);
+  const opened = await openRepoReading(deps, repo, ahead ?? []);
   if (!opened.ok) return opened;
-  const at = await resolveRef(opened.ctx, ref ?? opened.info.defaultBranch);
+  const name = ref ?? opened.info.defaultBranch;
+  const at = await resolveRef(opened.ctx, name, ahead !== null && name === guess ? opened.also : undefined);
   if (!at.ok) return at;
   return { ok: true, ctx: opened.ctx, info: opened.info, commit: await readCommit(opened.ctx, at.commit) };
 }

@@ -10,6 +10,36 @@ import { LRUCache } from 'lru-cache';
 import type { RepoStore, Storage } from '../../fs-service/index.js';
 import type { CommitDetails } from './types.js';
 
+export type ObjectKind = 'blob' | 'tree' | 'commit' | 'tag';
+
+/** Blobs larger than this are read from storage each time (the cache is for the many small files). */
+const MAX_CACHED_BLOB = 256 * 1024;
+
+/**
+ * Inflated blob bytes, shared by every repository's context and bounded in bytes. Keyed by
+ * repository too, so one repository's reader never learns of another's object.
+ */
+export class BlobCache {
+  private readonly lru: LRUCache<string, Buffer>;
+
+  constructor(maxBytes: number) {
+    this.lru = new LRUCache<string, Buffer>({ maxSize: maxBytes, sizeCalculation: (b) => Math.max(1, b.length) });
+  }
+
+  get(repo: string, oid: string): Buffer | undefined {
+    return this.lru.get(`${repo}\0${oid}`);
+  }
+
+  set(repo: string, oid: string, bytes: Buffer): void {
+    if (bytes.length <= MAX_CACHED_BLOB) this.lru.set(`${repo}\0${oid}`, bytes);
+  }
+
+  forget(repo: string): void {
+    const prefix = `${repo}\0`;
+    for (const key of this.lru.keys()) if (key.startsWith(prefix)) this.lru.delete(key);
+  }
+}
+
 export class RepoContext {
   /** Wrapped once: a raw fs would make isomorphic-git probe it on every call. */
   readonly fs: PromiseFsClient;
@@ -20,13 +50,31 @@ export class RepoContext {
   readonly sizes = new LRUCache<string, number>({ max: 20_000 });
   /** Generation numbers (1 + max of the parents'), the exact pruning key of commit-graph walks. */
   readonly generations = new LRUCache<string, number>({ max: 200_000 });
+  readonly kinds = new LRUCache<string, ObjectKind>({ max: 50_000 });
+  /**
+   * The default branch as last read from the metadata: a guess that lets the first read of a
+   * request fetch metadata and that branch together; the metadata read with it confirms it.
+   */
+  defaultBranchGuess: string | undefined;
 
-  constructor(readonly store: RepoStore) {
+  constructor(
+    readonly store: RepoStore,
+    private readonly blobCache: BlobCache,
+  ) {
     this.fs = new FileSystem(store.fs) as unknown as PromiseFsClient;
   }
 
   get name(): string {
     return this.store.name;
+  }
+
+  /** A cached blob's bytes: shared, so nobody may write into them. */
+  cachedBlob(oid: string): Buffer | undefined {
+    return this.blobCache.get(this.name, oid);
+  }
+
+  cacheBlob(oid: string, bytes: Buffer): void {
+    this.blobCache.set(this.name, oid, bytes);
   }
 
   /** The arguments every isomorphic-git call needs. */
@@ -37,18 +85,21 @@ export class RepoContext {
 
 export class RepoContexts {
   private readonly contexts: LRUCache<string, RepoContext>;
+  private readonly blobs: BlobCache;
 
   constructor(
     private readonly storage: Storage,
     max = 64,
+    blobCacheBytes = 64 * 1024 * 1024,
   ) {
     this.contexts = new LRUCache<string, RepoContext>({ max });
+    this.blobs = new BlobCache(blobCacheBytes);
   }
 
   get(name: string): RepoContext {
     let ctx = this.contexts.get(name);
     if (ctx === undefined) {
-      ctx = new RepoContext(this.storage.repo(name));
+      ctx = new RepoContext(this.storage.repo(name), this.blobs);
       this.contexts.set(name, ctx);
     }
     return ctx;
@@ -57,5 +108,6 @@ export class RepoContexts {
   /** After a delete or re-create: objects of the old repository must not be served from caches. */
   forget(name: string): void {
     this.contexts.delete(name);
+    this.blobs.forget(name);
   }
 }

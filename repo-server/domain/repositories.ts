@@ -66,12 +66,27 @@ export type OpenedRepo = { ok: true; ctx: RepoContext; info: RepoInfo } | Invali
 
 /** The entry check of every repository-scoped operation: valid name, exists (one storage read). */
 export async function openRepo(deps: ServiceDeps, name: string): Promise<OpenedRepo> {
+  const opened = await openRepoReading(deps, name, []);
+  return opened.ok ? { ok: true, ctx: opened.ctx, info: opened.info } : opened;
+}
+
+/**
+ * openRepo that reads `also` (repository paths) in the same storage round trip, for callers
+ * that know what they will need next.
+ */
+export async function openRepoReading(
+  deps: ServiceDeps,
+  name: string,
+  also: readonly string[],
+): Promise<{ ok: true; ctx: RepoContext; info: RepoInfo; also: (Buffer | null)[] } | Invalid | NotFound> {
   const valid = validateRepoName(name);
   if (!valid.ok) return invalid('repository-name', valid.detail);
   const ctx = deps.contexts.get(name);
-  const [meta, tombstone] = await ctx.store.readMany([METADATA_PATH, TOMBSTONE_PATH]);
+  const [meta, tombstone, ...rest] = await ctx.store.readMany([METADATA_PATH, TOMBSTONE_PATH, ...also]);
   if (meta === null || meta === undefined) return notFound('repository', name, tombstone !== null && tombstone !== undefined);
-  return { ok: true, ctx, info: parseMetadata(name, meta) };
+  const info = parseMetadata(name, meta);
+  ctx.defaultBranchGuess = info.defaultBranch;
+  return { ok: true, ctx, info, also: rest.map((b) => b ?? null) };
 }
 
 /** For branch and tag operations: the short ref name is checked before the repository is read. */

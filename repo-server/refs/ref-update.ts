@@ -90,7 +90,12 @@ function sameContent(a: Buffer | null, b: Buffer | null): boolean {
 /** Current value of a loose ref, or null when absent. Refs are never cached (never stale). */
 export async function readRef(store: RepoStore, ref: string): Promise<string | null> {
   const [data] = await store.readMany([refFile(ref)]);
-  if (data === null || data === undefined) return null;
+  return parseRef(data ?? null);
+}
+
+/** A loose ref file's content as an object id; null for absent or not an id. */
+export function parseRef(data: Buffer | null): string | null {
+  if (data === null) return null;
   const oid = data.toString('utf8').trim();
   return OID.test(oid) ? oid : null;
 }

@@ -115,6 +115,10 @@ async function main(): Promise<void> {
     await cluster.setUpstreamDown(second!, true);
     await run('cluster, 1 front end: GET file', fileUrl, fileBytes.length);
     await run('cluster, 1 front end: GET folder listing', listUrl, listBytes.length);
+    // What the front end costs with no storage at all (nginx -> Node -> engine -> 200): the
+    // ceiling for any resource, to read the file GET's ratio against.
+    const healthz = `${cluster.url}/healthz`;
+    await run('cluster, 1 front end: GET /healthz (no storage)', healthz, (await (await fetch(healthz)).arrayBuffer()).byteLength);
     await cluster.setUpstreamDown(second!, false);
     await run('cluster, 2 front ends: GET file', fileUrl, fileBytes.length);
     await run('cluster, 2 front ends: GET folder listing', listUrl, listBytes.length);

@@ -76,6 +76,17 @@ describe('embedded disk engine', () => {
     expect(await fs.readFile('/objects/ab/a', { encoding: 'utf8' })).toBe('a');
   });
 
+  it('readMany returns small and large files whole, null for missing ones, and refuses a folder', async () => {
+    const small = Buffer.from('small\n');
+    const large = Buffer.alloc(300 * 1024, 'large file ');
+    await repo.fs.promises.writeFile('/batch/small', small);
+    await repo.fs.promises.writeFile('/batch/large', large);
+    await repo.fs.promises.writeFile('/batch/empty', Buffer.alloc(0));
+    expect(await repo.readMany(['/batch/small', '/batch/large', '/batch/missing', '/batch/small/below', '/batch/empty'])).toEqual([small, large, null, null, Buffer.alloc(0)]);
+    await expect(repo.readMany(['/batch'])).rejects.toMatchObject({ code: 'EISDIR' });
+    await expect(repo.readMany(['/'])).rejects.toMatchObject({ code: 'EISDIR' });
+  });
+
   it('compareAndSwap is all-or-nothing and createExclusive refuses an existing file', async () => {
     const a = Buffer.from('a'.repeat(40) + '\n');
     const b = Buffer.from('b'.repeat(40) + '\n');

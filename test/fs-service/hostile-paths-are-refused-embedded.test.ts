@@ -76,6 +76,8 @@ describe('hostile paths on the embedded engine', () => {
     const fs = repo.fs.promises;
     expect(await errorCode(fs.readFile('/planted/secret'))).toBe('EACCES');
     expect(await errorCode(fs.readFile('/planted-file'))).toBe('EACCES');
+    expect(await errorCode(repo.readMany(['/HEAD', '/planted-file']))).toBe('EACCES');
+    expect(await errorCode(repo.readMany(['/planted/secret']))).toBe('EACCES');
     expect(await errorCode(fs.stat('/planted'))).toBe('EACCES');
     expect(await errorCode(fs.readdir('/planted'))).toBe('EACCES');
     expect(await errorCode(fs.writeFile('/planted/new', 'x'))).toBe('EACCES');
