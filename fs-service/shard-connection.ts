@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { FsError } from './contract.js';
 import { authorizationHeader } from './cluster-secret.js';
 import { silentLogger, type Logger } from './logging.js';
+import { currentRequestId } from './request-context.js';
 import { decodeFrame, encodeFrame, type Frame } from './wire-codec.js';
 import { errorFromWire } from './wire-errors.js';
 
@@ -65,11 +66,15 @@ export class ShardConnection {
     this.logger = options.logger ?? silentLogger;
   }
 
-  /** Sends one request; resolves with the response frame, rejects with its error. */
+  /**
+   * Sends one request; resolves with the response frame, rejects with its error. Sent on behalf
+   * of a request (runWithRequestId), it carries that request's id as `rid`.
+   */
   request(header: Record<string, unknown>, parts: readonly (Buffer | null)[] = [], timeoutMs = this.requestTimeoutMs): Promise<Frame> {
     if (this.closed) return Promise.reject(new TransportError(`connection to ${this.url} is closed`, false));
     const id = this.nextId++;
-    const data = encodeFrame({ ...header, id }, parts);
+    const rid = currentRequestId();
+    const data = encodeFrame(rid === undefined || header.rid !== undefined ? { ...header, id } : { ...header, id, rid }, parts);
     return new Promise<Frame>((resolve, reject) => {
       const timer = setTimeout(() => {
         const entry = this.pending.get(id);

@@ -19,6 +19,7 @@ import { Refusal } from './wire-errors.js';
 import { VBUCKETS, vbucketOf, type ClusterMap } from './vbucket-map.js';
 import { assertRepoName } from './path-safety.js';
 import { isNotFound } from './fs-errors.js';
+import { isRequestId, outsideRequest, runWithRequestId } from './request-context.js';
 
 export interface ShardServerOptions {
   /** This shard's id in the cluster map. */
@@ -48,6 +49,16 @@ export interface ShardStatus {
 }
 
 type Handler = (frame: Frame) => Promise<Reply> | Reply;
+
+/**
+ * The operations a request of a front end causes: they run under its request id (`rid`), so the
+ * replication they trigger carries it on, and each is logged at debug. Map and supervision
+ * traffic never runs under an id, whoever sent it.
+ */
+const REQUEST_OPS: ReadonlySet<string> = new Set(['readFile', 'stat', 'readdir', 'readlink', 'readMany', 'mutate', 'listRepos', 'replicate']);
+
+/** Failures that are answers (isomorphic-git probes for absence all the time): debug, not warn. */
+const ANSWER_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'EEXIST', 'ENOTEMPTY', 'EISDIR']);
 
 /**
  * A shard process: owns the files of the vbuckets the cluster map gives it, serves them to
@@ -161,6 +172,12 @@ export class ShardServer {
   }
 
   private onMap(next: ClusterMap, previous: ClusterMap | null): void {
+    // A map can arrive while serving a request (a copy asks its primary for it): the catch-ups
+    // and drops it starts are not that request's work.
+    outsideRequest(() => this.applyMap(next, previous));
+  }
+
+  private applyMap(next: ClusterMap, previous: ClusterMap | null): void {
     this.primary.onMap(next);
     this.replica.onMap(next);
     this.catchUp.tick();
@@ -189,9 +206,47 @@ export class ShardServer {
 
   private dispatch(frame: Frame): Promise<Reply> | Reply {
     const op = String(frame.header.op);
-    const handler = this.handlers[op];
-    if (handler === undefined) throw new FsError('EINVAL', `unknown operation ${op}`);
-    return handler(frame);
+    // A request id that is not a short plain token is ignored, never logged.
+    const requestId = isRequestId(frame.header.rid) ? frame.header.rid : undefined;
+    if (requestId !== undefined && REQUEST_OPS.has(op)) return runWithRequestId(requestId, () => this.observed(op, frame, requestId));
+    return this.observed(op, frame, requestId);
+  }
+
+  /**
+   * Runs one request (synchronously up to its first await, which replication order relies on).
+   * Refusals and failures are logged at warn; at debug, every request op with its duration. At
+   * info nothing is measured or logged for a request that succeeds.
+   */
+  private observed(op: string, frame: Frame, requestId: string | undefined): Promise<Reply> {
+    const debug = REQUEST_OPS.has(op) && this.logger.isLevelEnabled('debug');
+    const started = debug ? performance.now() : 0;
+    let pending: Promise<Reply> | Reply;
+    try {
+      const handler = Object.hasOwn(this.handlers, op) ? this.handlers[op] : undefined;
+      if (handler === undefined) throw new FsError('EINVAL', `unknown operation ${op}`);
+      pending = handler(frame);
+    } catch (err) {
+      pending = Promise.reject(err);
+    }
+    const fields = () => ({ op, ...subject(frame.header), ...(requestId === undefined ? {} : { requestId }), ...(debug ? { ms: elapsed(started) } : {}) });
+    return Promise.resolve(pending).then(
+      debug
+        ? (reply) => {
+            this.logger.debug(fields(), 'fs request');
+            return reply;
+          }
+        : undefined,
+      (err: unknown) => {
+        const refusal = err instanceof Refusal;
+        const code = err instanceof FsError ? err.code : 'EIO';
+        const answer = !refusal && err instanceof FsError && ANSWER_CODES.has(code);
+        if (answer && !debug) throw err;
+        const failure = { ...fields(), code, ...(refusal ? { reason: err.reason } : {}), err: err instanceof Error ? err.message : String(err) };
+        if (answer) this.logger.debug(failure, 'fs request');
+        else this.logger.warn(failure, refusal ? 'fs request refused' : 'fs request failed');
+        throw err;
+      },
+    );
   }
 
   private sent(reply: Reply): Reply {
@@ -305,6 +360,25 @@ export class ShardServer {
     const status: ShardStatus = { id: this.options.id, bootId: this.bootId, epoch: this.mapState.epoch, trusted: this.mapState.trusted, positions, catchingUp: this.catchUp.inProgress };
     return { header: { status } };
   }
+}
+
+/** What a request is about, for its log line (repository, vbucket, path or how many paths). */
+function subject(header: Record<string, unknown>): Record<string, unknown> {
+  const mutation = typeof header.mutation === 'object' && header.mutation !== null ? (header.mutation as Record<string, unknown>) : undefined;
+  const path = header.path ?? mutation?.path;
+  const paths = header.paths ?? mutation?.paths;
+  return {
+    ...(typeof header.repo === 'string' ? { repo: header.repo } : {}),
+    ...(typeof header.vb === 'number' ? { vb: header.vb } : {}),
+    ...(typeof mutation?.op === 'string' ? { mutation: mutation.op } : {}),
+    ...(typeof path === 'string' ? { path } : {}),
+    ...(Array.isArray(paths) ? { paths: paths.length } : {}),
+    ...(Array.isArray(header.effects) ? { effects: header.effects.length } : {}),
+  };
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
 }
 
 function vbOf(frame: Frame): number {

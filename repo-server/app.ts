@@ -11,6 +11,7 @@ import { errorHandler, notFoundHandler } from './http/fallbacks.js';
 import { mountRoutes } from './http/mount.js';
 import { webClientRouter } from './web/index.js';
 import { rateLimiters, type RateLimits } from './http/rate-limit.js';
+import { requestIds } from './http/request-id.js';
 import { openApiDocument } from './http/openapi.js';
 import { apiRoutes } from './http/routes.js';
 import { OpenApiResource } from './resources/openapi.js';
@@ -45,6 +46,8 @@ export function createApp(deps: AppDeps): Express {
   const engine: Partial<EngineOptions> = { logger: deps.logger, ...deps.engine };
   // Behind nginx on loopback, the client's address is in X-Forwarded-For.
   app.set('trust proxy', 'loopback');
+  // First: everything after it runs under the request's id and is in its access-log line.
+  app.use(requestIds(deps.logger));
   app.use(metrics.middleware());
   if (deps.rateLimits !== undefined) app.use(...rateLimiters(deps.rateLimits));
   // The web authoring client: GET / and /ui/*; everything else falls through to the API.

@@ -3,7 +3,7 @@
  * cluster tests and the benchmark, and kills every child it started by pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connectCluster, type ClusterStorage, type ClusterStorageOptions } from '../../fs-service/index.js';
 
@@ -49,9 +49,11 @@ export class ClusterHarness {
   supervisor: { port: number; child: ChildProcess } | null = null;
   private readonly children = new Set<ChildProcess>();
 
+  /** `env` is added to the children's environment (for example `{ LOG_LEVEL: 'debug' }`). */
   constructor(
     readonly root: string,
     readonly secret = TEST_SECRET,
+    private readonly env: Record<string, string> = {},
   ) {
     mkdirSync(root, { recursive: true });
   }
@@ -61,12 +63,18 @@ export class ClusterHarness {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       // fsync blocks a libuv thread; 4 threads would serialize a shard's concurrent durable writes.
-      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' },
+      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16', ...this.env },
     });
     child.stderr!.pipe(createWriteStream(join(this.root, log), { flags: 'a' }));
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));
     return child;
+  }
+
+  /** What a child wrote on stderr (its pino log) so far. */
+  log(name: string): string {
+    const file = join(this.root, `${name}.log`);
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }
 
   async startShard(id: string, port = 0): Promise<Member> {

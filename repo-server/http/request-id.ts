@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { isRequestId, runWithRequestId } from '../../fs-service/index.js';
+import type { Logger } from '../observability/logger.js';
+
+/**
+ * Names every request and writes its access-log line. The id is nginx's `X-Request-Id` when it is
+ * a plain token (`[A-Za-z0-9._-]{1,64}`), else a new UUID; it is answered as `X-Request-Id`,
+ * replaces the request's header (so webmachine's 500 problems and log line name the same id),
+ * and the rest of the request runs under it: every log line it writes carries `requestId`
+ * (observability/logger.ts) and every shard request it makes carries it to the shard.
+ *
+ * The access line names the path only: the query string can hold an `access_token`.
+ */
+export function requestIds(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const given = req.headers['x-request-id'];
+    const requestId = isRequestId(given) ? given : randomUUID();
+    req.headers['x-request-id'] = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    if (logger.isLevelEnabled('info')) {
+      const started = performance.now();
+      let logged = false;
+      const log = () => {
+        if (logged) return;
+        logged = true;
+        const length = Number(res.getHeader('content-length'));
+        logger.info(
+          {
+            requestId,
+            method: req.method,
+            path: pathOf(req.originalUrl),
+            status: res.statusCode,
+            ms: Math.round((performance.now() - started) * 1000) / 1000,
+            ...(Number.isInteger(length) ? { bytes: length } : {}),
+            ...(res.writableFinished ? {} : { aborted: true }),
+          },
+          'access',
+        );
+      };
+      res.once('finish', log);
+      res.once('close', log);
+    }
+    runWithRequestId(requestId, next);
+  };
+}
+
+function pathOf(target: string): string {
+  const query = target.indexOf('?');
+  return query < 0 ? target : target.slice(0, query);
+}
