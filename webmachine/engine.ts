@@ -70,7 +70,7 @@ export async function handle(
   }
   if (logging) {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    opts.logger.info({ requestId: request.id, method: request.method, path: request.path, status, ms, ...(opts.trace ? { trace } : {}) }, 'request');
+    opts.logger.debug({ requestId: request.id, method: request.method, path: request.path, status, ms, ...(opts.trace ? { trace } : {}) }, 'request');
   }
   return { status, trace };
 }

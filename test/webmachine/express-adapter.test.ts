@@ -142,7 +142,7 @@ beforeAll(async () => {
   app.use('/api', api);
   app.all('/echo/{*rest}', resource((init) => new Echo(init)));
   app.all('/small/:id', resource((init) => new ItemResource(init), { maxUriBytes: 64 }));
-  app.all('/log-fails', resource((init) => new Resource(init), { logger: { ...memoryLogger(), info: () => { throw new Error('log sink down'); } } }));
+  app.all('/log-fails', resource((init) => new Resource(init), { logger: { ...memoryLogger(), debug: () => { throw new Error('log sink down'); } } }));
   app.use((err: unknown, _req: ExpressRequest, res: ExpressResponse, _next: NextFunction) => {
     errors.push(err);
     if (!res.headersSent) res.status(500).end();
