@@ -133,6 +133,8 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
         DATA_DIR: join(dir, 'frontends', `f${i}`),
         FS_SHARDS: shardAddrs.join(','),
         MAX_BODY_BYTES: String(o.maxBodyBytes),
+        // Every front end behind this nginx enforces its share of the per-client limits.
+        RATE_LIMIT_FRONTENDS: String(o.frontends),
         ...(o.trace === true ? { DECISION_TRACE: '1' } : {}),
         ...(o.authOff === true ? { AUTH: 'off' } : {}),
         ...(o.rateLimitOff === true ? { RATE_LIMIT: 'off' } : {}),

@@ -57,10 +57,23 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     rateLimits:
       env.RATE_LIMIT === 'off'
         ? undefined
-        : {
-            ...defaultRateLimits,
-            perToken: num(env.RATE_LIMIT_PER_TOKEN, defaultRateLimits.perToken, 'RATE_LIMIT_PER_TOKEN'),
-            perAddress: num(env.RATE_LIMIT_PER_ADDRESS, defaultRateLimits.perAddress, 'RATE_LIMIT_PER_ADDRESS'),
-          },
+        : sharedBy(
+            {
+              ...defaultRateLimits,
+              perToken: num(env.RATE_LIMIT_PER_TOKEN, defaultRateLimits.perToken, 'RATE_LIMIT_PER_TOKEN'),
+              perAddress: num(env.RATE_LIMIT_PER_ADDRESS, defaultRateLimits.perAddress, 'RATE_LIMIT_PER_ADDRESS'),
+            },
+            num(env.RATE_LIMIT_FRONTENDS, 1, 'RATE_LIMIT_FRONTENDS'),
+          ),
   };
+}
+
+/**
+ * Counters live in each front end; the balancer spreads a client's requests evenly over the
+ * `frontends` that share the limits, so each enforces its share and the cluster as a whole
+ * enforces about the configured limit (stricter, never looser, while one is down).
+ */
+function sharedBy(limits: RateLimits, frontends: number): RateLimits {
+  const share = (limit: number): number => Math.max(1, Math.ceil(limit / Math.max(1, frontends)));
+  return { ...limits, perToken: share(limits.perToken), perAddress: share(limits.perAddress) };
 }

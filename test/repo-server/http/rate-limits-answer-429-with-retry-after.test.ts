@@ -9,6 +9,7 @@ import { MemoryStorage } from '../../../fs-service/index.js';
 import { createApp } from '../../../repo-server/app.js';
 import { EventBus } from '../../../repo-server/events/event-bus.js';
 import { createLogger } from '../../../repo-server/observability/logger.js';
+import { loadConfig } from '../../../repo-server/config.js';
 
 function app(perToken: number, perAddress: number) {
   return createApp({ storage: new MemoryStorage(), events: new EventBus(), logger: createLogger('silent'), engine: {}, rateLimits: { perToken, perAddress, windowMs: 60_000 } });
@@ -40,5 +41,18 @@ describe('rate limits', () => {
     for (let i = 0; i < 2; i++) expect((await request(a).get('/repos').set('Authorization', flood)).status).not.toBe(429);
     expect((await request(a).get('/repos').set('Authorization', flood)).status).toBe(429);
     expect((await request(a).get('/repos').set('Authorization', other)).status).not.toBe(429);
+  });
+});
+
+describe('rate limits shared by the front ends behind one balancer', () => {
+  it('each of N front ends enforces its share of the configured limits (RATE_LIMIT_FRONTENDS)', async () => {
+    const shared = loadConfig([], { RATE_LIMIT_PER_ADDRESS: '12000', RATE_LIMIT_PER_TOKEN: '6000', RATE_LIMIT_FRONTENDS: '3' }).rateLimits!;
+    expect([shared.perAddress, shared.perToken]).toEqual([4000, 2000]);
+    const alone = loadConfig([], { RATE_LIMIT_PER_ADDRESS: '10' }).rateLimits!;
+    expect(alone.perAddress).toBe(10);
+    // Never rounded down to nothing: a share is at least one request.
+    expect(loadConfig([], { RATE_LIMIT_PER_ADDRESS: '2', RATE_LIMIT_FRONTENDS: '5' }).rateLimits!.perAddress).toBe(1);
+    expect(() => loadConfig([], { RATE_LIMIT_FRONTENDS: 'two' })).toThrow(/RATE_LIMIT_FRONTENDS must be a non-negative integer/);
+    expect(loadConfig([], { RATE_LIMIT: 'off', RATE_LIMIT_FRONTENDS: '3' }).rateLimits).toBeUndefined();
   });
 });
