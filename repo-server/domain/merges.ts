@@ -131,7 +131,7 @@ async function attemptMerge(deps: ServiceDeps, ctx: RepoContext, input: MergeInp
     const detail = `${merged.conflicts.length} conflicting path(s): ${merged.conflicts.map((c) => `${c.path} (${c.kind})`).join(', ')}`;
     return { ok: false, reason: 'conflict', cause: 'content', conflicts: merged.conflicts, mergeBases: bases, detail };
   }
-  const author = person(deps, input.author);
+  const author = person(deps, input.author, input.actor);
   const commit = objects.putCommit({
     tree: merged.tree,
     parents: [previous, head.commit],

@@ -20,9 +20,17 @@ export function validatePerson(input: PersonInput | undefined, role: string): In
   return null;
 }
 
-export function person(deps: ServiceDeps, input: PersonInput | undefined): Person {
+/**
+ * The given person, else the signed-in actor (a token's name) with the service's no-reply address,
+ * else the service's default person: an edit made without naming an author is still credited to
+ * whoever made it.
+ */
+export function person(deps: ServiceDeps, input: PersonInput | undefined, actor?: string): Person {
   const at = Math.floor(deps.now().getTime() / 1000);
-  if (input === undefined) return { ...deps.defaultPerson, timestamp: at, timezoneOffset: 0 };
+  if (input === undefined) {
+    const named = actor !== undefined && actor !== 'anonymous' && actor.trim() !== '' && !HEADER_BREAKERS.test(actor);
+    return { ...deps.defaultPerson, ...(named ? { name: actor } : {}), timestamp: at, timezoneOffset: 0 };
+  }
   return { name: input.name, email: input.email, timestamp: input.timestamp ?? at, timezoneOffset: input.timezoneOffset ?? 0 };
 }
 

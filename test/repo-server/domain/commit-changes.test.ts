@@ -22,6 +22,21 @@ describe.each(storageFactories)('commitChanges on $name storage', (factory) => {
     expect(git(dir, ['show', 'main:a/b.md'])).toBe('B');
   });
 
+  it('credits a commit without an author to the signed-in actor, and to the service without one', async () => {
+    const { service } = await harness(factory);
+    await service.createRepository('r');
+    const byActor = ok(await service.commitChanges('r', { branch: 'main', message: 'by alice', actor: 'Alice Author', changes: [{ path: 'a.md', content: text('A') }] }));
+    expect(byActor.commit.author.name).toBe('Alice Author');
+    expect(byActor.commit.committer.name).toBe('Alice Author');
+    const anonymous = ok(await service.commitChanges('r', { branch: 'main', message: 'anonymous', actor: 'anonymous', changes: [{ path: 'b.md', content: text('B') }] }));
+    expect(anonymous.commit.author.name).toBe('Content Repository');
+    // A name that would break the commit header is not used as one.
+    const hostile = ok(await service.commitChanges('r', { branch: 'main', message: 'odd', actor: 'x <evil@example.com>\n', changes: [{ path: 'c.md', content: text('C') }] }));
+    expect(hostile.commit.author.name).toBe('Content Repository');
+    const explicit = ok(await service.commitChanges('r', { branch: 'main', message: 'explicit', actor: 'Alice Author', author: AUTHOR, changes: [{ path: 'd.md', content: text('D') }] }));
+    expect(explicit.commit.author).toMatchObject(AUTHOR);
+  });
+
   it('writes, replaces and deletes several files in one commit and says which', async () => {
     const { service, storage } = await harness(factory);
     const c1 = await seed(service, 'r', { 'keep.md': 'K', 'old.md': 'O', 'dir/gone.md': 'G', 'deep/a/b/c.md': 'C' });
