@@ -32,6 +32,8 @@ export interface AppDeps {
   auth?: Authorizer;
   /** Rate limits; absent: none (tests of other parts). */
   rateLimits?: RateLimits;
+  /** Most objects one git push may carry; absent: the git router's default (2,000,000). */
+  maxPushObjects?: number;
 }
 
 /**
@@ -70,6 +72,8 @@ export function createApp(deps: AppDeps): Express {
       events: deps.events,
       logger: deps.logger,
       maxPackBytes: engine.maxBodyBytes,
+      maxPackObjects: deps.maxPushObjects,
+      observer: metrics.gitObserver(),
       policy: async (repo) => ({ protectedBranches: (await settings.read(repo)).protectedBranches }),
       ...(auth === undefined ? {} : { authorize: (req, access) => authorizeGit(auth, req.headers.authorization, access.repo, access.write) }),
     }),

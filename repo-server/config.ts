@@ -8,6 +8,8 @@ export interface ServerConfig {
   dataDir: string;
   /** Largest request body (REST writes and git pushes); nginx's client_max_body_size matches it. */
   maxBodyBytes: number;
+  /** Most objects one git push may carry (pack header count); MAX_PUSH_OBJECTS. */
+  maxPushObjects: number;
   maxUriBytes: number;
   /** Adds X-Decision-Trace to every response (tests, debugging). */
   trace: boolean;
@@ -48,6 +50,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     port: num(values.port ?? env.PORT, 8080, 'PORT'),
     dataDir: values.data ?? env.DATA_DIR ?? './data',
     maxBodyBytes: num(values['max-body-bytes'] ?? env.MAX_BODY_BYTES, 50 * 1024 * 1024, 'MAX_BODY_BYTES'),
+    maxPushObjects: num(env.MAX_PUSH_OBJECTS, 2_000_000, 'MAX_PUSH_OBJECTS'),
     maxUriBytes: 8 * 1024,
     trace: values.trace ?? env.DECISION_TRACE === '1',
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',

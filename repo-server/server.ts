@@ -36,6 +36,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
     auth,
     metrics,
     rateLimits: config.rateLimits,
+    maxPushObjects: config.maxPushObjects,
     engine: { maxBodyBytes: config.maxBodyBytes, maxUriBytes: config.maxUriBytes, trace: config.trace },
   });
   let draining = false;

@@ -9,6 +9,7 @@ import type { RefSnapshot } from './refs.js';
 import { err, ok, type Result } from './result.js';
 import type { ShallowPlan } from './shallow.js';
 import type { PackChannel } from './side-band.js';
+import type { GitHttpObserver } from './types.js';
 
 export interface FetchPackRequest {
   wants: string[];
@@ -73,6 +74,19 @@ export interface PackSource {
   caches: ObjectCaches;
   snapshot: RefSnapshot;
   logger: GitHttpLogger;
+  observer?: GitHttpObserver | undefined;
+}
+
+/**
+ * The end of every fetch: the pack (sendPack), a band-3 message if it failed midway, the closing
+ * flush, then the pack's bytes (as written, whichever path built it) and objects to the observer.
+ */
+export async function streamPack(src: PackSource, req: FetchPackRequest, channel: PackChannel): Promise<void> {
+  const sent = await sendPack(src, req, channel);
+  if (!sent.ok) await channel.fatal(sent.error);
+  await channel.finish();
+  src.observer?.packBytes('out', channel.packBytesWritten);
+  if (sent.ok && !channel.closed) src.observer?.packObjects('out', sent.value.count);
 }
 
 /** Decides how to build the pack and streams it on `channel` (band 1), progress on band 2. */

@@ -1,5 +1,5 @@
 export { gitHttpRouter } from './router.js';
-export type { GitHttpDeps, AuthorizeHook, AuthDecision, AccessRequest, GitService } from './types.js';
+export type { GitHttpDeps, AuthorizeHook, AuthDecision, AccessRequest, GitService, GitHttpObserver, PackDirection } from './types.js';
 export type { GitHttpLogger } from './logger.js';
 export type { RepoPolicy } from './ref-policy.js';
 export type { CacheBudget } from './object-cache.js';

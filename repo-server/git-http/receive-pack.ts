@@ -6,12 +6,15 @@ import { findMissingObject } from './connectivity.js';
 import type { CommitInfo, GitObject } from './git-object.js';
 import type { GitHttpLogger } from './logger.js';
 import type { ObjectDb } from './object-db.js';
+import { readPackHeader } from './pack-format.js';
 import { verifyPack, type VerifiedPack } from './pack-verifier.js';
 import { FLUSH, pktLine } from './pkt-line.js';
 import type { ReceivePackRequest, RefCommand } from './receive-pack-request.js';
 import { isProtected, type RepoPolicy } from './ref-policy.js';
 import type { ResponseSink } from './response-sink.js';
+import { err, type Result } from './result.js';
 import { sideBandPkt } from './side-band.js';
+import type { GitHttpObserver } from './types.js';
 
 export interface ReceiveContext {
   store: RepoStore;
@@ -20,6 +23,9 @@ export interface ReceiveContext {
   events: RefEventSink;
   actor: string;
   logger: GitHttpLogger;
+  /** Most objects the pack header may declare (GitHttpDeps.maxPackObjects). */
+  maxPackObjects: number;
+  observer?: GitHttpObserver | undefined;
 }
 
 interface Outcome {
@@ -52,7 +58,18 @@ async function progress(sink: ResponseSink, req: ReceivePackRequest, text: strin
 }
 
 /**
- * Handles one push after the body was read: verify and complete the pack, check every
+ * The per-push object cap, from the 12-byte header alone: nothing is inflated or indexed for a
+ * pack that declares more. A missing or bad header is left to verifyPack to describe.
+ */
+export function objectCountRefusal(pack: Buffer, max: number): string | null {
+  const head = readPackHeader(pack);
+  if (head === null || head.count <= max) return null;
+  return `pack of ${head.count} objects exceeds the limit of ${max} objects per push`;
+}
+
+/**
+ * Handles one push after the body was read: refuse a pack whose header declares more objects
+ * than maxPackObjects, verify and complete the pack, check every
  * command (ref name, objects present and connected, protected branches, tags never move,
  * the current branch is not deleted), publish the pack (.pack, then .idx: the .idx is what
  * makes it visible), then move refs by compare-and-swap from the client's old ids through
@@ -63,17 +80,23 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
   const needsPack = req.commands.some((c) => c.new !== null);
   let verified: VerifiedPack | null = null;
   let unpack = 'ok';
+  if (req.pack.length > 0) ctx.observer?.packBytes('in', req.pack.length);
   if (req.pack.length > 0 || needsPack) {
-    const result = await verifyPack(req.pack, async (oids) => {
-      const found = new Map<string, GitObject>();
-      for (const oid of oids) {
-        const obj = await ctx.odb.read(oid);
-        if (obj !== null) found.set(oid, obj);
-      }
-      return found;
-    });
+    const tooMany = objectCountRefusal(req.pack, ctx.maxPackObjects);
+    const result: Result<VerifiedPack> =
+      tooMany !== null
+        ? err(tooMany)
+        : await verifyPack(req.pack, async (oids) => {
+            const found = new Map<string, GitObject>();
+            for (const oid of oids) {
+              const obj = await ctx.odb.read(oid);
+              if (obj !== null) found.set(oid, obj);
+            }
+            return found;
+          });
     if (result.ok) {
       verified = result.value;
+      ctx.observer?.packObjects('in', verified.objects.size);
       if (verified.appendedBases > 0) await progress(sink, req, `Completed thin pack with ${verified.appendedBases} local objects\n`);
     } else {
       unpack = result.error;

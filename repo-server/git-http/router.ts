@@ -18,6 +18,7 @@ import { parseV2Request, serveV2UploadPack, v2CapabilityAdvertisement } from './
 
 const DEFAULT_MAX_PACK = 1024 * 1024 * 1024;
 const DEFAULT_MAX_REQUEST = 16 * 1024 * 1024;
+const DEFAULT_MAX_PACK_OBJECTS = 2_000_000;
 
 /** Advertisements and results must never come from a cache (gitprotocol-http). */
 function noCache(res: Response): void {
@@ -56,6 +57,8 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
   const caches = createObjectCaches(deps.cache);
   const maxPack = deps.maxPackBytes ?? DEFAULT_MAX_PACK;
   const maxRequest = deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST;
+  const maxPackObjects = deps.maxPackObjects ?? DEFAULT_MAX_PACK_OBJECTS;
+  const observer = deps.observer;
 
   const authorize = async (req: Request, repo: string, service: GitService): Promise<AuthDecision> =>
     deps.authorize === undefined ? { ok: true, actor: 'anonymous' } : deps.authorize(req, { repo, service, write: service === 'git-receive-pack' });
@@ -123,7 +126,7 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
     noCache(res);
     res.status(200).type('application/x-git-upload-pack-result');
     const sink = new ResponseSink(res);
-    const ctx = { odb: new ObjectDb(opened.store, caches), caches, snapshot: await readRefSnapshot(opened.store), logger };
+    const ctx = { odb: new ObjectDb(opened.store, caches), caches, snapshot: await readRefSnapshot(opened.store), logger, observer };
     const served = Array.isArray(parsed.value)
       ? await serveV2UploadPack(ctx, parsed.value, sink)
       : await serveV0UploadPack(ctx, parsed.value, sink);
@@ -157,7 +160,11 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
     res.status(200).type('application/x-git-receive-pack-result');
     const sink = new ResponseSink(res);
     const odb = new ObjectDb(opened.store, caches);
-    await serveReceivePack({ store: opened.store, odb, policy, events: deps.events, actor: opened.actor, logger }, parsed.value, sink);
+    await serveReceivePack(
+      { store: opened.store, odb, policy, events: deps.events, actor: opened.actor, logger, maxPackObjects, observer },
+      parsed.value,
+      sink,
+    );
     sink.end();
   };
 

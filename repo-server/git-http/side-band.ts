@@ -23,6 +23,7 @@ export function sideBandPkt(band: Band, data: Buffer | string): Buffer {
 export class PackChannel {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  private written = 0;
   private readonly maxData: number;
 
   constructor(
@@ -36,8 +37,14 @@ export class PackChannel {
     return this.sink.closed;
   }
 
+  /** Pack bytes handed to an open response so far; framing and progress are not counted. */
+  get packBytesWritten(): number {
+    return this.written;
+  }
+
   async data(chunk: Buffer): Promise<void> {
     if (!this.mode.sideBand) {
+      if (!this.sink.closed) this.written += chunk.length;
       await this.sink.write(chunk);
       return;
     }
@@ -57,6 +64,7 @@ export class PackChannel {
     const payload = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
+    if (!this.sink.closed) this.written += payload.length;
     await this.sink.write(sideBandPkt(1, payload));
   }
 

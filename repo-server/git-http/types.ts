@@ -21,6 +21,28 @@ export type AuthDecision =
 /** Authentication arrives in a later issue; the router calls this hook if given. */
 export type AuthorizeHook = (req: Request, access: AccessRequest) => Promise<AuthDecision>;
 
+/** "in": pushed to receive-pack; "out": sent by upload-pack. */
+export type PackDirection = 'in' | 'out';
+
+/**
+ * Traffic counts for metrics, so that git-http needs no metrics library. Called once per pack,
+ * never per chunk; implementations must not throw.
+ */
+export interface GitHttpObserver {
+  /**
+   * Pack bytes. "in": the pack part of a push body as received (after the command list; refused
+   * packs included). "out": pack bytes written to an upload-pack response, header and trailer
+   * included, side-band framing (pkt-line length and band byte) and progress excluded; a clone
+   * the client abandoned counts what was written until then.
+   */
+  packBytes(direction: PackDirection, bytes: number): void;
+  /**
+   * Objects. "in": distinct objects of a pushed pack that passed verification (bases completing
+   * a thin pack not counted). "out": objects of a pack sent to the end.
+   */
+  packObjects(direction: PackDirection, count: number): void;
+}
+
 export interface GitHttpDeps {
   storage: Storage;
   events: RefEventSink;
@@ -29,9 +51,16 @@ export interface GitHttpDeps {
   logger?: GitHttpLogger;
   /** Largest push body accepted (after decompression); default 1 GiB. */
   maxPackBytes?: number;
+  /**
+   * Most objects one push may carry, checked against the pack header's count before anything is
+   * indexed or stored (refused as `unpack` error); default 2,000,000.
+   */
+  maxPackObjects?: number;
   /** Largest upload-pack request body (after decompression); default 16 MiB. */
   maxRequestBytes?: number;
   authorize?: AuthorizeHook;
   /** Memory for the shared, immutable object caches. */
   cache?: CacheBudget;
+  /** Pack bytes and objects in and out (e.g. Prometheus counters); nothing is counted when absent. */
+  observer?: GitHttpObserver;
 }

@@ -1,6 +1,5 @@
 import { parseCapabilities } from './capabilities.js';
-import { sendPack } from './fetch-pack.js';
-import { checkWants } from './fetch-pack.js';
+import { checkWants, streamPack } from './fetch-pack.js';
 import { isOid } from './git-object.js';
 import type { GitHttpLogger } from './logger.js';
 import { Negotiator } from './negotiation.js';
@@ -12,6 +11,7 @@ import type { ResponseSink } from './response-sink.js';
 import { err, ok, type Result } from './result.js';
 import { planShallow } from './shallow.js';
 import { PackChannel, SIDE_BAND_64K_MAX, SIDE_BAND_MAX } from './side-band.js';
+import type { GitHttpObserver } from './types.js';
 
 type NegotiationEvent = { kind: 'have'; oid: string } | { kind: 'flush' } | { kind: 'done' } | { kind: 'end' };
 
@@ -86,6 +86,7 @@ export interface UploadContext {
   caches: ObjectCaches;
   snapshot: RefSnapshot;
   logger: GitHttpLogger;
+  observer?: GitHttpObserver | undefined;
 }
 
 /**
@@ -169,7 +170,7 @@ export async function serveV0UploadPack(ctx: UploadContext, req: V0UploadRequest
     frameMax: req.caps.has('side-band-64k') ? SIDE_BAND_64K_MAX : SIDE_BAND_MAX,
     progress: !req.caps.has('no-progress'),
   });
-  const sent = await sendPack(
+  await streamPack(
     ctx,
     {
       wants: req.wants,
@@ -182,7 +183,5 @@ export async function serveV0UploadPack(ctx: UploadContext, req: V0UploadRequest
     },
     channel,
   );
-  if (!sent.ok) await channel.fatal(sent.error);
-  await channel.finish();
   return ok(undefined);
 }

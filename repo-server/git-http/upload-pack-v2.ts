@@ -1,5 +1,5 @@
 import { V2_CAPABILITIES } from './capabilities.js';
-import { checkWants, sendPack } from './fetch-pack.js';
+import { checkWants, streamPack } from './fetch-pack.js';
 import { isOid } from './git-object.js';
 import { lsRefs } from './ls-refs.js';
 import { Negotiator } from './negotiation.js';
@@ -164,7 +164,7 @@ async function v2Fetch(ctx: UploadContext, a: V2FetchArgs, sink: ResponseSink): 
   out.push(pktLine('packfile\n'));
   await sink.write(Buffer.concat(out));
   const channel = new PackChannel(sink, { sideBand: true, frameMax: SIDE_BAND_64K_MAX, progress: !a.noProgress });
-  const sent = await sendPack(
+  await streamPack(
     ctx,
     {
       wants: a.wants,
@@ -177,7 +177,5 @@ async function v2Fetch(ctx: UploadContext, a: V2FetchArgs, sink: ResponseSink): 
     },
     channel,
   );
-  if (!sent.ok) await channel.fatal(sent.error);
-  await channel.finish();
   return ok(undefined);
 }

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { GitHttpObserver } from '../git-http/index.js';
 
 /** One Prometheus registry per front end (prom-client: the maintained Node client). */
 export class Metrics {
@@ -7,6 +8,8 @@ export class Metrics {
   readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
   readonly refUpdates: Counter<'via'>;
   readonly websockets: Gauge;
+  readonly gitPackBytes: Counter<'direction'>;
+  readonly gitPackObjects: Counter<'direction'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -19,6 +22,31 @@ export class Metrics {
     });
     this.refUpdates = new Counter({ name: 'ref_updates_total', help: 'Refs moved', labelNames: ['via'], registers: [this.registry] });
     this.websockets = new Gauge({ name: 'websockets_active', help: 'Open /events WebSockets', registers: [this.registry] });
+    this.gitPackBytes = new Counter({
+      name: 'git_pack_bytes_total',
+      help: 'git pack bytes: in = pushed to receive-pack (refused packs too), out = written by upload-pack; side-band framing excluded',
+      labelNames: ['direction'],
+      registers: [this.registry],
+    });
+    this.gitPackObjects = new Counter({
+      name: 'git_pack_objects_total',
+      help: 'git objects: in = in pushed packs that passed verification, out = in packs sent completely by upload-pack',
+      labelNames: ['direction'],
+      registers: [this.registry],
+    });
+    // Both directions exist (at 0) from the start, so rate() works before the first push.
+    for (const direction of ['in', 'out']) {
+      this.gitPackBytes.inc({ direction }, 0);
+      this.gitPackObjects.inc({ direction }, 0);
+    }
+  }
+
+  /** What the git smart HTTP router reports its pack traffic to (GitHttpDeps.observer). */
+  gitObserver(): GitHttpObserver {
+    return {
+      packBytes: (direction, bytes) => this.gitPackBytes.inc({ direction }, bytes),
+      packObjects: (direction, count) => this.gitPackObjects.inc({ direction }, count),
+    };
   }
 
   /** Express middleware timing every request under its route pattern (never the raw path). */
