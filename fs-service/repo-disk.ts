@@ -106,12 +106,16 @@ export class RepoDisk {
    * synchronous calls, which for a file in the page cache cost a few microseconds where the
    * thread-pool round trips of realpath+open+fstat+read+close cost five hand-offs each (5x fewer
    * reads per second, measured). A file over SYNC_READ_LIMIT is read asynchronously.
+   * The batch holds the repository lock shared, so it never sees half of a compare-and-swap
+   * (an event log's new sequence number without its entry, one ref moved and not the other).
    */
   async readMany(paths: unknown): Promise<(Buffer | null)[]> {
     if (!Array.isArray(paths)) throw new FsError('EINVAL', 'readMany needs an array of paths');
     const parsed = paths.map((p) => canonicalPath(p));
-    const out = parsed.map((p) => this.readSmallOrNull(p));
-    return Promise.all(out.map((b, i) => (b === 'large' ? this.readOrNull(parsed[i]) : b)));
+    return this.ctx.locks.run(this.root, 'shared', async () => {
+      const out = parsed.map((p) => this.readSmallOrNull(p));
+      return Promise.all(out.map((b, i) => (b === 'large' ? this.readOrNull(parsed[i]) : b)));
+    });
   }
 
   private readSmallOrNull(path: string): Buffer | null | 'large' {
