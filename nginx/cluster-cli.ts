@@ -5,9 +5,29 @@ import { clusterStatus, restartFrontend, startCluster, stopCluster } from './clu
  * npm run cluster -- start|stop|status|restart [--frontends 2] [--shards 3] [--copies 3] [--port 8080] [--dir .cluster]
  * A CLI: it talks to the operator on stdout/stderr.
  */
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
+const USAGE = `usage: npm run cluster -- start|stop|status|restart [options]
+  start     start shards, supervisor, front ends and nginx; wait until ready; print where they are
+  stop      stop everything gracefully (front ends finish in-flight requests)
+  status    which processes run; exit 1 unless all run and the cluster answers
+  restart   restart front ends one at a time, each out of nginx first (--role frontend-fN: one)
+options:
+  --frontends N (2)  --shards M (3)  --copies K (3)  --port P (8080)  --dir DIR (.cluster)
+  --max-body-bytes B (52428800)  --trace  --role frontend-fN  --help`;
+
+function parseCommandLine(): ReturnType<typeof parseOptions> {
+  try {
+    return parseOptions();
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+
+const parseOptions = () =>
+  parseArgs({
+    allowPositionals: true,
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
     frontends: { type: 'string', default: '2' },
     shards: { type: 'string', default: '3' },
     copies: { type: 'string', default: '3' },
@@ -17,7 +37,9 @@ const { values, positionals } = parseArgs({
     trace: { type: 'boolean', default: false },
     role: { type: 'string' },
   },
-});
+  });
+
+const { values, positionals } = parseCommandLine();
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const int = (name: string, value: string | undefined, min: number): number => {
@@ -28,6 +50,10 @@ const int = (name: string, value: string | undefined, min: number): number => {
 
 async function main(): Promise<void> {
   const command = positionals[0];
+  if (values.help === true) {
+    say(USAGE);
+    return;
+  }
   const dir = values.dir!;
   if (command === 'start') {
     const shards = int('shards', values.shards, 1);
@@ -63,7 +89,7 @@ async function main(): Promise<void> {
     for (const p of processes) say(`  ${p.role.padEnd(12)} pid ${String(p.pid).padEnd(8)} ${p.alive ? 'running' : 'DEAD'}`);
     if (!ready || processes.some((p) => !p.alive)) process.exitCode = 1;
   } else {
-    throw new Error('usage: npm run cluster -- start|stop|status|restart [--role frontend-fN] [--frontends N] [--shards M] [--copies K] [--port P] [--dir DIR]');
+    throw new Error(command === undefined ? USAGE : `unknown command "${command}"\n${USAGE}`);
   }
 }
 

@@ -36,13 +36,15 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down; finishing in-flight requests');
     running.close().then(
-      () => process.exit(0),
+      () => exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };
+  // The log is written asynchronously: what is still buffered goes out before the process ends.
+  const exit = (code: number) => logger.flush(() => process.exit(code));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -15,8 +15,17 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin: requestIdMixin,
     },
-    destination as pino.DestinationStream | undefined,
+    (destination as pino.DestinationStream | undefined) ?? stdoutLines(),
   );
+}
+
+/**
+ * stdout written asynchronously: one access line per request made a synchronous write per
+ * request (measured: ~8 % of a front end's time under load); lines that arrive while a write is
+ * in flight go out together. Flushed on shutdown (main.ts); a kill -9 can lose the last lines.
+ */
+function stdoutLines(): pino.DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
 }
 
 /** A fresh object per line: pino merges the line's own fields into it. */
