@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(os.tmpdir(), 'bench-rest-'));
   const logger = createLogger('silent');
   const storage = await openEmbeddedStorage(dir, { logger });
-  const server = await startServer({ ...loadConfig([], {}), host: '127.0.0.1', port: 0, dataDir: dir, logLevel: 'silent', auth: false }, storage, logger);
+  const server = await startServer({ ...loadConfig([], {}), host: '127.0.0.1', port: 0, dataDir: dir, logLevel: 'silent', auth: false, rateLimits: undefined }, storage, logger);
   try {
     const base = server.url;
     await check(await fetch(`${base}/repos/bench`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' }), [201], 'create repository');
@@ -83,7 +83,9 @@ async function main(): Promise<void> {
     ];
     const putResult = await autocannon({ url: base, connections: putConnections, duration: seconds, requests: put });
 
-    const history = (await (await fetch(`${base}/repos/bench/commits?limit=1`)).json()) as { commits: { id: string }[] };
+    const historyResponse = await fetch(`${base}/repos/bench/commits?limit=1`);
+    if (historyResponse.status !== 200) throw new Error(`history after the PUT run: ${historyResponse.status} ${await historyResponse.text()}`);
+    const history = (await historyResponse.json()) as { commits: { id: string }[] };
     const cpus = os.cpus();
     const lines = [
       `REST API on the embedded server (one process, autocannon in-process, ${seconds} s per run, node ${process.version})`,
