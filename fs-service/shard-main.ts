@@ -19,8 +19,9 @@ const spec = {
 };
 
 async function main(): Promise<void> {
-  const help = usage('tsx fs-service/shard-main.ts', spec);
-  const options = readOptions(spec);
+  const command = 'tsx fs-service/shard-main.ts';
+  const options = readOptions(command, spec);
+  const help = usage(command, spec);
   const id = requireOption(options.id, 'id', help);
   const logger = processLogger(`shard-${id}`);
   const shard = await ShardServer.start({

@@ -22,8 +22,9 @@ const spec = {
 } as const;
 
 async function main(): Promise<void> {
-  const help = usage('tsx fs-service/supervisor-main.ts', spec);
-  const options = readOptions(spec);
+  const command = 'tsx fs-service/supervisor-main.ts';
+  const options = readOptions(command, spec);
+  const help = usage(command, spec);
   const shards: Record<string, string> = {};
   for (const item of options.shard) {
     const [id, url] = item.split('=');

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { defaultRateLimits, type RateLimits } from './http/rate-limit.js';
 
 /** Everything a front end needs to start, from flags first, then environment, then defaults. */
@@ -23,34 +23,77 @@ export interface ServerConfig {
   rateLimits: RateLimits | undefined;
 }
 
+/** A command line or environment the front end cannot start from; `npm start` prints it with the usage. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEFAULT_PORT = 8080;
+const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
+const DEFAULT_MAX_PUSH_OBJECTS = 2_000_000;
+
+/** Every flag `npm start` accepts; FRONT_END_USAGE names each one. */
+export const FRONT_END_FLAGS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  data: { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  trace: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  'no-auth': { type: 'boolean' },
+  shards: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const FRONT_END_USAGE = `usage: npm start -- [options]     (a flag wins over its environment variable)
+  --host HOST             HOST                    address to listen on (127.0.0.1)
+  --port N                PORT                    port to listen on (${DEFAULT_PORT})
+  --data DIR              DATA_DIR                local folder: embedded storage, admin-token (./data)
+  --shards H:P,...        FS_SHARDS               shard addresses; cluster mode when set (none: embedded)
+                          FS_CLUSTER_SECRET       cluster secret, environment only (required with FS_SHARDS)
+  --max-body-bytes N      MAX_BODY_BYTES          largest request body (${DEFAULT_MAX_BODY_BYTES})
+                          MAX_PUSH_OBJECTS        most objects one git push may carry (${DEFAULT_MAX_PUSH_OBJECTS})
+  --log-level LEVEL       LOG_LEVEL               pino level (info)
+  --trace                 DECISION_TRACE=1        X-Decision-Trace on every answer (off)
+  --no-auth               AUTH=off                access control off, load tests only (on)
+                          RATE_LIMIT_PER_ADDRESS  requests a minute per client address (${defaultRateLimits.perAddress})
+                          RATE_LIMIT_PER_TOKEN    requests a minute per token (${defaultRateLimits.perToken})
+                          RATE_LIMIT_FRONTENDS    front ends sharing those limits, each enforces limit / N (1)
+                          RATE_LIMIT=off          no rate limits, load tests only (on)
+  --help, -h                                      print this text and exit`;
+
+/** True when the command line asks for the usage; throws ConfigError on an unknown option. */
+export function helpRequested(argv: string[] = process.argv.slice(2)): boolean {
+  return readFlags(argv).help === true;
+}
+
+function readFlags(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: FRONT_END_FLAGS, strict: true }).values;
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 function num(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
+/**
+ * The front end's configuration from flags first, then environment, then defaults. Pure: an unknown
+ * option or a malformed value throws ConfigError (`--help` is accepted and ignored here).
+ */
 export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): ServerConfig {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      data: { type: 'string' },
-      'max-body-bytes': { type: 'string' },
-      trace: { type: 'boolean' },
-      'log-level': { type: 'string' },
-      'no-auth': { type: 'boolean' },
-      shards: { type: 'string' },
-    },
-    strict: true,
-  });
+  const values = readFlags(argv);
   return {
     host: values.host ?? env.HOST ?? '127.0.0.1',
-    port: num(values.port ?? env.PORT, 8080, 'PORT'),
+    port: num(values.port ?? env.PORT, DEFAULT_PORT, 'PORT'),
     dataDir: values.data ?? env.DATA_DIR ?? './data',
-    maxBodyBytes: num(values['max-body-bytes'] ?? env.MAX_BODY_BYTES, 50 * 1024 * 1024, 'MAX_BODY_BYTES'),
-    maxPushObjects: num(env.MAX_PUSH_OBJECTS, 2_000_000, 'MAX_PUSH_OBJECTS'),
+    maxBodyBytes: num(values['max-body-bytes'] ?? env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 'MAX_BODY_BYTES'),
+    maxPushObjects: num(env.MAX_PUSH_OBJECTS, DEFAULT_MAX_PUSH_OBJECTS, 'MAX_PUSH_OBJECTS'),
     maxUriBytes: 8 * 1024,
     trace: values.trace ?? env.DECISION_TRACE === '1',
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',

@@ -1,8 +1,7 @@
 import { connectCluster, openEmbeddedStorage, type Storage } from '../fs-service/index.js';
-import type { ServerConfig } from './config.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
-import { loadConfig } from './config.js';
+import { ConfigError, FRONT_END_USAGE, helpRequested, loadConfig, type ServerConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { startServer } from './server.js';
 import { ensureAdminToken } from './auth/bootstrap.js';
@@ -16,9 +15,24 @@ async function openStorage(config: ServerConfig, logger: Logger, metrics: Metric
   return connectCluster({ shards: config.shards, secret: config.clusterSecret, logger, registry });
 }
 
+/** The configuration, or (before anything starts) the usage: on --help to stdout, exit 0; on a bad flag or value to stderr, exit 2. */
+function configOrUsage(argv: string[] = process.argv.slice(2)): ServerConfig {
+  try {
+    if (helpRequested(argv)) {
+      process.stdout.write(`${FRONT_END_USAGE}\n`);
+      process.exit(0);
+    }
+    return loadConfig(argv);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n${FRONT_END_USAGE}\n`);
+    process.exit(2);
+  }
+}
+
 /** `npm start`: one process, embedded storage under DATA_DIR, nothing else to install. */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = configOrUsage();
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
   const storage = await openStorage(config, logger, metrics);

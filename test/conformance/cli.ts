@@ -18,6 +18,7 @@ const USAGE = `usage: npm run conformance -- --url http://host:port [--token T] 
   --max-uri-bytes N  the deployment's request-target limit (default ${DEFAULT_OPTIONS.maxUriBytes})
   --only PREFIX      run only the cases whose id starts with PREFIX (repeatable; set-up and clean-up always run)
   --list             print every case (id, expectation, what it proves) and exit
+  --help, -h         print this text and exit
 exit status: 0 no deviation, 1 deviations, 2 usage error`;
 
 function fail(message: string): never {
