@@ -9,4 +9,4 @@ export { startAdminServer } from './admin-server.js';
 export { FsMetrics, type MetricRole } from './metrics.js';
 export { VBUCKETS, vbucketOf, type ClusterMap, type VbucketEntry, type ShardInfo, type ShardId } from './vbucket-map.js';
 export { isImmutablePath } from './path-kinds.js';
-export { runWithRequestId, currentRequestId, isRequestId } from './request-context.js';
+export { runWithRequestId, currentRequestId, isRequestId, outsideRequest } from './request-context.js';

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { isRequestId, outsideRequest, runWithRequestId } from '../../fs-service/index.js';
 import { problem } from '../../webmachine/index.js';
 import type { RepoService } from '../domain/index.js';
 import type { Logger } from '../observability/logger.js';
@@ -66,15 +68,22 @@ export function attachEventSocket(server: Server, opts: EventSocketOptions): { c
     const repo = url.searchParams.get('repo') ?? '';
     const sinceText = url.searchParams.get('since');
     if (sinceText !== null && !/^\d{1,15}$/.test(sinceText)) return refuse(socket, 400, 'since must be a whole number.');
-    void (async () => {
-      const found = await opts.service.getRepository(repo);
-      const allowed = found.ok && (opts.mayRead === undefined || (await opts.mayRead(req, repo)));
-      // A repository the client may not read looks exactly like one that does not exist.
-      if (!allowed) return refuse(socket, found.ok || found.reason === 'not-found' ? 404 : 400, `No repository named ${JSON.stringify(repo)}.`);
-      wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, repo, sinceText === null ? undefined : Number(sinceText)));
-    })().catch((err: unknown) => {
-      opts.logger.error({ err }, 'event socket upgrade failed');
-      refuse(socket, 500, 'internal error');
+    // The upgrade is a request like any other: its checks (and their log lines and shard reads)
+    // carry its id. The subscription outlives it and serves others' events: it runs outside.
+    const given = req.headers['x-request-id'];
+    const requestId = isRequestId(given) ? given : randomUUID();
+    runWithRequestId(requestId, () => {
+      void (async () => {
+        const found = await opts.service.getRepository(repo);
+        const allowed = found.ok && (opts.mayRead === undefined || (await opts.mayRead(req, repo)));
+        // A repository the client may not read looks exactly like one that does not exist.
+        if (!allowed) return refuse(socket, found.ok || found.reason === 'not-found' ? 404 : 400, `No repository named ${JSON.stringify(repo)}.`);
+        opts.logger.info({ repo, ...(sinceText === null ? {} : { since: Number(sinceText) }) }, 'event socket opened');
+        outsideRequest(() => wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, repo, sinceText === null ? undefined : Number(sinceText))));
+      })().catch((err: unknown) => {
+        opts.logger.error({ err }, 'event socket upgrade failed');
+        refuse(socket, 500, 'internal error');
+      });
     });
   });
 

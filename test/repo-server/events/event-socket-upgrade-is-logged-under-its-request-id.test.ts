@@ -1,0 +1,61 @@
+/**
+ * The /events upgrade is a request like the others: its line in the log names its request id
+ * (nginx's X-Request-Id), never the access_token of its query; the events it later delivers are
+ * not attributed to it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { MemoryStorage } from '../../../fs-service/index.js';
+import type { RunningServer } from '../../../repo-server/server.js';
+import { createRepo } from '../api/helpers/fixtures.js';
+import { capturedLogger, startFrontEnd } from '../api/helpers/front-end.js';
+import { apiClient } from '../api/helpers/harness.js';
+
+describe('the /events upgrade in the log', () => {
+  const storage = new MemoryStorage();
+  const log = capturedLogger();
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startFrontEnd(storage, { auth: false, logger: log.logger });
+    await createRepo(apiClient(server.url), 'watched');
+  });
+  afterAll(async () => {
+    await server.close(100);
+    await storage.close();
+  });
+
+  it('names the request id of the upgrade and not the query string', async () => {
+    const url = `${server.url.replace('http', 'ws')}/events?repo=watched&access_token=crt_0000000000000001_not-a-real-secret`;
+    const ws = new WebSocket(url, { headers: { 'X-Request-Id': 'ws-upgrade-7' } });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = log
+      .text()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { msg: string; requestId?: string; repo?: string });
+    expect(lines.find((l) => l.msg === 'event socket opened')).toMatchObject({ requestId: 'ws-upgrade-7', repo: 'watched' });
+    expect(log.text()).not.toContain('not-a-real-secret');
+  });
+
+  it('gives an upgrade without a usable id a fresh one', async () => {
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/events?repo=watched`, { headers: { 'X-Request-Id': 'bad id\twith tab' } });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    ws.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const opened = log
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('"event socket opened"'))
+      .map((l) => JSON.parse(l) as { requestId?: string });
+    expect(opened.at(-1)?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
