@@ -11,6 +11,17 @@ import { createRepo } from '../api/helpers/fixtures.js';
 import { capturedLogger, startFrontEnd } from '../api/helpers/front-end.js';
 import { apiClient } from '../api/helpers/harness.js';
 
+/** Opens /events with the given X-Request-Id, closes it, and lets the log catch up. */
+async function openAndClose(url: string, requestId: string): Promise<void> {
+  const ws = new WebSocket(url, { headers: { 'X-Request-Id': requestId } });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.close();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 describe('the /events upgrade in the log', () => {
   const storage = new MemoryStorage();
   const log = capturedLogger();
@@ -27,13 +38,7 @@ describe('the /events upgrade in the log', () => {
 
   it('names the request id of the upgrade and not the query string', async () => {
     const url = `${server.url.replace('http', 'ws')}/events?repo=watched&access_token=crt_0000000000000001_not-a-real-secret`;
-    const ws = new WebSocket(url, { headers: { 'X-Request-Id': 'ws-upgrade-7' } });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    ws.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await openAndClose(url, 'ws-upgrade-7');
     const lines = log
       .text()
       .split('\n')
@@ -44,13 +49,7 @@ describe('the /events upgrade in the log', () => {
   });
 
   it('gives an upgrade without a usable id a fresh one', async () => {
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/events?repo=watched`, { headers: { 'X-Request-Id': 'bad id\twith tab' } });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    ws.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await openAndClose(`${server.url.replace('http', 'ws')}/events?repo=watched`, 'bad id\twith tab');
     const opened = log
       .text()
       .split('\n')
