@@ -73,8 +73,12 @@ export const ETAG = /^(W\/)?"[\x21\x23-\x7e\x80-\xff]*"$/;
 export const STRONG_ETAG = /^"[\x21\x23-\x7e\x80-\xff]*"$/;
 
 export const NO_CACHE = /(^|,)\s*no-cache\s*(,|$)/i;
-/** Content named by an object id never changes: long max-age (and immutable, RFC 8246). */
-export const IMMUTABLE = (value: string): boolean => /immutable/i.test(value) && Number(/max-age=(\d+)/i.exec(value)?.[1] ?? 0) >= 86_400;
+/**
+ * Content named by an object id never changes: long max-age (and immutable, RFC 8246), and
+ * private: answers to token holders must not be kept by a shared cache.
+ */
+export const IMMUTABLE = (value: string): boolean =>
+  /immutable/i.test(value) && /\bprivate\b/i.test(value) && !/\bpublic\b/i.test(value) && Number(/max-age=(\d+)/i.exec(value)?.[1] ?? 0) >= 86_400;
 
 /** The git blob id of some bytes, which the API promises as a file's ETag. */
 export { gitBlobId } from './git-objects.js';

@@ -61,7 +61,7 @@ describe.each(STORAGE_FACTORIES)('archives on $name storage', (factory) => {
     const second = await binary(api.client.get(`/repos/arc/archive/${commit}.tar.gz`));
     expect(first.status).toBe(200);
     expect(Buffer.compare(first.body as Buffer, second.body as Buffer)).toBe(0);
-    expect(first.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(first.headers['cache-control']).toBe('private, max-age=31536000, immutable');
     expect((await api.client.get(`/repos/arc/archive/${commit}.tar.gz`).set('If-None-Match', first.headers.etag as string)).status).toBe(304);
     const zipA = await binary(api.client.get(`/repos/arc/archive/${commit}.zip`));
     const zipB = await binary(api.client.get(`/repos/arc/archive/${commit}.zip`));

@@ -169,7 +169,7 @@ describe.each(STORAGE_FACTORIES)('commits on $name storage', (factory) => {
     const res = await api.client.get(`/repos/k/commits/${base}`);
     expect(res.status).toBe(200);
     expect(json<CommitJson>(res).id).toBe(base);
-    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers['cache-control']).toBe('private, max-age=31536000, immutable');
     expect(res.headers.etag).toBe(`"${base}"`);
     expect(res.headers['last-modified']).toBeDefined();
     expect((await api.client.get(`/repos/k/commits/${base}`).set('If-None-Match', `"${base}"`)).status).toBe(304);

@@ -83,7 +83,7 @@ describe.each(STORAGE_FACTORIES)('compare and tags on $name storage', (factory) 
 
   it('comparing two commit ids is immutable; identical sides have no files', async () => {
     const res = await api.client.get(`/repos/cmp/compare/${fork}...${draftHead}`);
-    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers['cache-control']).toBe('private, max-age=31536000, immutable');
     expect(json<Comparison>(res)).toMatchObject({ aheadBy: 3, behindBy: 0, status: 'ahead' });
     const same = json<Comparison>(await api.client.get('/repos/cmp/compare/main...main'));
     expect(same).toMatchObject({ status: 'identical', aheadBy: 0, behindBy: 0, files: [] });
@@ -121,7 +121,7 @@ describe.each(STORAGE_FACTORIES)('compare and tags on $name storage', (factory) 
     expect(nested.status).toBe(201);
     const res = await api.client.get('/repos/cmp/tags/v1.0');
     expect(res.status).toBe(200);
-    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers['cache-control']).toBe('private, max-age=31536000, immutable');
     expect((await api.client.get('/repos/cmp/tags/v1.0').set('If-None-Match', res.headers.etag as string)).status).toBe(304);
     const list = await api.client.get('/repos/cmp/tags');
     expect(list.status).toBe(200);

@@ -175,7 +175,7 @@ describe.each(CORE_STORAGE_FACTORIES)('contents on $name storage', (factory) => 
     expect(tag.status).toBe(201);
     const byCommit = await api.client.get(`/repos/c/contents/chapters/one.md?ref=${firstCommit}`);
     expect(byCommit.text).toBe('# One\n');
-    expect(byCommit.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(byCommit.headers['cache-control']).toBe('private, max-age=31536000, immutable');
     const byTag = await api.client.get('/repos/c/contents/chapters/one.md?ref=v1');
     expect(byTag.text).toBe('# One\n');
     expect(byTag.headers['cache-control']).toBe('no-cache');
