@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepoStore, Storage } from '../../../fs-service/index.js';
-import { GitSandbox, killSpawned } from './helpers/git-client.js';
+import { GitSandbox, tearDown } from './helpers/git-client.js';
 import { commitFiles, fsckClean, parseRefList } from './helpers/local-repo.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -43,12 +43,7 @@ describe.each(cases)('clone and fetch over $storage.name storage, protocol.versi
     await commitOnServer(store, 'main', { 'chapters/three.md': 'written through the API\n' }, 'server commit');
   });
 
-  afterAll(async () => {
-    killSpawned();
-    await server?.close();
-    sb?.cleanup();
-    await dispose?.();
-  });
+  afterAll(() => tearDown({ server, sb, dispose }));
 
   it('clones everything, fsck clean, refs and tags as on the server', async () => {
     await sb.ok([...proto, 'clone', '-q', url, 'full']);

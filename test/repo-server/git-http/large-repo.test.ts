@@ -3,7 +3,7 @@ import git from 'isomorphic-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepoStore, Storage } from '../../../fs-service/index.js';
 import { buildBigRepo } from './helpers/big-repo.js';
-import { GitSandbox, killSpawned } from './helpers/git-client.js';
+import { GitSandbox, tearDown } from './helpers/git-client.js';
 import { commitFiles, fsckClean } from './helpers/local-repo.js';
 import { recordingLogger } from './helpers/recording-logger.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -33,12 +33,7 @@ describe.each(STORAGES)('a repository of 5,000 files and 500 commits over $name 
     await buildBigRepo(sb, source, SHAPE);
   }, 120_000);
 
-  afterAll(async () => {
-    killSpawned();
-    await server?.close();
-    sb?.cleanup();
-    await dispose?.();
-  });
+  afterAll(() => tearDown({ server, sb, dispose }));
 
   it('pushes the whole history (a chunked push after the probe)', async () => {
     await sb.ok(['push', '-q', url, 'main'], { cwd: source, timeoutMs: 120_000 });

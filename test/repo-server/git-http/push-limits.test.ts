@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepoStore, Storage } from '../../../fs-service/index.js';
 import { allFiles } from '../domain/helpers/files.js';
-import { GitSandbox, killSpawned } from './helpers/git-client.js';
+import { GitSandbox, tearDown } from './helpers/git-client.js';
 import { gitPost, pkts } from './helpers/http.js';
 import { commitFiles } from './helpers/local-repo.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -47,12 +47,7 @@ describe.each(STORAGES)('per-push object cap (maxPackObjects = 3) over $name sto
     await sb.ok(['clone', '-q', url, 'work']);
   });
 
-  afterAll(async () => {
-    killSpawned();
-    await server?.close();
-    sb?.cleanup();
-    await dispose?.();
-  });
+  afterAll(() => tearDown({ server, sb, dispose }));
 
   it('a push of exactly the cap lands (commit, tree, blob)', async () => {
     const c1 = await commitFiles(sb, sb.path('work'), { 'README.md': 'hello\n' }, 'initial');

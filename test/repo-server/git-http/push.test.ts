@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepoStore, Storage } from '../../../fs-service/index.js';
 import { applyRefUpdates } from '../../../repo-server/refs/ref-update.js';
-import { GitSandbox, killSpawned } from './helpers/git-client.js';
+import { GitSandbox, tearDown } from './helpers/git-client.js';
 import { commitFiles, fsckClean } from './helpers/local-repo.js';
 import { startServer, type TestServer } from './helpers/server.js';
 import { initRepo, serverRef } from './helpers/server-repo.js';
@@ -35,12 +35,7 @@ describe.each(cases)('push over $storage.name storage, protocol.version=$version
     await sb.ok([...proto, 'clone', '-q', url, 'b']);
   });
 
-  afterAll(async () => {
-    killSpawned();
-    await server?.close();
-    sb?.cleanup();
-    await dispose?.();
-  });
+  afterAll(() => tearDown({ server, sb, dispose }));
 
   it('pushes a new branch, then fast-forwards it', async () => {
     await git('a', ['checkout', '-q', '-b', 'topic']);

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepoStore, Storage } from '../../../fs-service/index.js';
-import { GitSandbox, killSpawned } from './helpers/git-client.js';
+import { GitSandbox, tearDown } from './helpers/git-client.js';
 import { gitGet, gitPost, pkts } from './helpers/http.js';
 import { commitFiles } from './helpers/local-repo.js';
 import { startServer, type TestServer } from './helpers/server.js';
@@ -47,12 +47,7 @@ describe.each(STORAGES)('raw smart-HTTP requests over $name storage', (factory) 
     next = await commitFiles(sb, work(), { 'a.txt': `${'text\n'.repeat(200)}changed\n` }, 'next');
   });
 
-  afterAll(async () => {
-    killSpawned();
-    await server?.close();
-    sb?.cleanup();
-    await dispose?.();
-  });
+  afterAll(() => tearDown({ server, sb, dispose }));
 
   it('refuses the dumb protocol with 403 and unknown repositories with 404', async () => {
     for (const path of ['/raw.git/info/refs', '/raw.git/HEAD', '/raw.git/objects/info/packs', `/raw.git/objects/${main.slice(0, 2)}/${main.slice(2)}`]) {

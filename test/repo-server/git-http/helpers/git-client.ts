@@ -26,6 +26,17 @@ export function killSpawned(): void {
   live.clear();
 }
 
+/**
+ * The end of every git-http suite: git clients still running killed first (a hung client must
+ * not keep the server open), then the server, the sandbox and the storage.
+ */
+export async function tearDown(world: { server?: { close(): Promise<unknown> }; sb?: { cleanup(): void }; dispose?: () => Promise<void> }): Promise<void> {
+  killSpawned();
+  await world.server?.close();
+  world.sb?.cleanup();
+  await world.dispose?.();
+}
+
 /** A sandbox for the real git client: temp HOME, no system config, identity set. */
 export class GitSandbox {
   readonly root: string;
