@@ -45,9 +45,8 @@ export class RepoDisk {
   // ---- reads -------------------------------------------------------------------------------
 
   async readFile(path: unknown): Promise<Buffer> {
-    const segments = parseRepoPath(path);
+    const segments = this.fileSegments(path);
     const display = '/' + segments.join('/');
-    if (segments.length === 0) throw new FsError('EISDIR', 'illegal operation on a directory', display);
     const real = await this.resolveExisting(segments, display);
     try {
       return await fsp.readFile(real);
@@ -119,9 +118,8 @@ export class RepoDisk {
   }
 
   private readSmallOrNull(path: string): Buffer | null | 'large' {
-    const segments = parseRepoPath(path);
+    const segments = this.fileSegments(path);
     const display = '/' + segments.join('/');
-    if (segments.length === 0) throw new FsError('EISDIR', 'illegal operation on a directory', display);
     let fd: number | undefined;
     try {
       const real = realpathSync.native(join(this.root, ...segments));

@@ -4,8 +4,9 @@ import type { RepoStore, Storage } from '../../../fs-service/index.js';
 import { GitSandbox, tearDown } from './helpers/git-client.js';
 import { commitFiles, fsckClean, parseRefList } from './helpers/local-repo.js';
 import { recordingLogger } from './helpers/recording-logger.js';
-import { startServer, type TestServer } from './helpers/server.js';
-import { commitOnServer, initRepo, serverRef, tagOnServer } from './helpers/server-repo.js';
+import { openGitWorld } from './helpers/git-world.js';
+import type { TestServer } from './helpers/server.js';
+import { commitOnServer, serverRef, tagOnServer } from './helpers/server-repo.js';
 import { STORAGES } from './helpers/storages.js';
 
 const cases = STORAGES.flatMap((s) => ['2', '0'].map((v) => ({ storage: s, version: v })));
@@ -21,12 +22,7 @@ describe.each(cases)('clone and fetch over $storage.name storage, protocol.versi
   let url: string;
 
   beforeAll(async () => {
-    ({ storage, dispose } = await factory.create());
-    server = await startServer(storage, { logger });
-    sb = new GitSandbox();
-    store = storage.repo('book');
-    await initRepo(store);
-    url = `${server.url}/book.git`;
+    ({ storage, dispose, server, sb, store, url } = await openGitWorld(factory, 'book', { logger }));
     // Seed with the real git: a pack with git's deltas, two branches, both kinds of tags.
     const seed = sb.path('seed');
     await sb.ok(['init', '-q', '-b', 'main', seed]);

@@ -6,8 +6,9 @@ import { buildBigRepo } from './helpers/big-repo.js';
 import { GitSandbox, tearDown } from './helpers/git-client.js';
 import { commitFiles, fsckClean } from './helpers/local-repo.js';
 import { recordingLogger } from './helpers/recording-logger.js';
-import { startServer, type TestServer } from './helpers/server.js';
-import { initRepo, isoFs, serverRef } from './helpers/server-repo.js';
+import { openGitWorld } from './helpers/git-world.js';
+import type { TestServer } from './helpers/server.js';
+import { isoFs, serverRef } from './helpers/server-repo.js';
 import { STORAGES } from './helpers/storages.js';
 
 const SHAPE = { files: 5000, commits: 500, binaries: 3, binaryBytes: 1536 * 1024 };
@@ -23,12 +24,7 @@ describe.each(STORAGES)('a repository of 5,000 files and 500 commits over $name 
   const logger = recordingLogger();
 
   beforeAll(async () => {
-    ({ storage, dispose } = await factory.create());
-    server = await startServer(storage, { logger });
-    sb = new GitSandbox();
-    store = storage.repo('big');
-    await initRepo(store);
-    url = `${server.url}/big.git`;
+    ({ storage, dispose, server, sb, store, url } = await openGitWorld(factory, 'big', { logger }));
     source = sb.path('source');
     await buildBigRepo(sb, source, SHAPE);
   }, 120_000);

@@ -3,8 +3,9 @@ import type { RepoStore, Storage } from '../../../fs-service/index.js';
 import { applyRefUpdates } from '../../../repo-server/refs/ref-update.js';
 import { GitSandbox, tearDown } from './helpers/git-client.js';
 import { commitFiles, fsckClean } from './helpers/local-repo.js';
-import { startServer, type TestServer } from './helpers/server.js';
-import { initRepo, serverRef } from './helpers/server-repo.js';
+import { openGitWorld } from './helpers/git-world.js';
+import type { TestServer } from './helpers/server.js';
+import { serverRef } from './helpers/server-repo.js';
 import { STORAGES } from './helpers/storages.js';
 
 const cases = STORAGES.flatMap((s) => ['2', '0'].map((v) => ({ storage: s, version: v })));
@@ -22,12 +23,7 @@ describe.each(cases)('push over $storage.name storage, protocol.version=$version
   const head = async (dir: string, rev = 'HEAD'): Promise<string> => (await git(dir, ['rev-parse', rev])).trim();
 
   beforeAll(async () => {
-    ({ storage, dispose } = await factory.create());
-    server = await startServer(storage);
-    sb = new GitSandbox();
-    store = storage.repo('pushed');
-    await initRepo(store);
-    url = `${server.url}/pushed.git`;
+    ({ storage, dispose, server, sb, store, url } = await openGitWorld(factory, 'pushed'));
     // An empty repository first: the clone of nothing, then the first push creates main.
     await sb.ok([...proto, 'clone', '-q', url, 'a']);
     await commitFiles(sb, sb.path('a'), { 'README.md': 'hello\n' }, 'initial');

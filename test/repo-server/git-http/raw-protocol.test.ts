@@ -4,7 +4,8 @@ import type { RepoStore, Storage } from '../../../fs-service/index.js';
 import { GitSandbox, tearDown } from './helpers/git-client.js';
 import { gitGet, gitPost, pkts } from './helpers/http.js';
 import { commitFiles } from './helpers/local-repo.js';
-import { startServer, type TestServer } from './helpers/server.js';
+import { openGitWorld } from './helpers/git-world.js';
+import type { TestServer } from './helpers/server.js';
 import { initRepo, serverRef } from './helpers/server-repo.js';
 import { STORAGES } from './helpers/storages.js';
 
@@ -33,12 +34,8 @@ describe.each(STORAGES)('raw smart-HTTP requests over $name storage', (factory) 
     Buffer.concat([Buffer.from(pkts(`${commands[0]}\0${caps}\n`, ...commands.slice(1).map((c) => `${c}\n`), '0000'), 'latin1'), pack]);
 
   beforeAll(async () => {
-    ({ storage, dispose } = await factory.create());
-    server = await startServer(storage, { maxRequestBytes: 64 * 1024, maxPackBytes: 4 * 1024 * 1024 });
+    ({ storage, dispose, server, sb, store } = await openGitWorld(factory, 'raw', { maxRequestBytes: 64 * 1024, maxPackBytes: 4 * 1024 * 1024 }));
     base = server.url;
-    sb = new GitSandbox();
-    store = storage.repo('raw');
-    await initRepo(store);
     await initRepo(storage.repo('empty'));
     await sb.ok(['init', '-q', '-b', 'main', work()]);
     for (let i = 0; i < 3; i++) await commitFiles(sb, work(), { 'a.txt': `${'text\n'.repeat(200)}${i}\n`, [`f${i}.txt`]: `${i}\n` }, `c${i}`);

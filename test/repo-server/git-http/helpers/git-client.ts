@@ -30,11 +30,11 @@ export function killSpawned(): void {
  * The end of every git-http suite: git clients still running killed first (a hung client must
  * not keep the server open), then the server, the sandbox and the storage.
  */
-export async function tearDown(world: { server?: { close(): Promise<unknown> }; sb?: { cleanup(): void }; dispose?: () => Promise<void> }): Promise<void> {
+export async function tearDown(world: { server?: { close(): Promise<unknown> }; sb?: { cleanup(): void }; dispose?: () => Promise<void> } | undefined): Promise<void> {
   killSpawned();
-  await world.server?.close();
-  world.sb?.cleanup();
-  await world.dispose?.();
+  await world?.server?.close();
+  world?.sb?.cleanup();
+  await world?.dispose?.();
 }
 
 /** A sandbox for the real git client: temp HOME, no system config, identity set. */
