@@ -106,9 +106,11 @@ async function buildAndSend({ odb, caches, snapshot, logger }: PackSource, req: 
   const wholeRepo = req.common.length === 0 && !req.shallow.active && heads.length > 0 && heads.every(([, oid]) => wantSet.has(oid));
   const started = Date.now();
   if (wholeRepo) {
-    const stats = await writeWholeRepository(odb, channel, req.ofsDelta);
-    logger.info({ path: 'whole-repository', ...stats, ms: Date.now() - started }, 'upload-pack sent pack');
-    return ok(stats);
+    const stats = await writeWholeRepository(odb, channel, req.ofsDelta, req.wants);
+    if (stats !== null) {
+      logger.info({ path: 'whole-repository', ...stats, ms: Date.now() - started }, 'upload-pack sent pack');
+      return ok(stats);
+    }
   }
   const walk = await enumerateObjects(odb, {
     wants: [...req.wants, ...req.shallow.extraWants],

@@ -1,4 +1,4 @@
-import { OBJ_OFS_DELTA, OBJ_REF_DELTA } from './git-object.js';
+import { OBJ_OFS_DELTA, OBJ_REF_DELTA, objectLinks } from './git-object.js';
 import type { ObjectDb, StoredPack } from './object-db.js';
 import { encodeOfsDistance, encodeTypeAndSize, readEntryHeader } from './pack-format.js';
 import type { PackStats } from './pack-objects.js';
@@ -22,8 +22,14 @@ interface Placed {
  * skipping the repeats and rewriting OFS_DELTA distances to where each base really went.
  * Loose objects (REST commits) follow, deflated one by one. Unreachable objects in the packs
  * are sent too; clients keep them as unreferenced objects, as after any `git gc`-less push.
+ *
+ * The listings are not one snapshot: a REST write running meanwhile may have its commit listed
+ * but not its tree, or a commit whose parent sits in a pack published after the packs were
+ * listed. git's clone checks every object's links (index-pack --check-self-contained-and-connected)
+ * and would die on such a pack, so only loose objects whose links are all sent go out. Returns
+ * null, having sent nothing, when a wanted object is not among them (the caller walks instead).
  */
-export async function writeWholeRepository(odb: ObjectDb, channel: PackChannel, ofsDelta: boolean): Promise<PackStats> {
+export async function writeWholeRepository(odb: ObjectDb, channel: PackChannel, ofsDelta: boolean, wants: readonly string[]): Promise<PackStats | null> {
   const packs = await odb.packs();
   const seen = new Set<string>();
   const hasRepeats: boolean[] = [];
@@ -36,7 +42,9 @@ export async function writeWholeRepository(odb: ObjectDb, channel: PackChannel, 
     }
     hasRepeats.push(repeats);
   }
-  const loose = (await odb.looseObjectIds()).filter((oid) => !seen.has(oid));
+  const loose = await closedLooseObjects(odb, seen);
+  const looseSet = new Set(loose);
+  if (!wants.every((oid) => seen.has(oid) || looseSet.has(oid))) return null;
   const total = seen.size + loose.length;
   await channel.progress(`Enumerating objects: ${total}, done.\n`);
 
@@ -106,4 +114,36 @@ export async function writeWholeRepository(odb: ObjectDb, channel: PackChannel, 
   }
   if (!channel.closed) await writer.finish();
   return stats;
+}
+
+/**
+ * The loose objects not in `packed` whose links all resolve to a packed object or another kept
+ * loose object: a dangling link drops the object and, in turn, everything that links to it.
+ */
+async function closedLooseObjects(odb: ObjectDb, packed: ReadonlySet<string>): Promise<string[]> {
+  const listed = (await odb.looseObjectIds()).filter((oid) => !packed.has(oid));
+  const present = new Set(listed);
+  const dependents = new Map<string, string[]>();
+  const dropped: string[] = [];
+  for (const oid of listed) {
+    const obj = await odb.read(oid);
+    if (obj === null) throw new Error(`loose object ${oid} vanished while packing`);
+    const links = objectLinks(obj);
+    if (links === null) throw new Error(`loose ${obj.type} ${oid} is malformed`);
+    for (const link of links) {
+      if (packed.has(link)) continue;
+      if (!present.has(link)) dropped.push(oid);
+      else {
+        const list = dependents.get(link);
+        if (list === undefined) dependents.set(link, [oid]);
+        else list.push(oid);
+      }
+    }
+  }
+  while (dropped.length > 0) {
+    const oid = dropped.pop() as string;
+    if (!present.delete(oid)) continue;
+    dropped.push(...(dependents.get(oid) ?? []));
+  }
+  return listed.filter((oid) => present.has(oid));
 }

@@ -102,3 +102,8 @@ export async function tagOnServer(store: RepoStore, name: string, target: string
 export async function serverRef(store: RepoStore, ref: string): Promise<string | null> {
   return readRef(store, ref);
 }
+
+/** A loose object of any content, links unchecked: what a half-finished write leaves visible. */
+export async function looseObjectOnServer(store: RepoStore, type: 'commit' | 'tree' | 'blob', content: Buffer): Promise<string> {
+  return git.writeObject({ fs: isoFs(store), gitdir: '/', type, object: content, format: 'content' });
+}
