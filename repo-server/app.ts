@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
-import express, { type Express } from 'express';
+import type { RequestListener } from 'node:http';
+import express from 'express';
 import type { Storage } from '../fs-service/index.js';
-import { type EngineOptions, resource } from '../webmachine/index.js';
+import type { EngineOptions } from '../webmachine/index.js';
 import type { EventBus } from './events/event-bus.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { LivenessResource, MetricsResource, ReadinessResource } from './resources/health.js';
 import { createRepoService, type RepoService } from './domain/index.js';
-import { errorHandler, notFoundHandler } from './http/fallbacks.js';
-import { mountRoutes } from './http/mount.js';
+import { answerFailure, errorHandler, notFoundHandler } from './http/fallbacks.js';
+import { frontDoor, type Step } from './http/front-door.js';
+import { RouteTable, type TableRoute } from './http/route-table.js';
+import { expressPath } from './http/route-spec.js';
 import { webClientRouter } from './web/index.js';
 import { rateLimiters, type RateLimits } from './http/rate-limit.js';
 import { requestIds } from './http/request-id.js';
@@ -37,34 +40,41 @@ export interface AppDeps {
 }
 
 /**
- * The front end: every route is a webmachine resource (git smart HTTP excepted, which speaks its
- * own protocol). Express only routes; no body parser runs before the engine.
+ * The front end: every route is a webmachine resource (git smart HTTP and the web client's files
+ * excepted). Each request takes the front door's steps (request id and access log, metrics, rate
+ * limits), then the route table hands the resources to the engine directly; what no resource
+ * serves goes to Express (the git router, the web client, the 404 and error fallbacks). No body
+ * parser runs before the engine.
  */
-export function createApp(deps: AppDeps): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
+/** The front end's request listener, and the patterns its route table serves (for /openapi.json's test). */
+export type App = RequestListener & { readonly patterns: readonly string[] };
+
+export function createApp(deps: AppDeps): App {
   const metrics = deps.metrics ?? new Metrics();
   const engine: Partial<EngineOptions> = { logger: deps.logger, ...deps.engine };
-  // Behind nginx on loopback, the client's address is in X-Forwarded-For.
-  app.set('trust proxy', 'loopback');
-  // First: everything after it runs under the request's id and is in its access-log line.
-  app.use(requestIds(deps.logger));
-  app.use(metrics.middleware());
-  if (deps.rateLimits !== undefined) app.use(...rateLimiters(deps.rateLimits));
-  // The web authoring client: GET / and /ui/*; everything else falls through to the API.
-  app.use(webClientRouter());
-
-  app.all('/healthz', resource((init) => new LivenessResource(init), engine));
-  app.all('/readyz', resource((init) => new ReadinessResource(init, deps.storage), engine));
-  app.all('/metrics', resource((init) => new MetricsResource(init, metrics), engine));
-
   const service = deps.service ?? createRepoService({ storage: deps.storage, events: deps.events });
   const settings = new SettingsStore(deps.storage);
   const routes = apiRoutes({ service, logger: deps.logger, settings, auth: deps.auth });
   const document = openApiDocument(routes, API_VERSION);
   const documentTag = createHash('sha1').update(JSON.stringify(document)).digest('hex');
-  app.all('/openapi.json', resource((init) => new OpenApiResource(init, document, documentTag), engine));
+  const table = new RouteTable(
+    [
+      { pattern: '/healthz', factory: (init) => new LivenessResource(init) },
+      { pattern: '/readyz', factory: (init) => new ReadinessResource(init, deps.storage) },
+      { pattern: '/metrics', factory: (init) => new MetricsResource(init, metrics) },
+      { pattern: '/openapi.json', factory: (init) => new OpenApiResource(init, document, documentTag) },
+      ...routes.map((route): TableRoute => ({ pattern: expressPath(route), factory: route.factory })),
+    ],
+    engine,
+  );
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // Behind nginx on loopback, the client's address is in X-Forwarded-For.
+  app.set('trust proxy', 'loopback');
+  // The web authoring client: GET / and /ui/*.
+  app.use(webClientRouter());
   const auth = deps.auth;
   app.use(
     gitHttpRouter({
@@ -78,10 +88,35 @@ export function createApp(deps: AppDeps): Express {
       ...(auth === undefined ? {} : { authorize: (req, access) => authorizeGit(auth, req.headers.authorization, access.repo, access.write) }),
     }),
   );
-  mountRoutes(app, routes, engine);
   app.use(notFoundHandler());
   app.use(errorHandler(deps.logger));
-  return app;
+
+  const fail = (err: unknown, req: Parameters<RequestListener>[0], res: Parameters<RequestListener>[1]) => answerFailure(deps.logger, err, req, res);
+  const steps: Step[] = [
+    // First: everything after it runs under the request's id and is in its access-log line.
+    requestIds(deps.logger),
+    metrics.timer((req) => RouteTable.routeOf(req) ?? expressRoute(req)),
+    ...(deps.rateLimits === undefined ? [] : rateLimiters(deps.rateLimits)),
+  ];
+  const listener = frontDoor(
+    steps,
+    (req, res) => {
+      table.dispatch(req, res).then(
+        (served) => {
+          if (!served) app(req, res);
+        },
+        (err: unknown) => (res.headersSent ? res.destroy() : fail(err, req, res)),
+      );
+    },
+    fail,
+  );
+  return Object.assign(listener, { patterns: table.patterns });
+}
+
+/** The pattern of the Express route that answered, if any (Express sets req.route). */
+function expressRoute(req: Parameters<RequestListener>[0]): string | undefined {
+  const route = (req as { route?: { path?: unknown } }).route;
+  return typeof route?.path === 'string' ? route.path : undefined;
 }
 
 /** git clients authenticate with HTTP Basic (password = token); a 401 makes them prompt. */

@@ -1,28 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { PROBLEM_MEDIA_TYPE, problem, renderProblem } from '../../webmachine/index.js';
 import type { Logger } from '../observability/logger.js';
 
-function send(res: Parameters<RequestHandler>[1], status: number, detail: string): void {
-  res.status(status).type(PROBLEM_MEDIA_TYPE).set('Cache-Control', 'no-store').send(renderProblem(problem(status, { detail })));
+/** A problem answer outside any resource (no route, bad path, a failure before the engine ran). */
+export function sendProblem(req: IncomingMessage, res: ServerResponse, status: number, detail: string): void {
+  const body = Buffer.from(renderProblem(problem(status, { detail })));
+  res.statusCode = status;
+  res.setHeader('Content-Type', `${PROBLEM_MEDIA_TYPE}; charset=utf-8`);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Length', String(body.length));
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** The path of a request target, without its query (which may hold an access token). */
+export function pathOf(target: string | undefined): string {
+  const t = target ?? '/';
+  const query = t.indexOf('?');
+  return query < 0 ? t : t.slice(0, query);
 }
 
 /** A path no route serves: a 404 problem like every other error (not Express's HTML page). */
 export function notFoundHandler(): RequestHandler {
-  return (req, res) => send(res, 404, `Nothing is served at ${req.path}.`);
+  return (req, res) => sendProblem(req, res, 404, `Nothing is served at ${req.path}.`);
 }
 
-/**
- * Errors that happen before a resource runs, in Express itself: a path that is not valid
- * percent-encoded UTF-8 is the client's fault (400); anything else is ours (500, logged).
- * Never a stack trace in the body.
- */
+/** What an error before a resource ran answers: a bad percent-encoding is the client's (400). */
+export function failureStatus(err: unknown): { status: number; detail: string } | null {
+  const status = (err as { status?: unknown }).status;
+  if (err instanceof URIError || status === 400) return { status: 400, detail: 'The request path is not valid percent-encoded UTF-8.' };
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, detail: 'The request was refused.' };
+  return null;
+}
+
+/** Anything else is ours: 500, logged, never a stack trace in the body. */
+export function answerFailure(logger: Logger, err: unknown, req: IncomingMessage, res: ServerResponse): void {
+  const known = failureStatus(err);
+  if (known !== null) return sendProblem(req, res, known.status, known.detail);
+  logger.error({ err, method: req.method, path: pathOf(req.url) }, 'unhandled error');
+  sendProblem(req, res, 500, 'Internal error.');
+}
+
+/** Errors in Express itself (the git and web client routers). */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
-    const status = (err as { status?: unknown }).status;
-    if (err instanceof URIError || status === 400) return send(res, 400, 'The request path is not valid percent-encoded UTF-8.');
-    if (typeof status === 'number' && status >= 400 && status < 500) return send(res, status, 'The request was refused.');
-    logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
-    return send(res, 500, 'Internal error.');
+    answerFailure(logger, err, req, res);
   };
 }

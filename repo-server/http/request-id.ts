@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRequestId, runWithRequestId } from '../../fs-service/index.js';
 import type { Logger } from '../observability/logger.js';
+import { pathOf } from './fallbacks.js';
+import type { Step } from './front-door.js';
 
 /**
  * Names every request and writes its access-log line. The id is nginx's `X-Request-Id` when it is
@@ -12,8 +14,8 @@ import type { Logger } from '../observability/logger.js';
  *
  * The access line names the path only: the query string can hold an `access_token`.
  */
-export function requestIds(logger: Logger) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+export function requestIds(logger: Logger): Step {
+  return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const given = req.headers['x-request-id'];
     const requestId = isRequestId(given) ? given : randomUUID();
     req.headers['x-request-id'] = requestId;
@@ -29,7 +31,7 @@ export function requestIds(logger: Logger) {
           {
             requestId,
             method: req.method,
-            path: pathOf(req.originalUrl),
+            path: pathOf(req.url),
             status: res.statusCode,
             ms: Math.round((performance.now() - started) * 1000) / 1000,
             ...(Number.isInteger(length) ? { bytes: length } : {}),
@@ -43,9 +45,4 @@ export function requestIds(logger: Logger) {
     }
     runWithRequestId(requestId, next);
   };
-}
-
-function pathOf(target: string): string {
-  const query = target.indexOf('?');
-  return query < 0 ? target : target.slice(0, query);
 }

@@ -27,7 +27,7 @@ export interface OperationDoc {
 
 /**
  * One route of the REST API: its OpenAPI path template, the resource that serves it, and the
- * documentation of each method. The Express app and /openapi.json are both built from this list,
+ * documentation of each method. The route table and /openapi.json are both built from this list,
  * so the description cannot drift from the routes.
  */
 export interface RouteSpec {

@@ -16,7 +16,7 @@ import { RepositoriesResource, RepositoryResource, repoInputSchema } from '../re
 const repoParam = { name: 'repo', description: 'Repository name: letters, digits, ".", "_", "-"; 1 to 100 characters; not ending in ".git".' };
 const json = (schema?: ZodType): BodyDoc => ({ contentType: 'application/json', ...(schema ? { schema } : {}) });
 
-/** The REST API's route table: Express mounts it, /openapi.json describes it. */
+/** The REST API's route table: the front end's RouteTable serves it, /openapi.json describes it. */
 export function apiRoutes(api: ApiContext): RouteSpec[] {
   return [
     {

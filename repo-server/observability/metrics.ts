@@ -1,6 +1,7 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { GitHttpObserver } from '../git-http/index.js';
+import type { Step } from '../http/front-door.js';
 
 /** One Prometheus registry per front end (prom-client: the maintained Node client). */
 export class Metrics {
@@ -49,14 +50,11 @@ export class Metrics {
     };
   }
 
-  /** Express middleware timing every request under its route pattern (never the raw path). */
-  middleware() {
-    return (req: Request, res: Response, next: NextFunction): void => {
+  /** Times every request under its route pattern (never the raw path): `routeOf` names it once answered. */
+  timer(routeOf: (req: IncomingMessage) => string | undefined): Step {
+    return (req, res, next) => {
       const end = this.requestDuration.startTimer();
-      res.on('finish', () => {
-        const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-        end({ method: req.method, route: String(route), status: String(res.statusCode) });
-      });
+      res.on('finish', () => end({ method: req.method, route: routeOf(req) ?? 'unmatched', status: String(res.statusCode) }));
       next();
     };
   }

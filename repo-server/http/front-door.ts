@@ -1,0 +1,33 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+
+/** One step every request takes before it is routed; `next(err)` ends the request with a problem. */
+export type Step = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+/**
+ * The front end's request listener: the steps in order (request id, metrics, rate limits), then
+ * `dispatch`. Plain Node rather than Express middleware, because Express's per-request setup
+ * costs more CPU than the whole decision flow of a warm read (docs/operations.md, Measured).
+ */
+export function frontDoor(steps: readonly Step[], dispatch: RequestListener, fail: (err: unknown, req: IncomingMessage, res: ServerResponse) => void): RequestListener {
+  return (req, res) => {
+    let at = 0;
+    const next = (err?: unknown): void => {
+      if (err !== undefined && err !== null) {
+        if (res.headersSent) res.destroy();
+        else fail(err, req, res);
+        return;
+      }
+      const step = steps[at++];
+      if (step === undefined) {
+        dispatch(req, res);
+        return;
+      }
+      try {
+        step(req, res, next);
+      } catch (e) {
+        next(e);
+      }
+    };
+    next();
+  };
+}
