@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { sendCoalesced } from './coalesced-send.js';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { secretMatches } from './cluster-secret.js';
@@ -115,5 +116,5 @@ export class FrameServer {
 
 function send(ws: WebSocket, header: object, parts: (Buffer | null)[]): void {
   if (ws.readyState !== ws.OPEN) return;
-  ws.send(encodeFrame(header, parts), { binary: true });
+  sendCoalesced(ws, encodeFrame(header, parts));
 }

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { sendCoalesced } from './coalesced-send.js';
 import { FsError } from './contract.js';
 import { authorizationHeader } from './cluster-secret.js';
 import { silentLogger, type Logger } from './logging.js';
@@ -112,7 +113,7 @@ export class ShardConnection {
     const entry = this.pending.get(id);
     if (entry === undefined) return;
     entry.sent = true;
-    this.socket!.send(data, { binary: true });
+    sendCoalesced(this.socket!, data);
   }
 
   private connect(): void {
