@@ -11,7 +11,9 @@ import { LRUCache } from 'lru-cache';
 export class RepoCacheState {
   private boot: string | null = null;
   private counter = -1;
-  private readonly misses = new LRUCache<string, string>({ max: 50_000 });
+  // Bounded by a count through maxSize: with `max`, lru-cache allocates all 50,000 slots up front
+  // (1.2 MB per repository, and one state per repository the front end has touched).
+  private readonly misses = new LRUCache<string, string>({ maxSize: 50_000, sizeCalculation: () => 1 });
   private packListing: { gen: string; names: string[] | null } | null = null;
 
   get gen(): string | null {
