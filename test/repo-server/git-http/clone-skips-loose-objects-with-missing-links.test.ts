@@ -6,12 +6,10 @@
  * all sent, so the clone succeeds and holds everything its refs reach.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RepoStore, Storage } from '../../../fs-service/index.js';
-import { GitSandbox, tearDown } from './helpers/git-client.js';
+import { tearDown } from './helpers/git-client.js';
 import { commitFiles, fsckClean } from './helpers/local-repo.js';
 import { recordingLogger } from './helpers/recording-logger.js';
-import { openGitWorld } from './helpers/git-world.js';
-import type { TestServer } from './helpers/server.js';
+import { openGitWorld, type GitWorld } from './helpers/git-world.js';
 import { commitOnServer, looseObjectOnServer, serverRef } from './helpers/server-repo.js';
 import { STORAGES } from './helpers/storages.js';
 
@@ -27,19 +25,14 @@ function treeText(entries: { mode: string; name: string; oid: string }[]): Buffe
 }
 
 describe.each(STORAGES)('a full clone over $name storage while loose objects are half written', (factory) => {
-  let storage: Storage;
-  let dispose: () => Promise<void>;
-  let server: TestServer;
-  let store: RepoStore;
-  let sb: GitSandbox;
-  let url: string;
+  let world: GitWorld;
   const logger = recordingLogger();
   const dangling: Record<string, string> = {};
   let closedBlob = '';
 
   beforeAll(async () => {
-    ({ storage, dispose, server, sb, store, url } = await openGitWorld(factory, 'half-written', { logger }));
-    void storage;
+    world = await openGitWorld(factory, 'half-written', { logger });
+    const { sb, store, url } = world;
     const seed = sb.path('seed');
     await sb.ok(['init', '-q', '-b', 'main', seed]);
     for (let i = 0; i < 3; i++) await commitFiles(sb, seed, { 'book.md': `# Book\nrev ${i}\n` }, `pushed ${i}`);
@@ -58,9 +51,10 @@ describe.each(STORAGES)('a full clone over $name storage while loose objects are
     dangling.commitAboveThat = await looseObjectOnServer(store, 'commit', commitText(closedTree, [dangling.commitAboveIt], 'two levels up'));
   });
 
-  afterAll(() => tearDown({ server, sb, dispose }));
+  afterAll(() => tearDown(world));
 
   it.each(['2', '0'])('protocol.version=%s: the clone succeeds, fsck clean, through the whole-repository path', async (version) => {
+    const { sb, store, url } = world;
     const dir = sb.path(`clone-v${version}`);
     const before = logger.records.length;
     await sb.ok(['-c', `protocol.version=${version}`, 'clone', '-q', url, dir]);
