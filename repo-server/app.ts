@@ -8,7 +8,7 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { LivenessResource, MetricsResource, ReadinessResource } from './resources/health.js';
 import { createRepoService, type RepoService } from './domain/index.js';
-import { answerFailure, errorHandler, notFoundHandler } from './http/fallbacks.js';
+import { answerFailure, errorHandler, notFoundHandler, pathOf } from './http/fallbacks.js';
 import { frontDoor, type Step } from './http/front-door.js';
 import { RouteTable, type TableRoute } from './http/route-table.js';
 import { expressPath } from './http/route-spec.js';
@@ -18,7 +18,7 @@ import { requestIds } from './http/request-id.js';
 import { openApiDocument } from './http/openapi.js';
 import { apiRoutes } from './http/routes.js';
 import { OpenApiResource } from './resources/openapi.js';
-import { gitHttpRouter, type AuthDecision } from './git-http/index.js';
+import { gitHttpRouter, gitRoutePattern, type AuthDecision } from './git-http/index.js';
 import { type Authorizer, BASIC_CHALLENGE } from './auth/authorizer.js';
 import { SettingsStore } from './settings/repo-settings.js';
 
@@ -95,7 +95,7 @@ export function createApp(deps: AppDeps): App {
   const steps: Step[] = [
     // First: everything after it runs under the request's id and is in its access-log line.
     requestIds(deps.logger),
-    metrics.timer((req) => RouteTable.routeOf(req) ?? expressRoute(req)),
+    metrics.timer((req) => RouteTable.routeOf(req) ?? gitRoutePattern(pathOf(req.url)) ?? expressRoute(req)),
     ...(deps.rateLimits === undefined ? [] : rateLimiters(deps.rateLimits)),
   ];
   const listener = frontDoor(

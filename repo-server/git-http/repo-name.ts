@@ -22,3 +22,13 @@ export function parseGitPath(path: string): GitPath | null {
   if (DUMB.test(rest)) return { kind: 'dumb', repo };
   return { kind: 'unknown', repo };
 }
+
+/** The metrics label of a git path: its endpoint with the repository as a parameter. */
+export function gitRoutePattern(path: string): string | undefined {
+  const parsed = parseGitPath(path);
+  if (parsed === null) return undefined;
+  if (parsed.kind === 'info-refs') return '/:repo.git/info/refs';
+  if (parsed.kind === 'rpc') return `/:repo.git/${parsed.service}`;
+  if (parsed.kind === 'dumb') return '/:repo.git/(dumb protocol)';
+  return undefined;
+}

@@ -18,13 +18,17 @@ function app(rateLimits?: { perToken: number; perAddress: number; windowMs: numb
 }
 
 describe('the front door', () => {
-  it('labels request metrics with the route pattern, and "unmatched" for paths no route serves', async () => {
+  it('labels request metrics with the route pattern (git endpoints too), and "unmatched" for paths no route serves', async () => {
     const a = app();
     expect((await request(a).put('/repos/book').set('content-type', 'application/json').send('{}')).status).toBe(201);
     expect((await request(a).put('/repos/book/contents/a/b.md?branch=main').set('content-type', 'text/markdown').send('# B\n')).status).toBe(201);
     expect((await request(a).get('/repos/book/contents/a/b.md')).status).toBe(200);
     expect((await request(a).get('/no/such/thing')).status).toBe(404);
+    expect((await request(a).get('/book.git/info/refs?service=git-upload-pack')).status).toBe(200);
+    expect((await request(a).get('/book.git/objects/info/packs')).status).toBe(403);
     const text = (await request(a).get('/metrics')).text;
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/:repo.git\/info\/refs",status="200"\} 1/);
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/:repo.git\/\(dumb protocol\)",status="403"\} 1/);
     expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/repos\/:repo\/contents\/\*path",status="200"\} 1/);
     expect(text).toMatch(/http_request_duration_seconds_count\{method="PUT",route="\/repos\/:repo",status="201"\} 1/);
     expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} 1/);
