@@ -7,7 +7,9 @@
  * The servers run in a child process (this file with --serve) so the load generator does not
  * compete with them on the event loop; autocannon (programmatic API) drives 127.0.0.1 with one
  * target at a time, rotating the order every round. Targets: plain Express (res.send, which also
- * computes an ETag), plain Express with the ETag off, and the engine. The table shows medians of
+ * computes an ETag), plain Express with the ETag off, and the engine mounted on Express; beside them
+ * a plain Node handler and the engine called from a plain Node server (`handle`, as the
+ * repo-server's route table calls it), which show what Express itself costs. The table shows medians of
  * requests/s, and the server's CPU time per request (read from the server process before and
  * after each round; the least disturbed round, i.e. the minimum, is reported): on a shared machine
  * the req/s figures swing with the neighbours' load, the best-round CPU per request much less.
@@ -20,7 +22,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import express from 'express';
-import { createEngineServer, Resource, resource } from '../../webmachine/index.js';
+import { createEngineServer, engineOptions, handle, Resource, resource } from '../../webmachine/index.js';
 import type { ContentTypesProvided } from '../../webmachine/index.js';
 
 const BODY = 'hello, world\n';
@@ -44,7 +46,7 @@ class Hello extends Resource {
   }
 }
 
-type Ports = Record<'express' | 'lean' | 'webmachine' | 'control', number>;
+type Ports = Record<'express' | 'lean' | 'webmachine' | 'node' | 'bare' | 'control', number>;
 
 async function serve(): Promise<void> {
   const handler = (_req: express.Request, res: express.Response): void => {
@@ -64,10 +66,18 @@ async function serve(): Promise<void> {
     const { user, system } = process.cpuUsage();
     res.end(JSON.stringify({ micros: user + system }));
   });
-  const servers = [plain.listen(0, '127.0.0.1'), lean.listen(0, '127.0.0.1'), createEngineServer(engine).listen(0, '127.0.0.1'), control.listen(0, '127.0.0.1')];
+  // Without Express: a plain Node handler, and the engine called directly.
+  const node = createServer((_req, res) => {
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(BODY));
+    res.end(BODY);
+  });
+  const opts = engineOptions();
+  const bare = createEngineServer((req, res) => void handle((init) => new Hello(init), req, res, {}, opts));
+  const servers = [plain.listen(0, '127.0.0.1'), lean.listen(0, '127.0.0.1'), createEngineServer(engine).listen(0, '127.0.0.1'), node.listen(0, '127.0.0.1'), bare.listen(0, '127.0.0.1'), control.listen(0, '127.0.0.1')];
   await Promise.all(servers.map((s) => once(s, 'listening')));
-  const [p, l, w, c] = servers.map((s) => (s.address() as AddressInfo).port);
-  const ports: Ports = { express: p!, lean: l!, webmachine: w!, control: c! };
+  const [p, l, w, n, b, c] = servers.map((s) => (s.address() as AddressInfo).port);
+  const ports: Ports = { express: p!, lean: l!, webmachine: w!, node: n!, bare: b!, control: c! };
   process.stdout.write(`${JSON.stringify(ports)}\n`);
   process.on('SIGTERM', () => process.exit(0));
 }
@@ -117,6 +127,8 @@ async function main(): Promise<void> {
       { name: 'plain Express', url: `http://127.0.0.1:${ports.express}/hello` },
       { name: 'plain Express, ETag off', url: `http://127.0.0.1:${ports.lean}/hello` },
       { name: 'webmachine engine', url: `http://127.0.0.1:${ports.webmachine}/hello` },
+      { name: 'plain Node handler', url: `http://127.0.0.1:${ports.node}/hello` },
+      { name: 'engine without Express', url: `http://127.0.0.1:${ports.bare}/hello` },
     ];
     for (const t of targets) await autocannon({ url: t.url, connections, duration: 2, headers: HEADERS }); // warm-up (JIT)
     const rps = new Map<string, number[]>(targets.map((t) => [t.name, []]));
@@ -160,6 +172,9 @@ async function main(): Promise<void> {
     console.log(`throughput: engine / plain Express = ${(engine / base).toFixed(3)}, cost ${(cost * 100).toFixed(1)}% (goal <= ${GOAL * 100}%): ${verdict(cost)}`);
     console.log(`CPU per request: engine ${cpuEngine.toFixed(1)} us vs plain Express ${cpuBase.toFixed(1)} us, capacity cost ${(cpuCost * 100).toFixed(1)}%: ${verdict(cpuCost)}`);
     console.log(`(against plain Express with ETag off: throughput cost ${((1 - engine / lean) * 100).toFixed(1)}%, CPU capacity cost ${((1 - best('plain Express, ETag off') / cpuEngine) * 100).toFixed(1)}%)`);
+    const cpuNode = best('plain Node handler');
+    const cpuBare = best('engine without Express');
+    console.log(`without Express: plain Node ${cpuNode.toFixed(1)} us, engine ${cpuBare.toFixed(1)} us per request (the decision flow itself: ${(cpuBare - cpuNode).toFixed(1)} us); Express adds ${(cpuEngine - cpuBare).toFixed(1)} us`);
     // Over budget only when both measures say so: on a busy machine the req/s medians alone flap.
     if (cost > GOAL && cpuCost > GOAL) process.exitCode = 1;
   } finally {
