@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,7 @@ describe('hostile paths on the embedded engine', () => {
     await repo.fs.promises.symlink('heads/main', '/refs/alias');
     expect(await repo.fs.promises.readlink('/refs/alias')).toBe('heads/main');
     expect(await repo.fs.promises.readFile('/refs/alias', 'utf8')).toBe('a'.repeat(40) + '\n');
+    expect((await repo.readMany(['/refs/alias', '/refs/heads/main'])).map((b) => b?.toString())).toEqual(['a'.repeat(40) + '\n', 'a'.repeat(40) + '\n']);
     await repo.fs.promises.unlink('/refs/alias');
   });
 
@@ -88,6 +90,11 @@ describe('hostile paths on the embedded engine', () => {
     expect(await errorCode(repo.compareAndSwap([{ path: '/planted/secret', expected: null, next: Buffer.from('x') }]))).toBe('EACCES');
     expect(await errorCode(repo.createExclusive('/planted/other', 'x'))).toBe('EACCES');
     expect(snapshot(root)).toEqual(before);
+    // A FIFO planted out of band neither hangs a batched read (open would wait for a writer) nor
+    // passes for a file.
+    execFileSync('mkfifo', [join(repoDir, 'planted-fifo')]);
+    expect(await errorCode(repo.readMany(['/HEAD', '/planted-fifo']))).toBe('EINVAL');
+    rmSync(join(repoDir, 'planted-fifo'));
     // lstat describes the link itself without following it.
     expect((await fs.lstat('/planted')).isSymbolicLink()).toBe(true);
   });
