@@ -8,8 +8,8 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { LivenessResource, MetricsResource, ReadinessResource } from './resources/health.js';
 import { createRepoService, type RepoService } from './domain/index.js';
-import { answerFailure, errorHandler, notFoundHandler, pathOf } from './http/fallbacks.js';
-import { frontDoor, type Step } from './http/front-door.js';
+import { answerFailure, errorHandler, notFoundHandler } from './http/fallbacks.js';
+import { frontDoor, pathOf, type Step } from './http/front-door.js';
 import { RouteTable, type TableRoute } from './http/route-table.js';
 import { expressPath } from './http/route-spec.js';
 import { webClientRouter } from './web/index.js';
@@ -39,6 +39,9 @@ export interface AppDeps {
   maxPushObjects?: number;
 }
 
+/** The front end's request listener, and the patterns its route table serves (for /openapi.json's test). */
+export type App = RequestListener & { readonly patterns: readonly string[] };
+
 /**
  * The front end: every route is a webmachine resource (git smart HTTP and the web client's files
  * excepted). Each request takes the front door's steps (request id and access log, metrics, rate
@@ -46,9 +49,6 @@ export interface AppDeps {
  * serves goes to Express (the git router, the web client, the 404 and error fallbacks). No body
  * parser runs before the engine.
  */
-/** The front end's request listener, and the patterns its route table serves (for /openapi.json's test). */
-export type App = RequestListener & { readonly patterns: readonly string[] };
-
 export function createApp(deps: AppDeps): App {
   const metrics = deps.metrics ?? new Metrics();
   const engine: Partial<EngineOptions> = { logger: deps.logger, ...deps.engine };
@@ -100,13 +100,8 @@ export function createApp(deps: AppDeps): App {
   ];
   const listener = frontDoor(
     steps,
-    (req, res) => {
-      table.dispatch(req, res).then(
-        (served) => {
-          if (!served) app(req, res);
-        },
-        (err: unknown) => (res.headersSent ? res.destroy() : fail(err, req, res)),
-      );
+    async (req, res) => {
+      if (!(await table.dispatch(req, res))) app(req, res);
     },
     fail,
   );

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { PROBLEM_MEDIA_TYPE, problem, renderProblem } from '../../webmachine/index.js';
 import type { Logger } from '../observability/logger.js';
+import { pathOf } from './front-door.js';
 
 /** A problem answer outside any resource (no route, bad path, a failure before the engine ran). */
 export function sendProblem(req: IncomingMessage, res: ServerResponse, status: number, detail: string): void {
@@ -13,20 +14,13 @@ export function sendProblem(req: IncomingMessage, res: ServerResponse, status: n
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/** The path of a request target, without its query (which may hold an access token). */
-export function pathOf(target: string | undefined): string {
-  const t = target ?? '/';
-  const query = t.indexOf('?');
-  return query < 0 ? t : t.slice(0, query);
-}
-
 /** A path no route serves: a 404 problem like every other error (not Express's HTML page). */
 export function notFoundHandler(): RequestHandler {
   return (req, res) => sendProblem(req, res, 404, `Nothing is served at ${req.path}.`);
 }
 
 /** What an error before a resource ran answers: a bad percent-encoding is the client's (400). */
-export function failureStatus(err: unknown): { status: number; detail: string } | null {
+function failureStatus(err: unknown): { status: number; detail: string } | null {
   const status = (err as { status?: unknown }).status;
   if (err instanceof URIError || status === 400) return { status: 400, detail: 'The request path is not valid percent-encoded UTF-8.' };
   if (typeof status === 'number' && status >= 400 && status < 500) return { status, detail: 'The request was refused.' };

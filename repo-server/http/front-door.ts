@@ -1,5 +1,12 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 
+/** The path of a request target, without its query (which may hold an access token). */
+export function pathOf(target: string | undefined): string {
+  const t = target ?? '/';
+  const query = t.indexOf('?');
+  return query < 0 ? t : t.slice(0, query);
+}
+
 /** One step every request takes before it is routed; `next(err)` ends the request with a problem. */
 export type Step = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -7,8 +14,14 @@ export type Step = (req: IncomingMessage, res: ServerResponse, next: (err?: unkn
  * The front end's request listener: the steps in order (request id, metrics, rate limits), then
  * `dispatch`. Plain Node rather than Express middleware, because Express's per-request setup
  * costs more CPU than the whole decision flow of a warm read (docs/operations.md, Measured).
+ * A step's error or a rejected dispatch ends the request through `fail` (or cuts the connection
+ * when the answer had already begun).
  */
-export function frontDoor(steps: readonly Step[], dispatch: RequestListener, fail: (err: unknown, req: IncomingMessage, res: ServerResponse) => void): RequestListener {
+export function frontDoor(
+  steps: readonly Step[],
+  dispatch: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  fail: (err: unknown, req: IncomingMessage, res: ServerResponse) => void,
+): RequestListener {
   return (req, res) => {
     let at = 0;
     const next = (err?: unknown): void => {
@@ -19,7 +32,7 @@ export function frontDoor(steps: readonly Step[], dispatch: RequestListener, fai
       }
       const step = steps[at++];
       if (step === undefined) {
-        dispatch(req, res);
+        dispatch(req, res).catch(next);
         return;
       }
       try {

@@ -4,8 +4,8 @@ import type { Request as ExpressRequest, Response as ExpressResponse } from 'exp
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import proxyAddr from 'proxy-addr';
 import { presentedToken } from '../auth/authorizer.js';
-import { pathOf, sendProblem } from './fallbacks.js';
-import type { Step } from './front-door.js';
+import { sendProblem } from './fallbacks.js';
+import { pathOf, type Step } from './front-door.js';
 
 export interface RateLimits {
   /** Requests per window for one token. */
@@ -23,7 +23,7 @@ const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
 /** Behind nginx on loopback the client's address is the last X-Forwarded-For hop nginx added. */
 const trustLoopback = proxyAddr.compile('loopback');
 
-export function clientAddress(req: IncomingMessage): string {
+function clientAddress(req: IncomingMessage): string {
   return proxyAddr(req, trustLoopback);
 }
 

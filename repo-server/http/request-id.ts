@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRequestId, runWithRequestId } from '../../fs-service/index.js';
 import type { Logger } from '../observability/logger.js';
-import { pathOf } from './fallbacks.js';
-import type { Step } from './front-door.js';
+import { pathOf, type Step } from './front-door.js';
 
 /**
  * Names every request and writes its access-log line. The id is nginx's `X-Request-Id` when it is
