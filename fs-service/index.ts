@@ -10,3 +10,4 @@ export { FsMetrics, type MetricRole } from './metrics.js';
 export { VBUCKETS, vbucketOf, type ClusterMap, type VbucketEntry, type ShardInfo, type ShardId } from './vbucket-map.js';
 export { isImmutablePath } from './path-kinds.js';
 export { runWithRequestId, currentRequestId, isRequestId, outsideRequest } from './request-context.js';
+export { parseOrExit, printHelp } from './cli-options.js';

@@ -1,4 +1,4 @@
-import { connectCluster, openEmbeddedStorage, type Storage } from '../fs-service/index.js';
+import { connectCluster, openEmbeddedStorage, printHelp, type Storage } from '../fs-service/index.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { ConfigError, FRONT_END_USAGE, helpRequested, loadConfig, type ServerConfig } from './config.js';
@@ -18,10 +18,7 @@ async function openStorage(config: ServerConfig, logger: Logger, metrics: Metric
 /** The configuration, or (before anything starts) the usage: on --help to stdout, exit 0; on a bad flag or value to stderr, exit 2. */
 function configOrUsage(argv: string[] = process.argv.slice(2)): ServerConfig {
   try {
-    if (helpRequested(argv)) {
-      process.stdout.write(`${FRONT_END_USAGE}\n`);
-      process.exit(0);
-    }
+    if (helpRequested(argv)) printHelp(FRONT_END_USAGE);
     return loadConfig(argv);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { connectCluster, openEmbeddedStorage, type Storage } from '../fs-service/index.js';
+import { connectCluster, openEmbeddedStorage, parseOrExit, printHelp, type Storage } from '../fs-service/index.js';
 import { isRole, type Grants, type Role } from './auth/roles.js';
 import { TokenStore } from './auth/token-store.js';
 import { loadConfig } from './config.js';
@@ -30,15 +30,12 @@ function role(value: string, where: string): Role {
 
 /** What to do, from the command line alone: --help, an unknown option or command, or a bad role end here, before storage is opened. */
 function commandLine(): Command {
-  try {
+  return parseOrExit(USAGE, (): Command => {
     const { values, positionals } = parseArgs({
       allowPositionals: true,
       options: { name: { type: 'string' }, global: { type: 'string' }, repo: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
     });
-    if (values.help === true) {
-      process.stdout.write(`${USAGE}\n`);
-      process.exit(0);
-    }
+    if (values.help === true) printHelp(USAGE);
     const [command, arg] = positionals;
     const extra = positionals[command === 'revoke' ? 2 : 1];
     if (extra !== undefined) throw new Error(`unexpected argument "${extra}"`);
@@ -71,10 +68,7 @@ function commandLine(): Command {
       };
     }
     throw new Error(command === undefined ? 'no command given' : `unknown command "${command}"`);
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
-    process.exit(2);
-  }
+  });
 }
 
 async function open(): Promise<Storage> {

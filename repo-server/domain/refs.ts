@@ -68,17 +68,22 @@ async function expandShortId(ctx: RepoContext, prefix: string): Promise<Oid | 'a
   }
 }
 
+/** The paths resolveRef reads for a short name, so a caller can read them ahead (see openAt). */
+export function shortNamePaths(ref: string): string[] | null {
+  return isValidShortRefName(ref) && !ref.startsWith('refs/') ? branchAndTagPaths(ref) : null;
+}
+
+/** Where a short name lives as a branch and as a tag, in the order resolveRef prefers them. */
+function branchAndTagPaths(ref: string): string[] {
+  return [`/${branchRef(ref)}`, `/${tagRef(ref)}`];
+}
+
 /**
  * "main", "v1.0", "refs/heads/main", a full or abbreviated (>= 4 hex) commit id.
  * Order: a full id, then a full ref name, then branch, then tag (annotated tags peeled), then an
  * abbreviated id; a name that is both a branch and a tag means the branch, as GitHub does.
+ * `preRead`: the contents of shortNamePaths(ref), read by the caller in this same request.
  */
-/** The paths resolveRef reads for a short name, so a caller can read them ahead (see openAt). */
-export function shortNamePaths(ref: string): string[] | null {
-  return isValidShortRefName(ref) && !ref.startsWith('refs/') ? [`/${branchRef(ref)}`, `/${tagRef(ref)}`] : null;
-}
-
-/** `preRead`: the contents of shortNamePaths(ref), read by the caller in this same request. */
 export async function resolveRef(ctx: RepoContext, ref: string, preRead?: readonly (Buffer | null)[]): Promise<ResolveResult> {
   if (FULL_OID.test(ref)) {
     const commit = await peelToCommit(ctx, ref);
@@ -92,7 +97,7 @@ export async function resolveRef(ctx: RepoContext, ref: string, preRead?: readon
     return { ok: true, commit, kind: ref.startsWith('refs/tags/') ? 'tag' : ref.startsWith('refs/heads/') ? 'branch' : 'commit', ref };
   }
   if (isValidShortRefName(ref)) {
-    const [branch, tag] = preRead ?? (await ctx.store.readMany([`/${branchRef(ref)}`, `/${tagRef(ref)}`]));
+    const [branch, tag] = preRead ?? (await ctx.store.readMany(branchAndTagPaths(ref)));
     for (const [bytes, kind] of [[branch, 'branch'], [tag, 'tag']] as const) {
       const oid = bytes?.toString('utf8').trim();
       if (oid === undefined || !FULL_OID.test(oid)) continue;
