@@ -35,6 +35,8 @@ export class ClusterClient {
   private readonly connections = new Map<string, ShardConnection>();
   private readonly breakers = new Map<string, CircuitBreaker>();
   private refreshing: Promise<void> | null = null;
+  private readonly revokeListeners: ((repo: string, gen: unknown) => void)[] = [];
+  private readonly lossListeners: (() => void)[] = [];
   private readonly logger: Logger;
   readonly roundTrips = { total: 0, byOp: {} as Record<string, number> };
 
@@ -66,13 +68,37 @@ export class ClusterClient {
     this.connections.clear();
   }
 
+  /** A primary revoked the read leases on `repo` (the listener must forget synchronously). */
+  onRevoke(listener: (repo: string, gen: unknown) => void): void {
+    this.revokeListeners.push(listener);
+  }
+
+  /** Every lease became doubtful: a shard connection dropped or the cluster map moved on. */
+  onLeasesLost(listener: () => void): void {
+    this.lossListeners.push(listener);
+  }
+
   private connection(url: string): ShardConnection {
     let connection = this.connections.get(url);
     if (connection === undefined) {
-      connection = new ShardConnection(url, this.options.secret, { requestTimeoutMs: this.options.requestTimeoutMs ?? 10_000, logger: this.logger });
-      this.connections.set(url, connection);
+      const created = new ShardConnection(url, this.options.secret, { requestTimeoutMs: this.options.requestTimeoutMs ?? 10_000, logger: this.logger });
+      created.onPush((frame) => this.pushed(created, frame));
+      created.onDisconnect(() => this.leasesLost());
+      this.connections.set(url, created);
+      connection = created;
     }
     return connection;
+  }
+
+  /** Forgets first, then says so: the primary holds the write's answer until it hears back. */
+  private pushed(connection: ShardConnection, frame: Frame): void {
+    if (frame.header.push !== 'revoke' || typeof frame.header.repo !== 'string') return;
+    for (const listener of this.revokeListeners) listener(frame.header.repo, frame.header.gen);
+    connection.request({ op: 'leaseAck', pid: frame.header.pid }, [], 2_000).catch(() => undefined);
+  }
+
+  private leasesLost(): void {
+    for (const listener of this.lossListeners) listener();
   }
 
   private breaker(url: string): CircuitBreaker {
@@ -95,6 +121,8 @@ export class ClusterClient {
 
   private install(map: unknown): boolean {
     if (!isClusterMap(map) || map.epoch <= (this.current?.epoch ?? 0)) return false;
+    // A primary may have changed: leases it did not grant must not outlive the old map.
+    if (this.current !== null) this.leasesLost();
     this.current = map;
     this.logger.debug({ epoch: map.epoch }, 'client installed cluster map');
     return true;

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { ClusterClient, type ClusterClientOptions } from './cluster-client.js';
 import { FsError, type RepoStore, type Storage } from './contract.js';
 import { ImmutableCache } from './immutable-cache.js';
+import { LeaseCache } from './lease-cache.js';
 import { FsMetrics } from './metrics.js';
 import { assertRepoName } from './path-safety.js';
 import { RemoteRepoStore } from './remote-repo-store.js';
@@ -26,12 +27,18 @@ export class ClusterStorage implements Storage {
   readonly metrics: FsMetrics;
   private readonly client: ClusterClient;
   private readonly cache: ImmutableCache;
+  private readonly leases = new LeaseCache();
   private readonly states = new LRUCache<string, RepoCacheState>({ max: 10_000 });
 
   constructor(options: ClusterStorageOptions) {
     this.metrics = options.metrics ?? new FsMetrics(options.registry === undefined ? {} : { registry: options.registry });
     this.client = new ClusterClient(options, this.metrics);
     this.cache = new ImmutableCache(options.cacheBytes ?? 256 * 1024 * 1024);
+    this.client.onRevoke((repo, gen) => {
+      this.leases.revoke(repo);
+      this.states.peek(repo)?.observe(gen);
+    });
+    this.client.onLeasesLost(() => this.leases.loseAll());
   }
 
   async connect(): Promise<void> {
@@ -45,7 +52,7 @@ export class ClusterStorage implements Storage {
       state = new RepoCacheState();
       this.states.set(name, state);
     }
-    return new RemoteRepoStore(name, this.client, this.cache, state, this.metrics);
+    return new RemoteRepoStore(name, this.client, this.cache, state, this.leases, this.metrics);
   }
 
   /** Asks the primary of every vbucket (a replica where the primary does not answer). */

@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from './logging.js';
 import { DEFAULT_MAX_PAYLOAD } from './shard-connection.js';
 import { decodeFrame, encodeFrame, type Frame } from './wire-codec.js';
 import { errorToWire } from './wire-errors.js';
+import type { LeasePeer } from './read-leases.js';
 
 /** A response: header fields (besides id/ok) and binary parts. */
 export interface Reply {
@@ -15,10 +16,11 @@ export interface Reply {
 }
 
 /**
- * Handles one request. Called synchronously as the message arrives, so a handler that queues
- * work before its first await sees requests in the order they were sent on the connection.
+ * Handles one request from `peer` (the connection it came on). Called synchronously as the
+ * message arrives, so a handler that queues work before its first await sees requests in the
+ * order they were sent on the connection.
  */
-export type FrameHandler = (frame: Frame) => Promise<Reply> | Reply;
+export type FrameHandler = (frame: Frame, peer: LeasePeer) => Promise<Reply> | Reply;
 
 export type HttpHandler = (request: IncomingMessage, response: ServerResponse, authorized: boolean) => boolean;
 
@@ -27,6 +29,8 @@ export interface FrameServerOptions {
   port: number;
   secret: string;
   handler: FrameHandler;
+  /** A connection closed (what it held can be forgotten). */
+  onPeerClosed?: (peerId: number) => void;
   /** Plain HTTP requests (health, metrics); return false for a 404. */
   http?: HttpHandler;
   logger?: Logger;
@@ -43,6 +47,7 @@ export class FrameServer {
   private readonly wss: WebSocketServer;
   private readonly logger: Logger;
   private readonly sockets = new Set<WebSocket>();
+  private nextPeerId = 1;
 
   constructor(private readonly options: FrameServerOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -87,12 +92,23 @@ export class FrameServer {
 
   private accept(ws: WebSocket): void {
     this.sockets.add(ws);
-    ws.on('close', () => this.sockets.delete(ws));
+    const peer: LeasePeer = {
+      id: this.nextPeerId++,
+      push: (header) => {
+        if (ws.readyState !== ws.OPEN) return false;
+        sendCoalesced(ws, encodeFrame(header));
+        return true;
+      },
+    };
+    ws.on('close', () => {
+      this.sockets.delete(ws);
+      this.options.onPeerClosed?.(peer.id);
+    });
     ws.on('error', (err) => this.logger.debug({ err: err.message }, 'client socket error'));
-    ws.on('message', (data: Buffer) => this.onMessage(ws, data));
+    ws.on('message', (data: Buffer) => this.onMessage(ws, peer, data));
   }
 
-  private onMessage(ws: WebSocket, data: Buffer): void {
+  private onMessage(ws: WebSocket, peer: LeasePeer, data: Buffer): void {
     let frame: Frame;
     try {
       frame = decodeFrame(data);
@@ -103,7 +119,7 @@ export class FrameServer {
     const id = frame.header.id;
     let pending: Promise<Reply> | Reply;
     try {
-      pending = this.options.handler(frame);
+      pending = this.options.handler(frame, peer);
     } catch (err) {
       pending = Promise.reject(err);
     }

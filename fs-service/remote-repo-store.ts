@@ -3,6 +3,7 @@ import { FsError, type FileData, type RepoFsPromises, type RepoStore, type SwapO
 import { toFileStat, type StatFields } from './file-stat.js';
 import { decode, encodingOf, isRecursive, modeOf, probeRejection, rmOptions, toBytes } from './fs-arguments.js';
 import type { ImmutableCache } from './immutable-cache.js';
+import type { LeaseCache } from './lease-cache.js';
 import type { FsMetrics } from './metrics.js';
 import type { Mutation } from './mutations.js';
 import { canonicalPath } from './path-safety.js';
@@ -29,6 +30,7 @@ export class RemoteRepoStore implements RepoStore {
     private readonly client: ClusterClient,
     private readonly cache: ImmutableCache,
     private readonly state: RepoCacheState,
+    private readonly leases: LeaseCache,
     private readonly metrics: FsMetrics,
   ) {
     this.vb = vbucketOf(name);
@@ -179,16 +181,27 @@ export class RemoteRepoStore implements RepoStore {
     if (!Array.isArray(paths)) throw new FsError('EINVAL', 'readMany needs an array of paths');
     const canonical = paths.map((p) => canonicalPath(p));
     return this.timed('readMany', async () => {
-      const out: (Buffer | null)[] = canonical.map((p) => (isImmutablePath(p) ? (this.cache.get(this.key(p)) ?? null) : null));
-      const wanted = canonical.map((p, i) => ({ p, i })).filter(({ p, i }) => out[i] === null && !(isImmutablePath(p) && this.state.knownMissing(p)));
+      const out: (Buffer | null)[] = [];
+      const wanted: { p: string; i: number }[] = [];
+      canonical.forEach((p, i) => {
+        const known = isImmutablePath(p) ? (this.cache.get(this.key(p)) ?? (this.state.knownMissing(p) ? null : undefined)) : this.leases.file(this.name, p);
+        out.push(known ?? null);
+        if (known === undefined) wanted.push({ p, i });
+      });
+      this.metrics.cache(wanted.length === 0);
       if (wanted.length === 0) return out;
-      const frame = await this.request('read', { op: 'readMany', paths: wanted.map((w) => w.p) });
+      // The refs and metadata read here are kept under the primary's lease (see LeaseCache).
+      const ticket = this.leases.ticket(this.name);
+      const frame = await this.request('read', { op: 'readMany', paths: wanted.map((w) => w.p), lease: true });
+      const leased: [string, Buffer | null][] = [];
       wanted.forEach(({ p, i }, k) => {
         const data = frame.parts[k] ?? null;
         out[i] = data;
-        if (data !== null && isImmutablePath(p)) this.cache.set(this.key(p), data);
+        if (!isImmutablePath(p)) leased.push([p, data]);
+        else if (data !== null) this.cache.set(this.key(p), data);
         this.metrics.moved('read', 'client', data?.length ?? 0);
       });
+      this.leases.take(ticket, frame.header.lease, leased);
       return out;
     });
   }

@@ -55,6 +55,7 @@ export class ShardConnection {
   private readonly logger: Logger;
   private closed = false;
   private readonly disconnectListeners: (() => void)[] = [];
+  private readonly pushListeners: ((frame: Frame) => void)[] = [];
 
   constructor(
     readonly url: string,
@@ -97,6 +98,11 @@ export class ShardConnection {
   /** Called when an open connection is lost (the peer died or the network dropped it). */
   onDisconnect(listener: () => void): void {
     this.disconnectListeners.push(listener);
+  }
+
+  /** Frames the shard sends unasked (a lease revocation), handled as they arrive. */
+  onPush(listener: (frame: Frame) => void): void {
+    this.pushListeners.push(listener);
   }
 
   get isOpen(): boolean {
@@ -163,6 +169,10 @@ export class ShardConnection {
       frame = decodeFrame(data);
     } catch (err) {
       this.logger.warn({ shard: this.url, err }, 'undecodable frame from shard');
+      return;
+    }
+    if (typeof frame.header.push === 'string') {
+      for (const listener of this.pushListeners) listener(frame);
       return;
     }
     const id = frame.header.id;

@@ -20,6 +20,7 @@ import { VBUCKETS, vbucketOf, type ClusterMap } from './vbucket-map.js';
 import { assertRepoName } from './path-safety.js';
 import { isNotFound } from './fs-errors.js';
 import { isRequestId, outsideRequest, runWithRequestId } from './request-context.js';
+import { ReadLeases, type LeasePeer } from './read-leases.js';
 
 export interface ShardServerOptions {
   /** This shard's id in the cluster map. */
@@ -48,7 +49,7 @@ export interface ShardStatus {
   catchingUp: number;
 }
 
-type Handler = (frame: Frame) => Promise<Reply> | Reply;
+type Handler = (frame: Frame, peer: LeasePeer) => Promise<Reply> | Reply;
 
 /**
  * The operations a request of a front end causes: they run under its request id (`rid`), so the
@@ -70,6 +71,7 @@ export class ShardServer {
   readonly metrics: FsMetrics;
   private readonly logger: Logger;
   private readonly generations: RepoGenerations;
+  private readonly leases = new ReadLeases();
   private readonly peers: PeerPool;
   private mapState!: ShardMapState;
   private primary!: PrimaryStreams;
@@ -97,7 +99,11 @@ export class ShardServer {
       stat: (f) => this.read(f, 'stat', async (disk) => ({ header: { stat: await disk.stat(f.header.path, f.header.follow !== false) } })),
       readdir: (f) => this.read(f, 'readdir', async (disk) => ({ header: { names: await disk.readdir(f.header.path) } })),
       readlink: (f) => this.read(f, 'readlink', async (disk) => ({ header: { target: await disk.readlink(f.header.path) } })),
-      readMany: (f) => this.read(f, 'readMany', async (disk) => this.sent({ parts: await disk.readMany(f.header.paths) })),
+      readMany: (f, peer) => this.read(f, 'readMany', async (disk) => this.sent({ parts: await disk.readMany(f.header.paths) }), peer),
+      leaseAck: (f) => {
+        this.leases.acknowledge(f.header.pid);
+        return {};
+      },
       mutate: (f) => this.mutate(f),
       listRepos: (f) => this.listRepos(f),
       replicate: (f) => this.replica.receive(f),
@@ -139,7 +145,8 @@ export class ShardServer {
       port: o.port ?? 0,
       secret: o.secret,
       logger: this.logger,
-      handler: (frame) => this.dispatch(frame),
+      handler: (frame, peer) => this.dispatch(frame, peer),
+      onPeerClosed: (peerId) => this.leases.dropPeer(peerId),
       http: (request, response, authorized) => {
         if (request.url === '/healthz') {
           response.writeHead(200, { 'content-type': 'application/json' });
@@ -178,6 +185,7 @@ export class ShardServer {
   }
 
   private applyMap(next: ClusterMap, previous: ClusterMap | null): void {
+    for (let vb = 0; vb < VBUCKETS; vb++) this.leases.leads(vb, next.vbuckets[vb]!.copies[0] === this.options.id);
     this.primary.onMap(next);
     this.replica.onMap(next);
     this.catchUp.tick();
@@ -204,12 +212,12 @@ export class ShardServer {
     }
   }
 
-  private dispatch(frame: Frame): Promise<Reply> | Reply {
+  private dispatch(frame: Frame, peer: LeasePeer): Promise<Reply> | Reply {
     const op = String(frame.header.op);
     // A request id that is not a short plain token is ignored, never logged.
     const requestId = isRequestId(frame.header.rid) ? frame.header.rid : undefined;
-    if (requestId !== undefined && REQUEST_OPS.has(op)) return runWithRequestId(requestId, () => this.observed(op, frame, requestId));
-    return this.observed(op, frame, requestId);
+    if (requestId !== undefined && REQUEST_OPS.has(op)) return runWithRequestId(requestId, () => this.observed(op, frame, peer, requestId));
+    return this.observed(op, frame, peer, requestId);
   }
 
   /**
@@ -217,14 +225,14 @@ export class ShardServer {
    * Refusals and failures are logged at warn; at debug, every request op with its duration. At
    * info nothing is measured or logged for a request that succeeds.
    */
-  private observed(op: string, frame: Frame, requestId: string | undefined): Promise<Reply> {
+  private observed(op: string, frame: Frame, peer: LeasePeer, requestId: string | undefined): Promise<Reply> {
     const debug = REQUEST_OPS.has(op) && this.logger.isLevelEnabled('debug');
     const started = debug ? performance.now() : 0;
     let pending: Promise<Reply> | Reply;
     try {
       const handler = Object.hasOwn(this.handlers, op) ? this.handlers[op] : undefined;
       if (handler === undefined) throw new FsError('EINVAL', `unknown operation ${op}`);
-      pending = handler(frame);
+      pending = handler(frame, peer);
     } catch (err) {
       pending = Promise.reject(err);
     }
@@ -277,20 +285,35 @@ export class ShardServer {
     return this.replica.canServe(vb);
   }
 
-  private async read(frame: Frame, op: string, run: (disk: RepoDisk) => Promise<Reply>): Promise<Reply> {
+  /** `peer` set: the client asks for a read lease, granted only by a trusted, unfrozen primary. */
+  private async read(frame: Frame, op: string, run: (disk: RepoDisk) => Promise<Reply>, peer?: LeasePeer): Promise<Reply> {
     return this.metrics.time(op, 'shard', async () => {
       const { vb, repo, disk } = this.route(frame);
       if (!this.canServeRead(vb)) throw new Refusal('not-ready', `shard ${this.options.id} is catching up on vbucket ${vb}`);
-      const gen = this.generations.token(`${vb}/${repo}`);
+      const key = `${vb}/${repo}`;
+      const gen = this.generations.token(key);
+      // Granted before the files are read: a change that lands after this point revokes it.
+      const lease = peer !== undefined && frame.header.lease === true && this.grantsLeases(vb) ? { lease: this.leases.grant(peer, key) } : {};
       try {
         const reply = await run(disk);
-        return { header: { ...reply.header, gen }, parts: reply.parts ?? [] };
+        return { header: { ...reply.header, gen, ...lease }, parts: reply.parts ?? [] };
       } catch (err) {
         // A client that caches absence asks for it as an answer carrying the generation.
         if (frame.header.missingOk === true && isNotFound(err)) return { header: { missing: (err as FsError).code, gen } };
         throw err;
       }
     });
+  }
+
+  private grantsLeases(vb: number): boolean {
+    const entry = this.mapState.entry(vb)!;
+    return entry.copies[0] === this.options.id && !entry.frozen && this.mapState.trusted;
+  }
+
+  /** Resolves once no lease of a previous primary of `vb` can be alive (ReadLeases.fenceMs). */
+  private fence(vb: number): Promise<void> {
+    const wait = this.leases.fenceMs(vb);
+    return wait === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   private async mutate(frame: Frame): Promise<Reply> {
@@ -306,19 +329,21 @@ export class ShardServer {
         let shipped: { seq: number; quorum: Promise<void>; effects: Effect[] } | undefined;
         const key = `${vb}/${repo}`;
         let result: boolean;
+        let revoked: Promise<void> = Promise.resolve();
         try {
           result = await disk.execute(mutation, (effects) => {
             shipped = { ...this.primary.replicate(stream, repo, effects), effects };
           });
         } finally {
           // Bumped only once the change is on disk: a reader must never get the new token with
-          // the old content.
+          // the old content. Leases are revoked from then on too: one granted later reads the change.
           if (shipped !== undefined) {
             this.primary.written(stream, shipped.seq);
             this.generations.observe(key, shipped.effects);
+            revoked = this.leases.revoke(key, { repo, gen: this.generations.token(key) });
           }
         }
-        if (shipped !== undefined) await shipped.quorum;
+        if (shipped !== undefined) await Promise.all([shipped.quorum, revoked, this.fence(vb)]);
         for (const part of frame.parts) this.metrics.moved('written', 'shard', part?.length ?? 0);
         return { header: { result, gen: this.generations.token(key) } };
       } finally {
