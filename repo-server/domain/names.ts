@@ -42,8 +42,12 @@ function lookAlikes(segment: string): string[] {
   return [segment, decoded, segment.normalize('NFKC'), decoded.normalize('NFKC')];
 }
 
+// Printable ASCII without "%": decoding and NFKC leave it as it is, so it has no look-alikes.
+const PLAIN_ASCII = /^[\x20-\x24\x26-\x7e]*$/;
+
 function segmentProblem(segment: string): string | null {
   if (segment.length === 0) return 'empty path segment';
+  if (PLAIN_ASCII.test(segment)) return plainSegmentProblem(segment);
   for (const form of lookAlikes(segment)) {
     const problem = plainSegmentProblem(form);
     if (problem !== null) return form === segment ? problem : `"${segment}" reads as "${form}": ${problem}`;

@@ -32,8 +32,15 @@ interface StoredMetadata {
   updatedAt: string;
 }
 
+// A leased read hands back the same buffer until the repository changes: parse it once.
+const parsed = new WeakMap<Buffer, StoredMetadata>();
+
 function parseMetadata(name: string, bytes: Buffer): RepoInfo {
-  const stored = JSON.parse(bytes.toString('utf8')) as StoredMetadata;
+  let stored = parsed.get(bytes);
+  if (stored === undefined) {
+    stored = JSON.parse(bytes.toString('utf8')) as StoredMetadata;
+    parsed.set(bytes, stored);
+  }
   return { name, description: stored.description, defaultBranch: stored.defaultBranch, createdAt: stored.createdAt, updatedAt: stored.updatedAt };
 }
 
