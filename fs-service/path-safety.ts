@@ -70,8 +70,12 @@ export function parseRepoPath(path: unknown): string[] {
   return segments;
 }
 
+// Already canonical and plainly safe: ASCII names without "%", no "." or ".." segment, no "//".
+const PLAIN_CANONICAL = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9_.-]{1,255})+$/;
+
 /** The canonical spelling of a repository path ("/" for the root). */
 export function canonicalPath(path: unknown): string {
+  if (typeof path === 'string' && path.length <= MAX_PATH_BYTES && PLAIN_CANONICAL.test(path)) return path;
   return '/' + parseRepoPath(path).join('/');
 }
 

@@ -43,6 +43,7 @@ function parseTarget(target: string, host: string | undefined): URL {
 export class Request {
   readonly method: string;
   private urlMemo: URL | undefined;
+  private queryMemo: URLSearchParams | undefined;
   private idMemo: string | undefined;
   private bodyPromise: Promise<Buffer> | undefined;
   private streamTaken = false;
@@ -92,8 +93,17 @@ export class Request {
     return this.url.pathname;
   }
 
+  /**
+   * The query of an origin-form target is parsed on its own (the WHATWG URL parser costs more
+   * than a warm read's whole decision flow); the same parameters as `url.searchParams`.
+   */
   get query(): URLSearchParams {
-    return this.url.searchParams;
+    if (this.queryMemo === undefined) {
+      const raw = this.rawUrl;
+      const at = raw.indexOf('?');
+      this.queryMemo = !raw.startsWith('/') ? this.url.searchParams : new URLSearchParams(at < 0 ? '' : raw.slice(at + 1));
+    }
+    return this.queryMemo;
   }
 
   get contentLength(): number | undefined {

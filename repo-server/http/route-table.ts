@@ -11,6 +11,8 @@ export interface TableRoute {
 
 interface Compiled {
   pattern: string;
+  /** The pattern's literal start, lower-cased: a path without it cannot match (cheap to rule out). */
+  prefix: string;
   factory: ResourceFactory;
   match: MatchFunction<Partial<Record<string, string | string[]>>>;
 }
@@ -38,7 +40,11 @@ export class RouteTable {
   private readonly options: EngineOptions;
 
   constructor(routes: readonly TableRoute[], options: Partial<EngineOptions>) {
-    this.routes = routes.map((r) => ({ ...r, match: match(r.pattern, { sensitive: false, end: true, trailing: true, decode: decodeParam }) }));
+    this.routes = routes.map((r) => ({
+      ...r,
+      prefix: r.pattern.split(/[:*{(]/)[0]!.toLowerCase(),
+      match: match(r.pattern, { sensitive: false, end: true, trailing: true, decode: decodeParam }),
+    }));
     this.options = engineOptions(options);
   }
 
@@ -57,7 +63,9 @@ export class RouteTable {
    */
   async dispatch(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const path = parseurl(req)?.pathname ?? '/';
+    const lower = path.toLowerCase();
     for (const route of this.routes) {
+      if (!lower.startsWith(route.prefix)) continue;
       const found = route.match(path);
       if (found === false) continue;
       const params: Record<string, string> = {};

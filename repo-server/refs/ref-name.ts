@@ -3,6 +3,9 @@
  * Every ref written through the API or a push passes here first, so no ref can become a path
  * outside refs/ or a name git itself would refuse.
  */
+// Normalisation leaves printable ASCII as it is (and is the costly part of the check).
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
+
 export function isValidRefName(ref: string): boolean {
   if (ref.length === 0 || ref.length > 255) return false;
   if (!ref.startsWith('refs/')) return false;
@@ -13,7 +16,7 @@ export function isValidRefName(ref: string): boolean {
   // Names git accepts but that look like path tricks once decoded or normalised (%2e%2e,
   // fullwidth dots, the two-dot leader) are refused: storage refuses them too, and a reader
   // should never have to tell "．．" from "..".
-  if (ref.includes('%') || ref.normalize('NFKC') !== ref.normalize('NFC')) return false;
+  if (ref.includes('%') || (!PRINTABLE_ASCII.test(ref) && ref.normalize('NFKC') !== ref.normalize('NFC'))) return false;
   return ref.split('/').every((part) => part.length > 0 && !part.startsWith('.'));
 }
 

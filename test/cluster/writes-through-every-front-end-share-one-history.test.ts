@@ -4,9 +4,11 @@
  * history holding everything that was acknowledged; and a WebSocket subscriber on one front end
  * hears about updates made through the other.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEvents } from '../repo-server/api/helpers/event-socket.js';
-import { branchHead, commitOf, createRepo, mustPut, putFile, type Api } from './helpers/api.js';
+import { branchHead, commitOf, createRepo, getPath, mustPut, putFile, type Api } from './helpers/api.js';
 import { TestCluster } from './helpers/cluster.js';
 import { authConfig, freshClone, GitSandbox, gitUrl, missingFromHistory, newPushLog, pushLoop } from './helpers/git.js';
 import { describe as list, exchange, loop, ok, sleep, type Outcome } from './helpers/load.js';
@@ -103,6 +105,33 @@ describe('writes through every front end (3 shards, 3 copies, 2 front ends, ngin
     const branches = (JSON.parse(res.text) as { branches: { name: string; commit: string }[] }).branches;
     const refs = (await git.ok(['for-each-ref', '--format=%(refname:short) %(objectname)', 'refs/heads'], mirror)).trim().split('\n').sort();
     expect(refs).toEqual(branches.map((b) => `${b.name} ${b.commit}`).sort());
+  });
+
+  it('a write through one front end is read at once through the other, though both keep warm reads in memory', async () => {
+    const [one, other] = cluster.frontendRoles().map((role) => ({ base: cluster.frontendUrl(role), auth: cluster.auth }));
+    const read = async (api: Api, path: string, ref?: string): Promise<string> => {
+      const res = await getPath(api, REPO, path, ref);
+      expect(res.status, res.text).toBe(200);
+      return res.text;
+    };
+    await mustPut(one!, REPO, 'lease/page.md', 'version 0\n');
+    for (let i = 1; i <= 40; i++) {
+      // Both front ends read the page (and so hold a lease on the repository) before each write.
+      for (const api of [one!, other!]) await read(api, 'lease/page.md');
+      const [writer, reader] = i % 2 === 0 ? [one!, other!] : [other!, one!];
+      await mustPut(writer, REPO, 'lease/page.md', `version ${i}\n`);
+      expect(await read(reader, 'lease/page.md')).toBe(`version ${i}\n`);
+      expect(await read(reader, 'lease/page.md')).toBe(`version ${i}\n`);
+    }
+    // A push through one front end, read by branch through the other.
+    for (const api of [one!, other!]) await read(api, 'lease/page.md');
+    const dir = git.path('lease-clone');
+    await git.ok([...authConfig(cluster.token), 'clone', '-q', gitUrl(one!.base, REPO), dir]);
+    writeFileSync(join(dir, 'lease', 'page.md'), 'pushed\n');
+    await git.ok(['commit', '-q', '-am', 'pushed through one front end'], dir);
+    await git.ok([...authConfig(cluster.token), 'push', '-q', 'origin', 'HEAD:main'], dir);
+    expect(await read(other!, 'lease/page.md')).toBe('pushed\n');
+    expect(await read(other!, 'lease/page.md', 'main')).toBe('pushed\n');
   });
 
   it('a WebSocket subscriber on one front end hears about updates made through the other', async () => {
