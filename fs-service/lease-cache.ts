@@ -5,6 +5,8 @@ import { LRUCache } from 'lru-cache';
  * here, which is before the primary counted it, so this only covers clock rate and scheduling.
  */
 const MARGIN_MS = 100;
+/** Most files one repository's lease keeps (refs of the branches read, metadata). */
+const MAX_FILES = 64;
 
 interface RepoLease {
   /** Revocations seen for this repository; an answer asked before one is not kept. */
@@ -44,12 +46,21 @@ export class LeaseCache {
     return { repo, entry, revocations: entry.revocations, epoch: this.epoch, sentAt: this.now() };
   }
 
-  /** Keeps `files` for `ms` (the primary's grant) unless something was revoked or lost since the ticket. */
+  /**
+   * Keeps `files` for `ms` (the primary's grant) unless something was revoked or lost since the
+   * ticket. Files of a lease that is still live now are kept on with them: this client has held
+   * a lease without a break since they were read (the primary's count ends after ours), so any
+   * change since would have been revoked, and from the new grant on it still would be.
+   */
   take(ticket: LeaseTicket, ms: unknown, files: Iterable<[string, Buffer | null]>): void {
     if (typeof ms !== 'number' || !(ms > MARGIN_MS)) return;
     const { entry } = ticket;
     if (this.repos.peek(ticket.repo) !== entry || entry.revocations !== ticket.revocations || this.epoch !== ticket.epoch) return;
-    entry.held = { until: ticket.sentAt + ms - MARGIN_MS, epoch: ticket.epoch, files: new Map(files) };
+    const held = entry.held;
+    const live = held !== null && held.epoch === this.epoch && this.now() < held.until && held.files.size < MAX_FILES;
+    const kept = new Map(live ? held.files : []);
+    for (const [path, data] of files) kept.set(path, data);
+    entry.held = { until: ticket.sentAt + ms - MARGIN_MS, epoch: ticket.epoch, files: kept };
   }
 
   /** The leased content of `path` (null: absent), or undefined when no live lease covers it. */

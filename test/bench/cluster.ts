@@ -18,12 +18,14 @@ import { join } from 'node:path';
 import { freePort, isAlive, stopProcess, waitForHttp, type ManagedProcess } from '../../nginx/processes.js';
 import { TestCluster } from '../cluster/helpers/cluster.js';
 import { createRepo, mustPut } from '../cluster/helpers/api.js';
+import { childrenOf } from '../../nginx/index.js';
+import { startCpuCount, type Groups } from './process-cpu.js';
 
 const GOAL_RATIO = 0.25;
 const GOAL_P99_MS = 20;
 
 interface Result {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   errors: number;
   non2xx: number;
@@ -100,11 +102,20 @@ async function main(): Promise<void> {
     const staticBase = `http://127.0.0.1:${staticPort}`;
     await waitForHttp(`${staticBase}/book/chapter.md`, 10_000, () => !isAlive(child.pid!));
 
-    const rows: { name: string; bytes: number; r: Result }[] = [];
-    const run = async (name: string, url: string, bytes: number): Promise<void> => {
+    const rows: { name: string; bytes: number; r: Result; cpu?: Record<string, number> }[] = [];
+    // Where a request's CPU goes, per group of processes (the load generator runs in this one).
+    const pidsOf = (prefix: string) => cluster.state.processes.filter((p) => p.role.startsWith(prefix)).map((p) => p.pid);
+    const clusterGroups = (): Groups => ({
+      'front ends': pidsOf('frontend-'),
+      shards: [...pidsOf('shard-'), ...pidsOf('supervisor')],
+      nginx: childrenOf(cluster.process('nginx').pid).map((c) => c.pid),
+      autocannon: [process.pid],
+    });
+    const run = async (name: string, url: string, bytes: number, groups?: Groups): Promise<void> => {
       await autocannon({ url, connections, duration: 2 }); // warm-up: JIT, caches, keep-alive pools
+      const count = groups === undefined ? undefined : startCpuCount(groups);
       const r = await autocannon({ url, connections, duration: seconds });
-      rows.push({ name, bytes, r });
+      rows.push({ name, bytes, r, ...(count === undefined ? {} : { cpu: count(r.requests.total) }) });
       say(`  ${name.padEnd(44)} ${r.requests.average.toFixed(0).padStart(7)} req/s  p50 ${r.latency.p50} ms  p99 ${r.latency.p99} ms  errors ${r.errors + r.non2xx}`);
     };
 
@@ -113,15 +124,15 @@ async function main(): Promise<void> {
     await run('static nginx: listing bytes', `${staticBase}/book/listing.json`, listBytes.length);
     const [, second] = cluster.frontendRoles();
     await cluster.setUpstreamDown(second!, true);
-    await run('cluster, 1 front end: GET file', fileUrl, fileBytes.length);
-    await run('cluster, 1 front end: GET folder listing', listUrl, listBytes.length);
+    await run('cluster, 1 front end: GET file', fileUrl, fileBytes.length, clusterGroups());
+    await run('cluster, 1 front end: GET folder listing', listUrl, listBytes.length, clusterGroups());
     // What the front end costs with no storage at all (nginx -> Node -> engine -> 200): the
     // ceiling for any resource, to read the file GET's ratio against.
     const healthz = `${cluster.url}/healthz`;
-    await run('cluster, 1 front end: GET /healthz (no storage)', healthz, (await (await fetch(healthz)).arrayBuffer()).byteLength);
+    await run('cluster, 1 front end: GET /healthz (no storage)', healthz, (await (await fetch(healthz)).arrayBuffer()).byteLength, clusterGroups());
     await cluster.setUpstreamDown(second!, false);
-    await run('cluster, 2 front ends: GET file', fileUrl, fileBytes.length);
-    await run('cluster, 2 front ends: GET folder listing', listUrl, listBytes.length);
+    await run('cluster, 2 front ends: GET file', fileUrl, fileBytes.length, clusterGroups());
+    await run('cluster, 2 front ends: GET folder listing', listUrl, listBytes.length, clusterGroups());
 
     const ceiling = (name: string) => rows.find((row) => row.name === name)!.r.requests.average;
     say('');
@@ -130,6 +141,16 @@ async function main(): Promise<void> {
     for (const { name, bytes, r } of rows) {
       const base = name.includes('listing') ? ceiling('static nginx: listing bytes') : ceiling('static nginx: file');
       say(`| ${name} | ${bytes} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} | ${r.latency.p99} | ${r.errors + r.non2xx} | ${(r.requests.average / base).toFixed(3)} |`);
+    }
+    say('');
+    say('CPU per request, µs (user + system, all threads; /proc/<pid>/stat):');
+    const groups = Object.keys(rows.find((row) => row.cpu !== undefined)!.cpu!);
+    say(`| target | ${groups.join(' | ')} | total |`);
+    say(`|---|${groups.map(() => '---:|').join('')}---:|`);
+    for (const { name, cpu } of rows) {
+      if (cpu === undefined) continue;
+      const total = Object.values(cpu).reduce((a, b) => a + b, 0);
+      say(`| ${name} | ${groups.map((g) => cpu[g]!.toFixed(1)).join(' | ')} | ${total.toFixed(1)} |`);
     }
     const best = rows.filter((row) => row.name.includes('GET file')).sort((a, b) => b.r.requests.average - a.r.requests.average)[0]!;
     const ratio = best.r.requests.average / ceiling('static nginx: file');

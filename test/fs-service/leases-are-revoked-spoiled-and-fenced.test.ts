@@ -114,6 +114,25 @@ describe("the front end's lease memory (LeaseCache)", () => {
     expect(cache.file('book', '/HEAD')).toBeUndefined();
   });
 
+  it('keeps what a live lease held when it is renewed with other files, not what an expired one held', () => {
+    const time = clock();
+    const cache = new LeaseCache(time.now);
+    cache.take(cache.ticket('book'), LEASE_MS, [['/refs/heads/main', bytes('m\n')]]);
+    time.advance(LEASE_MS / 2);
+    cache.take(cache.ticket('book'), LEASE_MS, [['/refs/heads/draft', bytes('d\n')]]);
+    expect(cache.file('book', '/refs/heads/main')?.toString()).toBe('m\n');
+    expect(cache.file('book', '/refs/heads/draft')?.toString()).toBe('d\n');
+    // Both now last as long as the renewal.
+    time.advance(LEASE_MS / 2 + 10);
+    expect(cache.file('book', '/refs/heads/main')?.toString()).toBe('m\n');
+    // A renewal asked while the lease was live, answered after it ran out: only its own files.
+    const late = cache.ticket('book');
+    time.advance(LEASE_MS);
+    cache.take(late, LEASE_MS * 3, [['/refs/heads/next', bytes('n\n')]]);
+    expect(cache.file('book', '/refs/heads/next')?.toString()).toBe('n\n');
+    expect(cache.file('book', '/refs/heads/main')).toBeUndefined();
+  });
+
   it('keeps nothing from a read that a revocation overtook, and drops what it held', () => {
     const cache = new LeaseCache(clock().now);
     const held = cache.ticket('book');

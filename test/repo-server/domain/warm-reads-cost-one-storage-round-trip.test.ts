@@ -1,7 +1,8 @@
 /**
- * Over real shard processes: once a front end has a file's objects, reading it again costs one
- * storage round trip (metadata and ref in one batch), and that one trip is enough to see every
- * write made through another front end (its own client, its own caches) the moment it is acknowledged.
+ * Over real shard processes: once a front end has a file's objects, reading it again costs at
+ * most one storage round trip (metadata and ref in one batch; none while the primary's read lease
+ * on them lasts), and every write made through another front end (its own client, its own
+ * caches) is seen the moment it is acknowledged.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,21 +50,24 @@ async function read(repo: string, path: string, ref?: string): Promise<{ text: s
 }
 
 describe('warm reads over shard processes', () => {
-  it('a warm file read at the default branch, at a named branch, and a folder listing cost one round trip each', async () => {
+  it('a warm file read at the default branch, at a named branch, and a folder listing cost at most one round trip each', async () => {
     expect((await writer.createRepository('warm')).ok).toBe(true);
     await write('warm', 'main', 'book/ch1.md', 'one\n');
     expect((await writer.createBranch('warm', 'draft', { from: 'main' })).ok).toBe(true);
     await read('warm', 'book/ch1.md');
     await read('warm', 'book/ch1.md', 'draft');
-    expect(await read('warm', 'book/ch1.md')).toEqual({ text: 'one\n', trips: 1 });
-    expect(await read('warm', 'book/ch1.md', 'draft')).toEqual({ text: 'one\n', trips: 1 });
+    for (const ref of [undefined, 'draft']) {
+      const warm = await read('warm', 'book/ch1.md', ref);
+      expect(warm.text).toBe('one\n');
+      expect(warm.trips).toBeLessThanOrEqual(1);
+    }
     mine.resetRoundTrips();
     const listing = await reader.readPath('warm', { path: 'book' });
     expect(listing.ok && listing.content.type === 'folder' && listing.content.entries.map((e) => e.name)).toEqual(['ch1.md']);
-    expect(mine.roundTrips.total).toBe(1);
+    expect(mine.roundTrips.total).toBeLessThanOrEqual(1);
     mine.resetRoundTrips();
     expect(await reader.getBranch('warm', 'draft')).toMatchObject({ ok: true, branch: { name: 'draft' } });
-    expect(mine.roundTrips.total).toBe(1);
+    expect(mine.roundTrips.total).toBeLessThanOrEqual(1);
   });
 
   it('a write through the other front end is visible at the very next read', async () => {
@@ -85,7 +89,9 @@ describe('warm reads over shard processes', () => {
     const after = await read('moved', 'a.md');
     expect(after.text).toBe('on next\n');
     expect(after.trips).toBe(2);
-    expect(await read('moved', 'a.md')).toEqual({ text: 'on next\n', trips: 1 });
+    const again = await read('moved', 'a.md');
+    expect(again.text).toBe('on next\n');
+    expect(again.trips).toBeLessThanOrEqual(1);
   });
 
   it('a deleted repository is gone for the reader at once, although its blobs were cached', async () => {
