@@ -18,6 +18,7 @@ export class FsMetrics {
   readonly cacheLookups: Counter<'result'>;
   readonly roundTrips: Counter<'op'>;
   readonly replicationLagging: Gauge<'shard'>;
+  readonly leaseRevocations: Counter<'outcome'>;
   private hits = 0;
   private misses = 0;
 
@@ -41,6 +42,14 @@ export class FsMetrics {
     );
     this.replicationLagging = reuse(this.registry, 'fs_service_replicas_out_of_sync', () =>
       new Gauge({ name: 'fs_service_replicas_out_of_sync', help: 'vbuckets whose copy on a shard is not in sync (as seen by the primary)', labelNames: ['shard'], registers }),
+    );
+    this.leaseRevocations = reuse(this.registry, 'fs_service_lease_revocations_total', () =>
+      new Counter({
+        name: 'fs_service_lease_revocations_total',
+        help: 'read leases a primary revoked before acknowledging a write, by how each ended (acknowledged, or expired: the holder never answered)',
+        labelNames: ['outcome'],
+        registers,
+      }),
     );
     const self = this;
     reuse(this.registry, 'fs_service_cache_hit_ratio', () =>

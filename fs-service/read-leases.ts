@@ -29,7 +29,11 @@ export class ReadLeases {
   /** When this shard last became primary of each vbucket it leads (see fenceMs). */
   private readonly leadingSince = new Map<number, number>();
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  /** `observe` hears how each revocation ended: the holder said so, or its lease ran out. */
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly observe: (outcome: 'acknowledged' | 'expired') => void = () => {},
+  ) {}
 
   /** Records a lease for `peer` on `key`; the duration goes back with the answer. */
   grant(peer: LeasePeer, key: string): number {
@@ -67,18 +71,17 @@ export class ReadLeases {
       const pid = this.nextPushId++;
       if (!peer.push({ push: 'revoke', pid, ...fields })) continue;
       waits.push(
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(done, until - now);
-          function done(): void {
-            clearTimeout(timer);
-            resolve();
-          }
-          this.waiting.set(pid, () => {
-            this.waiting.delete(pid);
-            done();
-          });
+        new Promise<'acknowledged' | 'expired'>((resolve) => {
+          const timer = setTimeout(() => resolve('expired'), until - now);
           timer.unref?.();
-        }).finally(() => this.waiting.delete(pid)),
+          this.waiting.set(pid, () => {
+            clearTimeout(timer);
+            resolve('acknowledged');
+          });
+        }).then((outcome) => {
+          this.waiting.delete(pid);
+          this.observe(outcome);
+        }),
       );
     }
     return Promise.all(waits).then(() => undefined);

@@ -71,7 +71,7 @@ export class ShardServer {
   readonly metrics: FsMetrics;
   private readonly logger: Logger;
   private readonly generations: RepoGenerations;
-  private readonly leases = new ReadLeases();
+  private readonly leases: ReadLeases;
   private readonly peers: PeerPool;
   private mapState!: ShardMapState;
   private primary!: PrimaryStreams;
@@ -89,6 +89,7 @@ export class ShardServer {
     this.logger = options.logger ?? silentLogger;
     this.metrics = new FsMetrics(options.registry === undefined ? {} : { registry: options.registry });
     this.generations = new RepoGenerations(this.bootId);
+    this.leases = new ReadLeases(undefined, (outcome) => this.metrics.leaseRevocations.inc({ outcome }));
     this.peers = new PeerPool(options.secret, { logger: this.logger, requestTimeoutMs: 10_000 });
     this.handlers = {
       ping: () => ({}),

@@ -18,7 +18,8 @@ const bytes = (s: string) => Buffer.from(s);
 
 describe("the primary's lease book (ReadLeases)", () => {
   it('tells every holder to forget and resolves once each has acknowledged', async () => {
-    const leases = new ReadLeases();
+    const outcomes: string[] = [];
+    const leases = new ReadLeases(undefined, (outcome) => void outcomes.push(outcome));
     const a = peer(1);
     const b = peer(2);
     expect(leases.grant(a, '7/book')).toBe(LEASE_MS);
@@ -33,6 +34,7 @@ describe("the primary's lease book (ReadLeases)", () => {
     expect(done).toBe(false);
     leases.acknowledge(b.pushed[0]!.pid);
     await revoked;
+    expect(outcomes).toEqual(['acknowledged', 'acknowledged']);
     // Revoked means released: the next change has no one to tell; other repositories keep theirs.
     await leases.revoke('7/book', {});
     expect(a.pushed).toHaveLength(1);
@@ -40,7 +42,8 @@ describe("the primary's lease book (ReadLeases)", () => {
   });
 
   it('stops waiting for a holder that never answers when its lease runs out', async () => {
-    const leases = new ReadLeases();
+    const outcomes: string[] = [];
+    const leases = new ReadLeases(undefined, (outcome) => void outcomes.push(outcome));
     const silent = peer(1);
     leases.grant(silent, 'k');
     const started = performance.now();
@@ -49,6 +52,8 @@ describe("the primary's lease book (ReadLeases)", () => {
     expect(silent.pushed).toHaveLength(1);
     expect(waited).toBeGreaterThan(LEASE_MS * 0.8);
     expect(waited).toBeLessThan(LEASE_MS * 3);
+    expect(outcomes).toEqual(['expired']);
+    leases.acknowledge(silent.pushed[0]!.pid); // too late: counted once
   });
 
   it('does not wait for expired leases, closed connections or nonsense acknowledgements', async () => {

@@ -113,6 +113,10 @@ describe('read leases', () => {
       expect(waited).toBeLessThan(LEASE_MS + 5_000);
       expect(pushed.map((f) => f.header)).toEqual([expect.objectContaining({ push: 'revoke', repo: REPO })]);
       expect(await readMain(reader)).toBe(written);
+      // Operators can see it: the primary counts the revocation that ran out.
+      const metrics = await (await fetch(`http://${url}/metrics`, { headers: { authorization: `Bearer ${cluster.secret}` } })).text();
+      expect(metrics).toMatch(/fs_service_lease_revocations_total\{outcome="expired"\} [1-9]/);
+      expect(metrics).toMatch(/fs_service_lease_revocations_total\{outcome="acknowledged"\} [1-9]/);
     } finally {
       silent.close();
     }
