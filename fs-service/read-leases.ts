@@ -23,7 +23,8 @@ interface Holding {
  */
 export class ReadLeases {
   private readonly holders = new Map<string, Map<number, Holding>>();
-  private readonly waiting = new Map<number, () => void>();
+  /** Revocations waiting for their holder, by push id; only that holder can end one. */
+  private readonly waiting = new Map<number, { peerId: number; acknowledged: () => void }>();
   private nextPushId = 1;
   private grants = 0;
   /** When this shard last became primary of each vbucket it leads (see fenceMs). */
@@ -74,9 +75,12 @@ export class ReadLeases {
         new Promise<'acknowledged' | 'expired'>((resolve) => {
           const timer = setTimeout(() => resolve('expired'), until - now);
           timer.unref?.();
-          this.waiting.set(pid, () => {
-            clearTimeout(timer);
-            resolve('acknowledged');
+          this.waiting.set(pid, {
+            peerId: peer.id,
+            acknowledged: () => {
+              clearTimeout(timer);
+              resolve('acknowledged');
+            },
           });
         }).then((outcome) => {
           this.waiting.delete(pid);
@@ -87,9 +91,10 @@ export class ReadLeases {
     return Promise.all(waits).then(() => undefined);
   }
 
-  /** A holder's "forgotten" for revocation `pid`. */
-  acknowledge(pid: unknown): void {
-    if (typeof pid === 'number') this.waiting.get(pid)?.();
+  /** `peer`'s "forgotten" for revocation `pid` (another connection's answer counts for nothing). */
+  acknowledge(peer: LeasePeer, pid: unknown): void {
+    const waiting = typeof pid === 'number' ? this.waiting.get(pid) : undefined;
+    if (waiting !== undefined && waiting.peerId === peer.id) waiting.acknowledged();
   }
 
   /** A closed connection holds nothing (its client forgets everything when it notices). */

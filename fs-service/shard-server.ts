@@ -101,8 +101,8 @@ export class ShardServer {
       readdir: (f) => this.read(f, 'readdir', async (disk) => ({ header: { names: await disk.readdir(f.header.path) } })),
       readlink: (f) => this.read(f, 'readlink', async (disk) => ({ header: { target: await disk.readlink(f.header.path) } })),
       readMany: (f, peer) => this.read(f, 'readMany', async (disk) => this.sent({ parts: await disk.readMany(f.header.paths) }), peer),
-      leaseAck: (f) => {
-        this.leases.acknowledge(f.header.pid);
+      leaseAck: (f, peer) => {
+        this.leases.acknowledge(peer, f.header.pid);
         return {};
       },
       mutate: (f) => this.mutate(f),

@@ -29,10 +29,12 @@ describe("the primary's lease book (ReadLeases)", () => {
     const revoked = leases.revoke('7/book', { repo: 'book', gen: 'boot.3' }).then(() => void (done = true));
     expect(a.pushed).toEqual([expect.objectContaining({ push: 'revoke', repo: 'book', gen: 'boot.3' })]);
     expect(b.pushed).toHaveLength(1);
-    leases.acknowledge(a.pushed[0]!.pid);
+    leases.acknowledge(a, a.pushed[0]!.pid);
+    // b's revocation is b's to answer: a cannot end it for b.
+    leases.acknowledge(a, b.pushed[0]!.pid);
     await Promise.resolve();
     expect(done).toBe(false);
-    leases.acknowledge(b.pushed[0]!.pid);
+    leases.acknowledge(b, b.pushed[0]!.pid);
     await revoked;
     expect(outcomes).toEqual(['acknowledged', 'acknowledged']);
     // Revoked means released: the next change has no one to tell; other repositories keep theirs.
@@ -53,7 +55,7 @@ describe("the primary's lease book (ReadLeases)", () => {
     expect(waited).toBeGreaterThan(LEASE_MS * 0.8);
     expect(waited).toBeLessThan(LEASE_MS * 3);
     expect(outcomes).toEqual(['expired']);
-    leases.acknowledge(silent.pushed[0]!.pid); // too late: counted once
+    leases.acknowledge(silent, silent.pushed[0]!.pid); // too late: counted once
   });
 
   it('does not wait for expired leases, closed connections or nonsense acknowledgements', async () => {
@@ -64,7 +66,7 @@ describe("the primary's lease book (ReadLeases)", () => {
     leases.grant(expired, 'k');
     time.advance(LEASE_MS + 1);
     leases.grant(closed, 'k');
-    for (const junk of [undefined, 'x', -1, 1e99, { pid: 1 }]) leases.acknowledge(junk);
+    for (const junk of [undefined, 'x', -1, 1e99, { pid: 1 }]) leases.acknowledge(expired, junk);
     await leases.revoke('k', {}); // would hang (fake clock) if it waited for either
     expect(expired.pushed).toHaveLength(0);
   });

@@ -101,8 +101,13 @@ describe('read leases', () => {
   it('let a holder that never answers delay a write by at most one lease', async () => {
     const { url, vb, epoch } = primaryOf(writer);
     const silent = new ShardConnection(url, cluster.secret);
+    const meddler = new ShardConnection(url, cluster.secret);
     const pushed: Frame[] = [];
-    silent.onPush((frame) => void pushed.push(frame));
+    silent.onPush((frame) => {
+      pushed.push(frame);
+      // Another connection answering for the silent holder must not end the wait.
+      void meddler.request({ op: 'leaseAck', pid: frame.header.pid });
+    });
     try {
       const granted = await silent.request({ op: 'readMany', repo: REPO, vb, epoch, paths: [MAIN], lease: true });
       expect(granted.header.lease).toBe(LEASE_MS);
@@ -119,6 +124,7 @@ describe('read leases', () => {
       expect(metrics).toMatch(/fs_service_lease_revocations_total\{outcome="acknowledged"\} [1-9]/);
     } finally {
       silent.close();
+      meddler.close();
     }
   });
 
