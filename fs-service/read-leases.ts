@@ -19,7 +19,7 @@ interface Holding {
  * tells every holder to forget, and waits until each has said so or its lease has run out. So a
  * write acknowledged through one front end is never hidden by another front end's memory, and a
  * holder that hangs delays writers by at most one lease. A new primary waits one lease before it
- * acknowledges writes (see `fence`), since the old one's holders are not known to it.
+ * acknowledges writes (see `fenceMs`), since the old one's holders are not known to it.
  */
 export class ReadLeases {
   private readonly holders = new Map<string, Map<number, Holding>>();
