@@ -190,9 +190,10 @@ export class RemoteRepoStore implements RepoStore {
       });
       this.metrics.cache(wanted.length === 0);
       if (wanted.length === 0) return out;
-      // The refs and metadata read here are kept under the primary's lease (see LeaseCache).
-      const ticket = this.leases.ticket(this.name);
-      const frame = await this.request('read', { op: 'readMany', paths: wanted.map((w) => w.p), lease: true });
+      // The refs and metadata read here are kept under the primary's lease (see LeaseCache); a
+      // batch of immutable files alone asks for none, so writes need not wait on this client.
+      const ticket = wanted.some((w) => !isImmutablePath(w.p)) ? this.leases.ticket(this.name) : undefined;
+      const frame = await this.request('read', { op: 'readMany', paths: wanted.map((w) => w.p), ...(ticket === undefined ? {} : { lease: true }) });
       const leased: [string, Buffer | null][] = [];
       wanted.forEach(({ p, i }, k) => {
         const data = frame.parts[k] ?? null;
@@ -201,7 +202,7 @@ export class RemoteRepoStore implements RepoStore {
         else if (data !== null) this.cache.set(this.key(p), data);
         this.metrics.moved('read', 'client', data?.length ?? 0);
       });
-      this.leases.take(ticket, frame.header.lease, leased);
+      if (ticket !== undefined) this.leases.take(ticket, frame.header.lease, leased);
       return out;
     });
   }
