@@ -17,9 +17,10 @@ const FILE_MODE = 0o100644;
 /**
  * One repository over the cluster, shaped for isomorphic-git. Immutable files come from the
  * byte-bounded cache after the first read; "absent" answers for loose objects and the pack
- * listing are reused only while the repository's generation is unchanged; refs, HEAD, config,
- * packed-refs, index, lock files and every other listing always go to the shard. Paths are
- * checked here too, so a hostile path costs no round trip (the shard checks again).
+ * listing are reused only while the repository's generation is unchanged; mutable files read
+ * with readMany (refs, metadata) are kept under the primary's read lease (LeaseCache); any
+ * other read of refs, HEAD, config, packed-refs, lock files or listings goes to the shard. Paths
+ * are checked here too, so a hostile path costs no round trip (the shard checks again).
  */
 export class RemoteRepoStore implements RepoStore {
   readonly fs: { promises: RepoFsPromises };
