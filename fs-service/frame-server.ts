@@ -7,7 +7,6 @@ import { silentLogger, type Logger } from './logging.js';
 import { DEFAULT_MAX_PAYLOAD } from './shard-connection.js';
 import { decodeFrame, encodeFrame, type Frame } from './wire-codec.js';
 import { errorToWire } from './wire-errors.js';
-import type { LeasePeer } from './read-leases.js';
 
 /** A response: header fields (besides id/ok) and binary parts. */
 export interface Reply {
@@ -15,12 +14,19 @@ export interface Reply {
   parts?: (Buffer | null)[];
 }
 
+/** The client connection a request came on; it can also be sent frames it did not ask for. */
+export interface Peer {
+  readonly id: number;
+  /** Sends a frame the peer did not ask for (a lease revocation); false when the connection is gone. */
+  push(header: Record<string, unknown>): boolean;
+}
+
 /**
  * Handles one request from `peer` (the connection it came on). Called synchronously as the
  * message arrives, so a handler that queues work before its first await sees requests in the
  * order they were sent on the connection.
  */
-export type FrameHandler = (frame: Frame, peer: LeasePeer) => Promise<Reply> | Reply;
+export type FrameHandler = (frame: Frame, peer: Peer) => Promise<Reply> | Reply;
 
 export type HttpHandler = (request: IncomingMessage, response: ServerResponse, authorized: boolean) => boolean;
 
@@ -92,7 +98,7 @@ export class FrameServer {
 
   private accept(ws: WebSocket): void {
     this.sockets.add(ws);
-    const peer: LeasePeer = {
+    const peer: Peer = {
       id: this.nextPeerId++,
       push: (header) => {
         if (ws.readyState !== ws.OPEN) return false;
@@ -108,7 +114,7 @@ export class FrameServer {
     ws.on('message', (data: Buffer) => this.onMessage(ws, peer, data));
   }
 
-  private onMessage(ws: WebSocket, peer: LeasePeer, data: Buffer): void {
+  private onMessage(ws: WebSocket, peer: Peer, data: Buffer): void {
     let frame: Frame;
     try {
       frame = decodeFrame(data);

@@ -1,15 +1,10 @@
-/** A client connection that can be told, unasked, that what it read is no longer true. */
-export interface LeasePeer {
-  readonly id: number;
-  /** Sends a frame the peer did not ask for; false when the connection is gone. */
-  push(header: Record<string, unknown>): boolean;
-}
+import type { Peer } from './frame-server.js';
 
 /** How long a client may answer reads of a repository from memory after the primary answered. */
 export const LEASE_MS = 1_000;
 
 interface Holding {
-  peer: LeasePeer;
+  peer: Peer;
   until: number;
 }
 
@@ -37,7 +32,7 @@ export class ReadLeases {
   ) {}
 
   /** Records a lease for `peer` on `key`; the duration goes back with the answer. */
-  grant(peer: LeasePeer, key: string): number {
+  grant(peer: Peer, key: string): number {
     let byPeer = this.holders.get(key);
     if (byPeer === undefined) {
       byPeer = new Map();
@@ -92,7 +87,7 @@ export class ReadLeases {
   }
 
   /** `peer`'s "forgotten" for revocation `pid` (another connection's answer counts for nothing). */
-  acknowledge(peer: LeasePeer, pid: unknown): void {
+  acknowledge(peer: Peer, pid: unknown): void {
     const waiting = typeof pid === 'number' ? this.waiting.get(pid) : undefined;
     if (waiting !== undefined && waiting.peerId === peer.id) waiting.acknowledged();
   }

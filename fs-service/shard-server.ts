@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { CatchUp } from './catch-up.js';
 import { FsError } from './contract.js';
 import { DiskEngine } from './disk-engine.js';
-import { FrameServer, type Reply } from './frame-server.js';
+import { FrameServer, type Peer, type Reply } from './frame-server.js';
 import { silentLogger, type Logger } from './logging.js';
 import { FsMetrics } from './metrics.js';
 import { PeerPool } from './peer-pool.js';
@@ -20,7 +20,7 @@ import { VBUCKETS, vbucketOf, type ClusterMap } from './vbucket-map.js';
 import { assertRepoName } from './path-safety.js';
 import { isNotFound } from './fs-errors.js';
 import { isRequestId, outsideRequest, runWithRequestId } from './request-context.js';
-import { ReadLeases, type LeasePeer } from './read-leases.js';
+import { ReadLeases } from './read-leases.js';
 
 export interface ShardServerOptions {
   /** This shard's id in the cluster map. */
@@ -49,7 +49,7 @@ export interface ShardStatus {
   catchingUp: number;
 }
 
-type Handler = (frame: Frame, peer: LeasePeer) => Promise<Reply> | Reply;
+type Handler = (frame: Frame, peer: Peer) => Promise<Reply> | Reply;
 
 /**
  * The operations a request of a front end causes: they run under its request id (`rid`), so the
@@ -213,7 +213,7 @@ export class ShardServer {
     }
   }
 
-  private dispatch(frame: Frame, peer: LeasePeer): Promise<Reply> | Reply {
+  private dispatch(frame: Frame, peer: Peer): Promise<Reply> | Reply {
     const op = String(frame.header.op);
     // A request id that is not a short plain token is ignored, never logged.
     const requestId = isRequestId(frame.header.rid) ? frame.header.rid : undefined;
@@ -226,7 +226,7 @@ export class ShardServer {
    * Refusals and failures are logged at warn; at debug, every request op with its duration. At
    * info nothing is measured or logged for a request that succeeds.
    */
-  private observed(op: string, frame: Frame, peer: LeasePeer, requestId: string | undefined): Promise<Reply> {
+  private observed(op: string, frame: Frame, peer: Peer, requestId: string | undefined): Promise<Reply> {
     const debug = REQUEST_OPS.has(op) && this.logger.isLevelEnabled('debug');
     const started = debug ? performance.now() : 0;
     let pending: Promise<Reply> | Reply;
@@ -287,7 +287,7 @@ export class ShardServer {
   }
 
   /** `peer` set: the client asks for a read lease, granted only by a trusted, unfrozen primary. */
-  private async read(frame: Frame, op: string, run: (disk: RepoDisk) => Promise<Reply>, peer?: LeasePeer): Promise<Reply> {
+  private async read(frame: Frame, op: string, run: (disk: RepoDisk) => Promise<Reply>, peer?: Peer): Promise<Reply> {
     return this.metrics.time(op, 'shard', async () => {
       const { vb, repo, disk } = this.route(frame);
       if (!this.canServeRead(vb)) throw new Refusal('not-ready', `shard ${this.options.id} is catching up on vbucket ${vb}`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LeaseCache } from '../../fs-service/lease-cache.js';
-import { LEASE_MS, ReadLeases, type LeasePeer } from '../../fs-service/read-leases.js';
+import type { Peer } from '../../fs-service/frame-server.js';
+import { LEASE_MS, ReadLeases } from '../../fs-service/read-leases.js';
 
 /** A clock the test moves by hand. */
 function clock(): { now: () => number; advance: (ms: number) => void } {
@@ -9,7 +10,7 @@ function clock(): { now: () => number; advance: (ms: number) => void } {
 }
 
 /** A connection that records what it was told; `open` false: it is gone. */
-function peer(id: number, open = true): LeasePeer & { pushed: Record<string, unknown>[] } {
+function peer(id: number, open = true): Peer & { pushed: Record<string, unknown>[] } {
   const pushed: Record<string, unknown>[] = [];
   return { id, pushed, push: (header) => (open ? (pushed.push(header), true) : false) };
 }
