@@ -6,8 +6,8 @@ import { runScript } from './run-script.js';
 /**
  * The nginx cluster as an operator starts it (`npm run cluster -- start`): nginx in front of two
  * front ends over three shards, decision traces on, a 1 MiB body limit. Read back from the
- * launcher's state file (its public output), so no cluster code is imported; stopped by killing
- * the pids that file lists, all at once.
+ * launcher's state file (its public output), so no cluster code is imported; stopped with
+ * `npm run cluster -- stop`, then by killing any pid that file lists that is still alive.
  */
 export interface Cluster {
   url: string;
@@ -51,6 +51,8 @@ export async function startCluster(port: number): Promise<Cluster> {
   }
   const pids = state?.processes.map((p) => p.pid) ?? [];
   const stop = async (): Promise<void> => {
+    // As an operator stops it (which also removes nginx's temp folder), then whatever survived.
+    if (state !== undefined) await runScript('nginx/cluster-cli.ts', ['stop', '--dir', dir]);
     await killAll(pids);
     rmSync(dir, { recursive: true, force: true });
   };
