@@ -63,8 +63,8 @@ export class LeaseCache {
     entry.held = { until: ticket.sentAt + ms - MARGIN_MS, epoch: ticket.epoch, files: kept };
   }
 
-  /** The leased content of `path` (null: absent), or undefined when no live lease covers it. */
-  file(repo: string, path: string): Buffer | null | undefined {
+  /** The files a live lease on `repo` covers (null content: absent), or undefined when none does. */
+  live(repo: string): ReadonlyMap<string, Buffer | null> | undefined {
     const entry = this.repos.peek(repo);
     const held = entry?.held;
     if (held === null || held === undefined) return undefined;
@@ -72,7 +72,12 @@ export class LeaseCache {
       entry!.held = null;
       return undefined;
     }
-    return held.files.get(path);
+    return held.files;
+  }
+
+  /** The leased content of `path` (null: absent), or undefined when no live lease covers it. */
+  file(repo: string, path: string): Buffer | null | undefined {
+    return this.live(repo)?.get(path);
   }
 
   /** The primary says the repository changed: forget, and spoil reads already on their way. */

@@ -184,8 +184,9 @@ export class RemoteRepoStore implements RepoStore {
     return this.timed('readMany', async () => {
       const out: (Buffer | null)[] = [];
       const wanted: { p: string; i: number }[] = [];
+      const leased = this.leases.live(this.name);
       canonical.forEach((p, i) => {
-        const known = isImmutablePath(p) ? (this.cache.get(this.key(p)) ?? (this.state.knownMissing(p) ? null : undefined)) : this.leases.file(this.name, p);
+        const known = isImmutablePath(p) ? (this.cache.get(this.key(p)) ?? (this.state.knownMissing(p) ? null : undefined)) : leased?.get(p);
         out.push(known ?? null);
         if (known === undefined) wanted.push({ p, i });
       });
@@ -195,15 +196,15 @@ export class RemoteRepoStore implements RepoStore {
       // batch of immutable files alone asks for none, so writes need not wait on this client.
       const ticket = wanted.some((w) => !isImmutablePath(w.p)) ? this.leases.ticket(this.name) : undefined;
       const frame = await this.request('read', { op: 'readMany', paths: wanted.map((w) => w.p), ...(ticket === undefined ? {} : { lease: true }) });
-      const leased: [string, Buffer | null][] = [];
+      const fresh: [string, Buffer | null][] = [];
       wanted.forEach(({ p, i }, k) => {
         const data = frame.parts[k] ?? null;
         out[i] = data;
-        if (!isImmutablePath(p)) leased.push([p, data]);
+        if (!isImmutablePath(p)) fresh.push([p, data]);
         else if (data !== null) this.cache.set(this.key(p), data);
         this.metrics.moved('read', 'client', data?.length ?? 0);
       });
-      if (ticket !== undefined) this.leases.take(ticket, frame.header.lease, leased);
+      if (ticket !== undefined) this.leases.take(ticket, frame.header.lease, fresh);
       return out;
     });
   }

@@ -27,6 +27,8 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
  * lose the last 100 ms of lines.
  */
 function stdoutLines(): pino.DestinationStream {
+  // One per process: every logger writing to stdout shares it (and its one exit hook).
+  if (stdout !== undefined) return stdout;
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 });
   process.once('exit', () => {
     try {
@@ -35,8 +37,11 @@ function stdoutLines(): pino.DestinationStream {
       // not opened yet, or already closed: nothing to write
     }
   });
+  stdout = destination;
   return destination;
 }
+
+let stdout: pino.DestinationStream | undefined;
 
 /** A fresh object per line: pino merges the line's own fields into it. */
 function requestIdMixin(): Record<string, unknown> {

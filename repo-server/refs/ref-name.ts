@@ -1,10 +1,11 @@
+// Normalisation leaves printable ASCII as it is (and is the costly part of the check).
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
+
 /**
  * git check-ref-format rules for a full ref name ("refs/heads/main"), plus our length cap.
  * Every ref written through the API or a push passes here first, so no ref can become a path
  * outside refs/ or a name git itself would refuse.
  */
-// Normalisation leaves printable ASCII as it is (and is the costly part of the check).
-const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
 export function isValidRefName(ref: string): boolean {
   if (ref.length === 0 || ref.length > 255) return false;
