@@ -62,6 +62,13 @@ export interface RepoStore {
   createExclusive(path: string, data: FileData): Promise<boolean>;
   /** Several reads in one round trip; null where a file is absent. */
   readMany(paths: string[]): Promise<(Buffer | null)[]>;
+  /**
+   * What readMany would answer now, when it can answer without waiting: every path is an
+   * immutable object this store has cached, or a file a live read lease covers (so any change to
+   * it would have been revoked first). Undefined when any path would need a round trip, and on
+   * stores that keep no such copies.
+   */
+  readManyNow?(paths: string[]): (Buffer | null)[] | undefined;
   /** Removes every file of the repository. */
   destroy(): Promise<void>;
 }

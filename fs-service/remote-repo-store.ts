@@ -182,14 +182,7 @@ export class RemoteRepoStore implements RepoStore {
     if (!Array.isArray(paths)) throw new FsError('EINVAL', 'readMany needs an array of paths');
     const canonical = paths.map((p) => canonicalPath(p));
     return this.timed('readMany', async () => {
-      const out: (Buffer | null)[] = [];
-      const wanted: { p: string; i: number }[] = [];
-      const leased = this.leases.live(this.name);
-      canonical.forEach((p, i) => {
-        const known = isImmutablePath(p) ? (this.cache.get(this.key(p)) ?? (this.state.knownMissing(p) ? null : undefined)) : leased?.get(p);
-        out.push(known ?? null);
-        if (known === undefined) wanted.push({ p, i });
-      });
+      const { out, wanted } = this.known(canonical);
       this.metrics.cache(wanted.length === 0);
       if (wanted.length === 0) return out;
       // The refs and metadata read here are kept under the primary's lease (see LeaseCache); a
@@ -207,6 +200,27 @@ export class RemoteRepoStore implements RepoStore {
       if (ticket !== undefined) this.leases.take(ticket, frame.header.lease, fresh);
       return out;
     });
+  }
+
+  readManyNow(paths: string[]): (Buffer | null)[] | undefined {
+    if (!Array.isArray(paths)) throw new FsError('EINVAL', 'readMany needs an array of paths');
+    const { out, wanted } = this.known(paths.map((p) => canonicalPath(p)));
+    if (wanted.length > 0) return undefined;
+    this.metrics.cache(true);
+    return out;
+  }
+
+  /** What the caches and the live lease already hold of `canonical` paths, and what they lack. */
+  private known(canonical: string[]): { out: (Buffer | null)[]; wanted: { p: string; i: number }[] } {
+    const out: (Buffer | null)[] = [];
+    const wanted: { p: string; i: number }[] = [];
+    const leased = this.leases.live(this.name);
+    canonical.forEach((p, i) => {
+      const known = isImmutablePath(p) ? (this.cache.get(this.key(p)) ?? (this.state.knownMissing(p) ? null : undefined)) : leased?.get(p);
+      out.push(known ?? null);
+      if (known === undefined) wanted.push({ p, i });
+    });
+    return { out, wanted };
   }
 
   async destroy(): Promise<void> {

@@ -30,7 +30,21 @@ function clampToNow(date: Date | undefined): Date | undefined {
 }
 
 const UNSET: unique symbol = Symbol('unset');
-type Memo<T> = Maybe<T> | typeof UNSET;
+
+/**
+ * A callback's answer kept for the rest of the request. A promised answer is replaced by its
+ * value once it arrives, so later nodes read it synchronously instead of awaiting it again.
+ */
+class Memo<T> {
+  private value: Maybe<T> | typeof UNSET = UNSET;
+
+  get(compute: () => Maybe<T>): Maybe<T> {
+    if (this.value !== UNSET) return this.value;
+    const answer = compute();
+    this.value = answer instanceof Promise ? answer.then((settled) => (this.value = settled)) : answer;
+    return this.value;
+  }
+}
 
 /**
  * What one request carries through the graph: the resource, the request and response, the
@@ -48,13 +62,13 @@ export class FlowState {
   deferredIfMatchFailure = false;
   /** RFC 9110 9.3.4: a PUT that created the resource answers 201. */
   createdByPut = false;
-  private providedMemo: Memo<ContentTypesProvided> = UNSET;
-  private languagesMemo: Memo<readonly string[]> = UNSET;
-  private charsetsMemo: Memo<CharsetsProvided> = UNSET;
-  private encodingsMemo: Memo<readonly string[]> = UNSET;
-  private allowedMemo: Memo<readonly string[]> = UNSET;
-  private etagMemo: Memo<string | undefined> = UNSET;
-  private lastModifiedMemo: Memo<Date | undefined> = UNSET;
+  private readonly providedMemo = new Memo<ContentTypesProvided>();
+  private readonly languagesMemo = new Memo<readonly string[]>();
+  private readonly charsetsMemo = new Memo<CharsetsProvided>();
+  private readonly encodingsMemo = new Memo<readonly string[]>();
+  private readonly allowedMemo = new Memo<readonly string[]>();
+  private readonly etagMemo = new Memo<string | undefined>();
+  private readonly lastModifiedMemo = new Memo<Date | undefined>();
 
   constructor(
     readonly resource: Resource,
@@ -76,38 +90,31 @@ export class FlowState {
   }
 
   provided(): Maybe<ContentTypesProvided> {
-    if (this.providedMemo === UNSET) this.providedMemo = this.ask(this.resource.contentTypesProvided());
-    return this.providedMemo;
+    return this.providedMemo.get(() => this.ask(this.resource.contentTypesProvided()));
   }
 
   languages(): Maybe<readonly string[]> {
-    if (this.languagesMemo === UNSET) this.languagesMemo = this.ask(this.resource.languagesProvided());
-    return this.languagesMemo;
+    return this.languagesMemo.get(() => this.ask(this.resource.languagesProvided()));
   }
 
   charsets(): Maybe<CharsetsProvided> {
-    if (this.charsetsMemo === UNSET) this.charsetsMemo = this.ask(this.resource.charsetsProvided());
-    return this.charsetsMemo;
+    return this.charsetsMemo.get(() => this.ask(this.resource.charsetsProvided()));
   }
 
   encodings(): Maybe<readonly string[]> {
-    if (this.encodingsMemo === UNSET) this.encodingsMemo = this.ask(this.resource.encodingsProvided());
-    return this.encodingsMemo;
+    return this.encodingsMemo.get(() => this.ask(this.resource.encodingsProvided()));
   }
 
   allowedMethods(): Maybe<readonly string[]> {
-    if (this.allowedMemo === UNSET) this.allowedMemo = this.ask(this.resource.allowedMethods());
-    return this.allowedMemo;
+    return this.allowedMemo.get(() => this.ask(this.resource.allowedMethods()));
   }
 
   etag(): Maybe<string | undefined> {
-    if (this.etagMemo === UNSET) this.etagMemo = andThen(this.ask(this.resource.generateEtag()), checkTag);
-    return this.etagMemo;
+    return this.etagMemo.get(() => andThen(this.ask(this.resource.generateEtag()), checkTag));
   }
 
   lastModified(): Maybe<Date | undefined> {
-    if (this.lastModifiedMemo === UNSET) this.lastModifiedMemo = andThen(this.ask(this.resource.lastModified()), clampToNow);
-    return this.lastModifiedMemo;
+    return this.lastModifiedMemo.get(() => andThen(this.ask(this.resource.lastModified()), clampToNow));
   }
 
   /**

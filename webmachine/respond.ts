@@ -5,6 +5,7 @@ import { encodeWhole, encoderFor } from './content-coding.js';
 import type { FlowState } from './flow-state.js';
 import type { Halt } from './halt.js';
 import { httpDateNow } from './http-date.js';
+import { all, andThen, type Maybe } from './maybe.js';
 import { PROBLEM_MEDIA_TYPE, problem, renderProblem } from './problem.js';
 import { ifRangeHolds, parseRange } from './range.js';
 import type { Request } from './request.js';
@@ -35,11 +36,15 @@ async function convertCharset(f: FlowState, body: Buffer): Promise<Buffer> {
 }
 
 /** RFC 9110 section 14: a single byte range of a GET body of known length, identity-coded. */
-async function applyRange(f: FlowState, res: Response, body: Buffer): Promise<{ status: number; body: Buffer }> {
+function applyRange(f: FlowState, res: Response, body: Buffer): Maybe<{ status: number; body: Buffer }> {
   const header = f.req.header('range');
   if (header === undefined || f.method !== 'GET' || f.resource.chosen.encoding !== 'identity') return { status: 200, body };
   const ifRange = f.req.header('if-range');
-  if (ifRange !== undefined && !ifRangeHolds(ifRange, await f.etag(), await f.lastModified())) return { status: 200, body };
+  if (ifRange === undefined) return rangeOf(f, res, body, header);
+  return andThen(all(f.etag(), f.lastModified()), ([tag, modified]) => (ifRangeHolds(ifRange, tag, modified) ? rangeOf(f, res, body, header) : { status: 200, body }));
+}
+
+function rangeOf(f: FlowState, res: Response, body: Buffer, header: string): { status: number; body: Buffer } {
   const range = parseRange(header, body.length);
   if (range === undefined) return { status: 200, body };
   f.trace.push('range');
@@ -85,7 +90,9 @@ export async function writeResponse(
       if (ranges instanceof Promise) ranges = await ranges;
       if (ranges) {
         res.setHeader('Accept-Ranges', 'bytes');
-        ({ status, body } = await applyRange(f, res, toBuffer(body)));
+        let ranged = applyRange(f, res, toBuffer(body));
+        if (ranged instanceof Promise) ranged = await ranged;
+        ({ status, body } = ranged);
       }
     }
   }

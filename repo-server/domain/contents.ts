@@ -10,6 +10,7 @@ import { validatePath } from './names.js';
 import { blobSize, entryAt, readBlob, readTree } from './objects.js';
 import { openAt } from './open-at.js';
 import type { RepoContext } from './repo-context.js';
+import { WarmReads } from './warm-reads.js';
 import { invalid, notFound, type CommitDetails, type EntryMode, type EntryType, type Invalid, type NotFound, type Oid } from './types.js';
 
 export interface FileContent {
@@ -83,29 +84,64 @@ async function folder(ctx: RepoContext, path: string, oid: Oid): Promise<FolderC
 
 async function file(ctx: RepoContext, path: string, entry: TreeEntry): Promise<FileContent> {
   const type = entryType(entry.mode) as FileContent['type'];
+  return fileContent(ctx, path, entry, type === 'submodule' ? 0 : await blobSize(ctx, entry.oid));
+}
+
+/** A file's answer; its bytes are read when first asked, once per answer. */
+function fileContent(ctx: RepoContext, path: string, entry: { oid: Oid; mode: string }, size: number): FileContent {
+  const type = entryType(entry.mode) as FileContent['type'];
   if (type === 'submodule') return { type, path, oid: entry.oid, mode: '160000', size: 0, bytes: async () => Buffer.alloc(0) };
   let bytes: Promise<Buffer> | undefined;
-  return {
-    type,
-    path,
-    oid: entry.oid,
-    mode: entry.mode as EntryMode,
-    size: await blobSize(ctx, entry.oid),
-    bytes: () => (bytes ??= readBlob(ctx, entry.oid)),
-  };
+  return { type, path, oid: entry.oid, mode: entry.mode as EntryMode, size, bytes: () => (bytes ??= readBlob(ctx, entry.oid)) };
+}
+
+type ReadPathOk = Extract<ReadPathResult, { ok: true }>;
+
+/** Per repository context (and gone with it): see warm-reads.ts. */
+const warmPaths = new WeakMap<RepoContext, WarmReads<ReadPathOk>>();
+
+function warmPathsOf(ctx: RepoContext): WarmReads<ReadPathOk> {
+  let warm = warmPaths.get(ctx);
+  if (warm === undefined) {
+    warm = new WarmReads<ReadPathOk>((answer) => (answer.content.type === 'folder' ? 1 + answer.content.entries.length : 1));
+    warmPaths.set(ctx, warm);
+  }
+  return warm;
+}
+
+/** A kept answer: a folder is shared as it is (frozen), a file gets its own lazy bytes. */
+function fromKept(ctx: RepoContext, kept: ReadPathOk): ReadPathOk {
+  const content = kept.content;
+  return content.type === 'folder' ? kept : { ...kept, content: fileContent(ctx, content.path, content, content.size) };
+}
+
+/** Shared by later requests: a folder is frozen; a file is kept without the bytes this request may read. */
+function toKeep(ctx: RepoContext, answer: ReadPathOk): ReadPathOk {
+  const content = answer.content;
+  if (content.type !== 'folder') return fromKept(ctx, answer);
+  for (const entry of content.entries) Object.freeze(entry);
+  Object.freeze(content.entries);
+  return Object.freeze({ ...answer, content: Object.freeze(content) });
 }
 
 export async function readPath(deps: ServiceDeps, repo: string, input: ReadPathInput = {}): Promise<ReadPathResult> {
   const path = input.path ?? '';
   const valid = validatePath(path, true);
   if (!valid.ok) return invalid('path', valid.detail);
+  // Only a context that exists can hold answers, and it exists only for a name found valid.
+  const known = deps.contexts.peek(repo);
+  const key = `${input.ref ?? ''}\0${path}`;
+  const kept = known === undefined ? undefined : warmPathsOf(known).get(known.store, key);
+  if (kept !== undefined) return fromKept(known!, kept);
   const opened = await openAt(deps, repo, input.ref);
   if (!opened.ok) return opened;
   const { ctx, commit } = opened;
   const entry = await entryAt(ctx, commit.tree, valid.value);
   if (entry === null) return notFound('path', path);
   const content = entry.type === 'tree' ? await folder(ctx, path, entry.oid) : await file(ctx, path, entry);
-  return { ok: true, commit: commit.id, committedAt: commit.committer.timestamp, content };
+  const answer: ReadPathOk = { ok: true, commit: commit.id, committedAt: commit.committer.timestamp, content };
+  if (opened.basis !== undefined) warmPathsOf(ctx).remember(ctx.store, key, opened.basis, toKeep(ctx, answer));
+  return answer;
 }
 
 export interface LastCommitInput {

@@ -2,12 +2,20 @@
 import type { ServiceDeps } from './deps.js';
 import { readCommit } from './objects.js';
 import type { RepoContext } from './repo-context.js';
+import type { ReadBasis } from './warm-reads.js';
 import { resolveRef, shortNamePaths } from './refs.js';
 import { openRepoReading } from './repositories.js';
 import { validateRepoName } from './names.js';
 import type { CommitDetails, Invalid, NotFound, RepoInfo } from './types.js';
 
-export type OpenedAt = { ok: true; ctx: RepoContext; info: RepoInfo; commit: CommitDetails } | NotFound | Invalid;
+/**
+ * `basis`: present when the commit follows from the files read alone (a branch or tag read with
+ * the metadata, or a full commit id), so the same bytes there would name the same commit. An
+ * abbreviated id is left out: a new object can make it ambiguous.
+ */
+export type OpenedAt = { ok: true; ctx: RepoContext; info: RepoInfo; commit: CommitDetails; basis?: ReadBasis } | NotFound | Invalid;
+
+const FULL_OID = /^[0-9a-f]{40}$/;
 
 /** `ref` absent: the repository's default branch. */
 export async function openAt(deps: ServiceDeps, repo: string, ref: string | undefined): Promise<OpenedAt> {
@@ -18,7 +26,11 @@ export async function openAt(deps: ServiceDeps, repo: string, ref: string | unde
   const opened = await openRepoReading(deps, repo, ahead ?? []);
   if (!opened.ok) return opened;
   const name = ref ?? opened.info.defaultBranch;
-  const at = await resolveRef(opened.ctx, name, ahead !== null && name === guess ? opened.also : undefined);
+  const preRead = ahead !== null && name === guess;
+  const at = await resolveRef(opened.ctx, name, preRead ? opened.also : undefined);
   if (!at.ok) return at;
-  return { ok: true, ctx: opened.ctx, info: opened.info, commit: await readCommit(opened.ctx, at.commit) };
+  const commit = await readCommit(opened.ctx, at.commit);
+  // A 40-hex name is a commit first when that object exists, whatever the refs say.
+  const derived = preRead && (FULL_OID.test(name) ? at.kind === 'commit' : at.kind !== 'commit');
+  return { ok: true, ctx: opened.ctx, info: opened.info, commit, ...(derived ? { basis: opened.read } : {}) };
 }

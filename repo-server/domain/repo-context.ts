@@ -113,6 +113,11 @@ export class RepoContexts {
     return ctx;
   }
 
+  /** The context of `name` if one is open; never opens one (so never for a name not yet checked). */
+  peek(name: string): RepoContext | undefined {
+    return this.contexts.get(name);
+  }
+
   /** After a delete or re-create: objects of the old repository must not be served from caches. */
   forget(name: string): void {
     this.contexts.delete(name);

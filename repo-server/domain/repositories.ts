@@ -9,6 +9,7 @@ import type { RepoStore, SwapOp } from '../../fs-service/index.js';
 import type { ServiceDeps } from './deps.js';
 import { mapLimit } from './map-limit.js';
 import { validateRepoName, validateShortRefName } from './names.js';
+import type { ReadBasis } from './warm-reads.js';
 import type { RepoContext } from './repo-context.js';
 import { invalid, notFound, type Invalid, type NotFound, type RepoInfo } from './types.js';
 
@@ -85,15 +86,17 @@ export async function openRepoReading(
   deps: ServiceDeps,
   name: string,
   also: readonly string[],
-): Promise<{ ok: true; ctx: RepoContext; info: RepoInfo; also: (Buffer | null)[] } | Invalid | NotFound> {
+): Promise<{ ok: true; ctx: RepoContext; info: RepoInfo; also: (Buffer | null)[]; read: ReadBasis } | Invalid | NotFound> {
   const valid = validateRepoName(name);
   if (!valid.ok) return invalid('repository-name', valid.detail);
   const ctx = deps.contexts.get(name);
-  const [meta, tombstone, ...rest] = await ctx.store.readMany([METADATA_PATH, TOMBSTONE_PATH, ...also]);
+  const paths = [METADATA_PATH, TOMBSTONE_PATH, ...also];
+  const bytes = await ctx.store.readMany(paths);
+  const [meta, tombstone, ...rest] = bytes;
   if (meta === null || meta === undefined) return notFound('repository', name, tombstone !== null && tombstone !== undefined);
   const info = parseMetadata(name, meta);
   ctx.defaultBranchGuess = info.defaultBranch;
-  return { ok: true, ctx, info, also: rest.map((b) => b ?? null) };
+  return { ok: true, ctx, info, also: rest.map((b) => b ?? null), read: { paths, bytes } };
 }
 
 /** For branch and tag operations: the short ref name is checked before the repository is read. */

@@ -1,5 +1,5 @@
 import mime from 'mime-types';
-import { type ContentTypesAccepted, type ContentTypesProvided, Halt, halt } from '../../webmachine/index.js';
+import { andThen, type ContentTypesAccepted, type ContentTypesProvided, Halt, halt, type Maybe } from '../../webmachine/index.js';
 import type { FileContent, FolderContent } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { failureHalt } from '../http/domain-failures.js';
@@ -48,17 +48,20 @@ export class ContentsResource extends ApiResource {
   }
 
   private loading: Promise<boolean | Halt> | undefined;
+  private loaded: boolean | Halt | undefined;
 
   /**
    * Loaded once, before negotiation needs it: whether the path is a file or a folder decides the
-   * media types offered at C3/C4, which come before resource_exists (G7) in the flow.
+   * media types offered at C3/C4, which come before resource_exists (G7) in the flow. Once
+   * loaded, answered synchronously (a promise per callback costs a warm read CPU).
    */
-  private load(): Promise<boolean | Halt> {
-    this.loading ??= this.fetch();
+  private load(): Maybe<boolean | Halt> {
+    if (this.loaded !== undefined) return this.loaded;
+    this.loading ??= this.fetch().then((loaded) => (this.loaded = loaded));
     return this.loading;
   }
 
-  override resourceExists(): Promise<boolean | Halt> {
+  override resourceExists(): Maybe<boolean | Halt> {
     return this.load();
   }
 
@@ -75,12 +78,14 @@ export class ContentsResource extends ApiResource {
     return failureHalt(found);
   }
 
-  override async contentTypesProvided(): Promise<ContentTypesProvided | Halt> {
-    const loaded = await this.load();
-    if (loaded instanceof Halt) return loaded;
+  override contentTypesProvided(): Maybe<ContentTypesProvided | Halt> {
+    return andThen(this.load(), (loaded) => (loaded instanceof Halt ? loaded : this.typesProvided()));
+  }
+
+  private typesProvided(): ContentTypesProvided {
     if (this.content?.type === 'folder') return [['application/json', () => this.folderJson()]];
     const raw = mediaTypeOf(this.path);
-    const types: [string, () => Promise<Buffer | string>][] = [[raw, () => this.fileBytes()]];
+    const types: [string, () => Promise<Buffer | string>][] = [[raw, () => (this.content as FileContent).bytes()]];
     if (!raw.startsWith('application/json')) types.push(['application/json', () => this.fileJson()]);
     types.push([FILE_METADATA_TYPE, () => this.fileJson()]);
     return types;
@@ -154,10 +159,6 @@ export class ContentsResource extends ApiResource {
   private async defaultBranch(): Promise<string | Halt> {
     const repo = await this.api.service.getRepository(this.repo);
     return repo.ok ? repo.repository.defaultBranch : failureHalt(repo);
-  }
-
-  private async fileBytes(): Promise<Buffer> {
-    return (this.content as FileContent).bytes();
   }
 
   private async fileJson(): Promise<string> {
