@@ -40,9 +40,13 @@ export function parseHttpDate(value: string | undefined, nowSeconds = Math.floor
   return undefined;
 }
 
-/** IMF-fixdate, the only form a sender may generate. */
+let lastFormatted: { time: number; text: string } = { time: Number.NaN, text: '' };
+
+/** IMF-fixdate, the only form a sender may generate. The last one is kept: most answers repeat it. */
 export function formatHttpDate(date: Date): string {
-  return date.toUTCString();
+  const time = date.getTime();
+  if (time !== lastFormatted.time) lastFormatted = { time, text: date.toUTCString() };
+  return lastFormatted.text;
 }
 
 let cachedSecond = -1;

@@ -126,13 +126,14 @@ function toKeep(ctx: RepoContext, answer: ReadPathOk): ReadPathOk {
 
 export async function readPath(deps: ServiceDeps, repo: string, input: ReadPathInput = {}): Promise<ReadPathResult> {
   const path = input.path ?? '';
-  const valid = validatePath(path, true);
-  if (!valid.ok) return invalid('path', valid.detail);
-  // Only a context that exists can hold answers, and it exists only for a name found valid.
+  // Only a context that exists can hold answers (it exists only for a name found valid), and it
+  // holds them only for a ref and a path that were found valid and read: no check is repeated.
   const known = deps.contexts.peek(repo);
   const key = `${input.ref ?? ''}\0${path}`;
   const kept = known === undefined ? undefined : warmPathsOf(known).get(known.store, key);
   if (kept !== undefined) return fromKept(known!, kept);
+  const valid = validatePath(path, true);
+  if (!valid.ok) return invalid('path', valid.detail);
   const opened = await openAt(deps, repo, input.ref);
   if (!opened.ok) return opened;
   const { ctx, commit } = opened;

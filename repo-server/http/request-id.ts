@@ -14,19 +14,22 @@ import { pathOf, type Step } from './front-door.js';
  * The access line names the path only: the query string can hold an `access_token`.
  */
 export function requestIds(logger: Logger): Step {
+  // The access line's fields are fixed and hold no secret (the path has no query), so it skips
+  // the redaction every other line gets: that pass cost about 2 µs of each request.
+  const access = logger.child({}, { redact: { paths: [] } });
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const given = req.headers['x-request-id'];
     const requestId = isRequestId(given) ? given : randomUUID();
     req.headers['x-request-id'] = requestId;
     res.setHeader('X-Request-Id', requestId);
-    if (logger.isLevelEnabled('info')) {
+    if (access.isLevelEnabled('info')) {
       const started = performance.now();
       let logged = false;
       const log = () => {
         if (logged) return;
         logged = true;
         const length = Number(res.getHeader('content-length'));
-        logger.info(
+        access.info(
           {
             requestId,
             method: req.method,

@@ -11,8 +11,12 @@ export interface TableRoute {
 
 interface Compiled {
   pattern: string;
-  /** The pattern's literal start, lower-cased: a path without it cannot match (cheap to rule out). */
-  prefix: string;
+  /**
+   * The pattern's literal segments and their places ("/repos/:repo/contents/*path": "repos" at
+   * 1, "contents" at 3), lower-cased: a path that differs at one cannot match, and comparing
+   * segments is cheaper than running every earlier route's expression.
+   */
+  literals: [number, string][];
   factory: ResourceFactory;
   match: MatchFunction<Partial<Record<string, string | string[]>>>;
 }
@@ -27,7 +31,26 @@ function decodeParam(value: string): string {
   }
 }
 
-const routed = new WeakMap<IncomingMessage, string>();
+/** Literal segments up to the first wildcard or optional group (after one, places may shift). */
+function literalSegments(pattern: string): [number, string][] {
+  const literals: [number, string][] = [];
+  const parts = pattern.split('/');
+  for (let at = 0; at < parts.length; at++) {
+    const part = parts[at]!;
+    if (/[*{]/.test(part)) break;
+    if (!/[:(]/.test(part)) literals.push([at, part.toLowerCase()]);
+  }
+  return literals;
+}
+
+/** Where a dispatched request keeps its route's pattern: a property, as a WeakMap entry per request cost GC work. */
+function hasLiterals(segments: readonly string[], literals: readonly [number, string][]): boolean {
+  for (const [at, literal] of literals) if (segments[at] !== literal) return false;
+  return true;
+}
+
+const ROUTE: unique symbol = Symbol('route pattern');
+type Routed = IncomingMessage & { [ROUTE]?: string };
 
 /**
  * The resources of the front end, matched and handed to the engine without Express. Matching is
@@ -42,7 +65,7 @@ export class RouteTable {
   constructor(routes: readonly TableRoute[], options: Partial<EngineOptions>) {
     this.routes = routes.map((r) => ({
       ...r,
-      prefix: r.pattern.split(/[:*{(]/)[0]!.toLowerCase(),
+      literals: literalSegments(r.pattern),
       match: match(r.pattern, { sensitive: false, end: true, trailing: true, decode: decodeParam }),
     }));
     this.options = engineOptions(options);
@@ -54,7 +77,7 @@ export class RouteTable {
 
   /** The pattern that served `req`, once dispatched here (for metrics). */
   static routeOf(req: IncomingMessage): string | undefined {
-    return routed.get(req);
+    return (req as Routed)[ROUTE];
   }
 
   /**
@@ -62,20 +85,30 @@ export class RouteTable {
    * Rejects with a status-400 error when the path's parameters are not valid percent-encoding.
    */
   async dispatch(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const found = this.find(req);
+    if (found === undefined) return false;
+    (req as Routed)[ROUTE] = found.route.pattern;
+    await handle(found.route.factory, req, res, found.params, this.options);
+    return true;
+  }
+
+  /** The first route that matches `req`'s path, with its decoded parameters. */
+  private find(req: IncomingMessage): { route: Compiled; params: Record<string, string> } | undefined {
     const path = parseurl(req)?.pathname ?? '/';
-    const lower = path.toLowerCase();
+    const segments = path.toLowerCase().split('/');
     for (const route of this.routes) {
-      if (!lower.startsWith(route.prefix)) continue;
+      if (!hasLiterals(segments, route.literals)) continue;
       const found = route.match(path);
       if (found === false) continue;
       const params: Record<string, string> = {};
-      for (const [name, value] of Object.entries(found.params)) {
+      // A plain loop: the matcher's params object has no prototype, and Object.entries on it was
+      // most of the cost of routing a request.
+      for (const name in found.params) {
+        const value = found.params[name];
         if (value !== undefined) params[name] = Array.isArray(value) ? value.join('/') : value;
       }
-      routed.set(req, route.pattern);
-      await handle(route.factory, req, res, params, this.options);
-      return true;
+      return { route, params };
     }
-    return false;
+    return undefined;
   }
 }

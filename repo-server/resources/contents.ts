@@ -32,6 +32,13 @@ export class ContentsResource extends ApiResource {
     return this.request.params.path ?? '';
   }
 
+  private mediaTypeMemo: string | undefined;
+
+  /** The type the file's name gives its bytes (asked at C3 and again for the ETag). */
+  private get mediaType(): string {
+    return (this.mediaTypeMemo ??= mediaTypeOf(this.path));
+  }
+
   private get isRead(): boolean {
     return this.request.method === 'GET' || this.request.method === 'HEAD';
   }
@@ -84,7 +91,7 @@ export class ContentsResource extends ApiResource {
 
   private typesProvided(): ContentTypesProvided {
     if (this.content?.type === 'folder') return [['application/json', () => this.folderJson()]];
-    const raw = mediaTypeOf(this.path);
+    const raw = this.mediaType;
     const types: [string, () => Promise<Buffer | string>][] = [[raw, () => (this.content as FileContent).bytes()]];
     if (!raw.startsWith('application/json')) types.push(['application/json', () => this.fileJson()]);
     types.push([FILE_METADATA_TYPE, () => this.fileJson()]);
@@ -99,7 +106,7 @@ export class ContentsResource extends ApiResource {
     if (this.content === undefined) return undefined;
     // Writes are conditional on the stored object; metadata is another representation (and
     // names the commit), so it must not share the bytes' strong tag.
-    const metadata = this.isRead && this.content.type !== 'folder' && !this.chosen.mediaType?.startsWith(mediaTypeOf(this.path).split(';')[0]!);
+    const metadata = this.isRead && this.content.type !== 'folder' && !this.chosen.mediaType?.startsWith(this.mediaType.split(';')[0]!);
     return metadata ? `${this.content.oid}.${this.commit}` : this.content.oid;
   }
 
