@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { Storage } from '../fs-service/index.js';
-import type { EngineOptions } from '../webmachine/index.js';
+import { andThen, type EngineOptions } from '../webmachine/index.js';
 import type { EventBus } from './events/event-bus.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -100,9 +100,9 @@ export function createApp(deps: AppDeps): App {
   ];
   const listener = frontDoor(
     steps,
-    async (req, res) => {
-      if (!(await table.dispatch(req, res))) app(req, res);
-    },
+    (req, res) => andThen(table.dispatch(req, res), (served) => {
+      if (!served) app(req, res);
+    }),
     fail,
   );
   return Object.assign(listener, { patterns: table.patterns });

@@ -21,7 +21,12 @@ export function resource(factory: ResourceFactory, options: Partial<EngineOption
       const value = given[key]!;
       params[key] = Array.isArray(value) ? value.join('/') : value;
     }
-    handle(factory, req, res, params, opts).catch(next);
+    try {
+      const handled = handle(factory, req, res, params, opts);
+      if (handled instanceof Promise) handled.catch(next);
+    } catch (err) {
+      next(err);
+    }
   };
 }
 

@@ -17,3 +17,17 @@ export function all<T extends unknown[]>(...values: { [K in keyof T]: Maybe<T[K]
   for (const value of values) if (value instanceof Promise) return Promise.all(values) as Promise<T>;
   return values as T;
 }
+
+/**
+ * `work()`, with any failure (thrown now or rejected later) handed to `recover`: the Maybe
+ * counterpart of try/catch around an await.
+ */
+export function attempt<T>(work: () => Maybe<T>, recover: (err: unknown) => Maybe<T>): Maybe<T> {
+  let value: Maybe<T>;
+  try {
+    value = work();
+  } catch (err) {
+    return recover(err);
+  }
+  return value instanceof Promise ? value.catch(recover) : value;
+}

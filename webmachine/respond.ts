@@ -27,12 +27,10 @@ function addProblemBody(res: Response, status: number, halt: Halt | undefined): 
 }
 
 /** Re-encodes a body into the negotiated charset (E6's winner). Streams are not converted. */
-async function convertCharset(f: FlowState, body: Buffer): Promise<Buffer> {
+function convertCharset(f: FlowState, body: Buffer): Maybe<Buffer> {
   const { charset } = f.resource.chosen;
   // A charset was chosen, so E5/E6 saw a non-null list containing it.
-  const charsets = (await f.charsets())!;
-  const converter = charsets.find(([name]) => name === charset)![1];
-  return toBuffer(converter(body));
+  return andThen(f.charsets(), (charsets) => toBuffer(charsets!.find(([name]) => name === charset)![1](body)));
 }
 
 /** RFC 9110 section 14: a single byte range of a GET body of known length, identity-coded. */
@@ -57,12 +55,25 @@ function rangeOf(f: FlowState, res: Response, body: Buffer, header: string): { s
   return { status: 206, body: body.subarray(range.start, range.end + 1) };
 }
 
+type Payload = string | Buffer | Readable | undefined;
+
+/** What the writing stages share. */
+interface Answer {
+  f: FlowState | undefined;
+  req: Request;
+  res: Response;
+  out: ServerResponse;
+  representation: boolean;
+  trace: readonly string[] | undefined;
+}
+
 /**
  * Writes the finished response: Date on every answer, problem bodies for errors, charset and
  * content-coding for representations (2xx and 300), byte ranges, no body for HEAD, 204 and 304,
- * and the X-Decision-Trace header when `trace` is given.
+ * and the X-Decision-Trace header when `trace` is given. Answers the status written; synchronously
+ * unless a stage had to wait (a callback's promise, compression, a stream).
  */
-export async function writeResponse(
+export function writeResponse(
   f: FlowState | undefined,
   req: Request,
   res: Response,
@@ -70,7 +81,7 @@ export async function writeResponse(
   halt: Halt | undefined,
   out: ServerResponse,
   trace?: readonly string[],
-): Promise<number> {
+): Maybe<number> {
   addProblemBody(res, status, halt);
   res.setHeader('Date', httpDateNow());
   if (NO_BODY.has(status)) {
@@ -81,41 +92,49 @@ export async function writeResponse(
   }
   // Strings stay strings until they must be bytes: Node writes a string body in one go with the
   // head of the response.
-  let body: string | Buffer | Readable | undefined = res.body === undefined || typeof res.body === 'string' || res.body instanceof Readable ? res.body : toBuffer(res.body);
-  const representation = (status >= 200 && status < 300) || status === 300;
-  if (f !== undefined && representation && body !== undefined && !(body instanceof Readable)) {
-    if (f.resource.chosen.charset !== undefined) body = await convertCharset(f, toBuffer(body));
-    if (status === 200) {
-      let ranges = f.ask(f.resource.acceptRanges());
-      if (ranges instanceof Promise) ranges = await ranges;
-      if (ranges) {
-        res.setHeader('Accept-Ranges', 'bytes');
-        let ranged = applyRange(f, res, toBuffer(body));
-        if (ranged instanceof Promise) ranged = await ranged;
-        ({ status, body } = ranged);
-      }
-    }
-  }
-  let coding = f !== undefined && representation && body !== undefined ? f.resource.chosen.encoding : 'identity';
-  if (coding !== 'identity' && body !== undefined && !(body instanceof Readable)) {
-    res.setHeader('Content-Encoding', coding);
-    body = await encodeWhole(coding, toBuffer(body));
-    coding = 'identity';
-  }
+  const body: Payload = res.body === undefined || typeof res.body === 'string' || res.body instanceof Readable ? res.body : toBuffer(res.body);
+  const answer: Answer = { f, req, res, out, representation: (status >= 200 && status < 300) || status === 300, trace };
+  if (f === undefined || !answer.representation || body === undefined || body instanceof Readable) return encodeAndSend(answer, status, body);
+  return andThen(shapeBody(f, res, status, body), (shaped) => encodeAndSend(answer, shaped.status, shaped.body));
+}
+
+/** A representation's whole body in the negotiated charset, and the byte range asked for. */
+function shapeBody(f: FlowState, res: Response, status: number, body: string | Buffer): Maybe<{ status: number; body: string | Buffer }> {
+  const converted = f.resource.chosen.charset !== undefined ? convertCharset(f, toBuffer(body)) : body;
+  if (status !== 200) return andThen(converted, (b) => ({ status, body: b }));
+  return andThen(converted, (b) =>
+    andThen(f.ask(f.resource.acceptRanges()), (ranges) => {
+      if (!ranges) return { status, body: b };
+      res.setHeader('Accept-Ranges', 'bytes');
+      return applyRange(f, res, toBuffer(b));
+    }),
+  );
+}
+
+/** A whole body is compressed before it is sent (its length is then known); a stream as it goes. */
+function encodeAndSend(a: Answer, status: number, body: Payload): Maybe<number> {
+  const coding = a.f !== undefined && a.representation && body !== undefined ? a.f.resource.chosen.encoding : 'identity';
+  if (coding === 'identity' || body === undefined || body instanceof Readable) return send(a, status, body, coding);
+  a.res.setHeader('Content-Encoding', coding);
+  return encodeWhole(coding, toBuffer(body)).then((encoded) => send(a, status, encoded, 'identity'));
+}
+
+function send(a: Answer, status: number, body: Payload, coding: string): Maybe<number> {
+  const { req, res, out } = a;
   if (coding !== 'identity') {
     res.setHeader('Content-Encoding', coding);
     res.removeHeader('content-length');
   } else if (body !== undefined && !(body instanceof Readable)) {
     res.setHeader('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.length));
-  } else if (body === undefined && !NO_BODY.has(status) && !(req.method === 'HEAD' && representation)) {
+  } else if (body === undefined && !NO_BODY.has(status) && !(req.method === 'HEAD' && a.representation)) {
     res.setHeader('Content-Length', '0');
   }
   // RFC profile: no Content-Type on an answer without content (v3 keeps F6's header).
-  if (body === undefined && f?.rfc !== false && !(req.method === 'HEAD' && representation)) res.removeHeader('content-type');
+  if (body === undefined && a.f?.rfc !== false && !(req.method === 'HEAD' && a.representation)) res.removeHeader('content-type');
   // Body bytes still on the wire would be parsed as the next request: close instead. (A body
   // nobody touched on a success is drained by Node itself.)
   if (req.bodyPending && (status >= 400 || req.bodyRead)) res.setHeader('Connection', 'close');
-  if (trace !== undefined) res.setHeader('X-Decision-Trace', trace.join(','));
+  if (a.trace !== undefined) res.setHeader('X-Decision-Trace', a.trace.join(','));
   out.statusCode = status;
   res.copyTo(out);
   if (body === undefined || req.method === 'HEAD') {
@@ -124,7 +143,7 @@ export async function writeResponse(
   } else if (coding === 'identity' && !(body instanceof Readable)) {
     out.end(body);
   } else {
-    await sendStream(body instanceof Readable ? body : Readable.from([toBuffer(body)]), coding, out);
+    return sendStream(body instanceof Readable ? body : Readable.from([toBuffer(body)]), coding, out).then(() => status);
   }
   return status;
 }

@@ -20,8 +20,8 @@ export interface FileContent {
   mode: EntryMode;
   /** Bytes (for a submodule: 0, there is nothing stored). */
   size: number;
-  /** The file's bytes; for a symlink its target. Read on demand. */
-  bytes(): Promise<Buffer>;
+  /** The file's bytes; for a symlink its target. Read on demand; at once when cached. */
+  bytes(): Buffer | Promise<Buffer>;
 }
 
 export interface FolderEntry {
@@ -92,7 +92,7 @@ function fileContent(ctx: RepoContext, path: string, entry: { oid: Oid; mode: st
   const type = entryType(entry.mode) as FileContent['type'];
   if (type === 'submodule') return { type, path, oid: entry.oid, mode: '160000', size: 0, bytes: async () => Buffer.alloc(0) };
   let bytes: Promise<Buffer> | undefined;
-  return { type, path, oid: entry.oid, mode: entry.mode as EntryMode, size, bytes: () => (bytes ??= readBlob(ctx, entry.oid)) };
+  return { type, path, oid: entry.oid, mode: entry.mode as EntryMode, size, bytes: () => ctx.cachedBlob(entry.oid) ?? (bytes ??= readBlob(ctx, entry.oid)) };
 }
 
 type ReadPathOk = Extract<ReadPathResult, { ok: true }>;
@@ -124,7 +124,11 @@ function toKeep(ctx: RepoContext, answer: ReadPathOk): ReadPathOk {
   return Object.freeze({ ...answer, content: Object.freeze(content) });
 }
 
-export async function readPath(deps: ServiceDeps, repo: string, input: ReadPathInput = {}): Promise<ReadPathResult> {
+/**
+ * The file or folder at `path` on `ref`. A kept answer (warm-reads.ts) comes back synchronously:
+ * no promise on a warm read's path.
+ */
+export function readPath(deps: ServiceDeps, repo: string, input: ReadPathInput = {}): ReadPathResult | Promise<ReadPathResult> {
   const path = input.path ?? '';
   // Only a context that exists can hold answers (it exists only for a name found valid), and it
   // holds them only for a ref and a path that were found valid and read: no check is repeated.
@@ -132,9 +136,13 @@ export async function readPath(deps: ServiceDeps, repo: string, input: ReadPathI
   const key = `${input.ref ?? ''}\0${path}`;
   const kept = known === undefined ? undefined : warmPathsOf(known).get(known.store, key);
   if (kept !== undefined) return fromKept(known!, kept);
+  return readPathCold(deps, repo, input.ref, path, key);
+}
+
+async function readPathCold(deps: ServiceDeps, repo: string, ref: string | undefined, path: string, key: string): Promise<ReadPathResult> {
   const valid = validatePath(path, true);
   if (!valid.ok) return invalid('path', valid.detail);
-  const opened = await openAt(deps, repo, input.ref);
+  const opened = await openAt(deps, repo, ref);
   if (!opened.ok) return opened;
   const { ctx, commit } = opened;
   const entry = await entryAt(ctx, commit.tree, valid.value);

@@ -74,7 +74,7 @@ export interface RepoService {
   moveBranch(repo: string, name: string, input: branches.MoveBranchInput): Promise<branches.MoveBranchResult>;
   deleteBranch(repo: string, name: string, input?: branches.DeleteBranchInput): Promise<branches.DeleteBranchResult>;
   // Contents and commits
-  readPath(repo: string, input?: contents.ReadPathInput): Promise<contents.ReadPathResult>;
+  readPath(repo: string, input?: contents.ReadPathInput): contents.ReadPathResult | Promise<contents.ReadPathResult>;
   lastCommitFor(repo: string, input: contents.LastCommitInput): Promise<contents.LastCommitResult>;
   commitChanges(repo: string, input: commits.CommitChangesInput): Promise<commits.CommitChangesResult>;
   history(repo: string, input?: historyOps.HistoryInput): Promise<historyOps.HistoryResult>;

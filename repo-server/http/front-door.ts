@@ -14,12 +14,12 @@ export type Step = (req: IncomingMessage, res: ServerResponse, next: (err?: unkn
  * The front end's request listener: the steps in order (request id, metrics, rate limits), then
  * `dispatch`. Plain Node rather than Express middleware, because Express's per-request setup
  * costs more CPU than the whole decision flow of a warm read (docs/operations.md, Measured).
- * A step's error or a rejected dispatch ends the request through `fail` (or cuts the connection
- * when the answer had already begun).
+ * A step's error or a dispatch that throws or rejects ends the request through `fail` (or cuts the
+ * connection when the answer had already begun).
  */
 export function frontDoor(
   steps: readonly Step[],
-  dispatch: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  dispatch: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>,
   fail: (err: unknown, req: IncomingMessage, res: ServerResponse) => void,
 ): RequestListener {
   return (req, res) => {
@@ -31,12 +31,9 @@ export function frontDoor(
         return;
       }
       const step = steps[at++];
-      if (step === undefined) {
-        dispatch(req, res).catch(next);
-        return;
-      }
       try {
-        step(req, res, next);
+        if (step !== undefined) step(req, res, next);
+        else dispatch(req, res)?.catch(next);
       } catch (e) {
         next(e);
       }

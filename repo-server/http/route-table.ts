@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import parseurl from 'parseurl';
 import { match, type MatchFunction } from 'path-to-regexp';
-import { type EngineOptions, engineOptions, handle, type ResourceFactory } from '../../webmachine/index.js';
+import { andThen, type EngineOptions, engineOptions, handle, type Maybe, type ResourceFactory } from '../../webmachine/index.js';
 
 /** A resource at an Express-syntax path ("/repos/:repo/contents/*path"); the pattern labels metrics. */
 export interface TableRoute {
@@ -81,15 +81,15 @@ export class RouteTable {
   }
 
   /**
-   * Serves `req` if a route matches and resolves true; false when none does (nothing written).
-   * Rejects with a status-400 error when the path's parameters are not valid percent-encoding.
+   * Serves `req` if a route matches and answers true; false when none does (nothing written).
+   * Synchronous while the resource is. Throws a status-400 error when the path's parameters are
+   * not valid percent-encoding.
    */
-  async dispatch(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  dispatch(req: IncomingMessage, res: ServerResponse): Maybe<boolean> {
     const found = this.find(req);
     if (found === undefined) return false;
     (req as Routed)[ROUTE] = found.route.pattern;
-    await handle(found.route.factory, req, res, found.params, this.options);
-    return true;
+    return andThen(handle(found.route.factory, req, res, found.params, this.options), () => true);
   }
 
   /** The first route that matches `req`'s path, with its decoded parameters. */

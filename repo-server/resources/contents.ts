@@ -64,25 +64,29 @@ export class ContentsResource extends ApiResource {
    */
   private load(): Maybe<boolean | Halt> {
     if (this.loaded !== undefined) return this.loaded;
-    this.loading ??= this.fetch().then((loaded) => (this.loaded = loaded));
-    return this.loading;
+    if (this.loading !== undefined) return this.loading;
+    const fetched = this.fetch();
+    if (fetched instanceof Promise) this.loading = fetched.then((loaded) => (this.loaded = loaded));
+    else this.loaded = fetched;
+    return this.loading ?? fetched;
   }
 
   override resourceExists(): Maybe<boolean | Halt> {
     return this.load();
   }
 
-  private async fetch(): Promise<boolean | Halt> {
-    const found = await this.api.service.readPath(this.repo, { ref: this.ref, path: this.path });
-    if (found.ok) {
-      this.content = found.content;
-      this.commit = found.commit;
-      this.commitTime = new Date(found.committedAt * 1000);
-      return true;
-    }
-    // A write may create the path, and on an empty repository the branch too.
-    if (found.reason === 'not-found' && (found.what === 'path' || (!this.isRead && (found.what === 'ref' || found.what === 'branch')))) return false;
-    return failureHalt(found);
+  private fetch(): Maybe<boolean | Halt> {
+    return andThen(this.api.service.readPath(this.repo, { ref: this.ref, path: this.path }), (found) => {
+      if (found.ok) {
+        this.content = found.content;
+        this.commit = found.commit;
+        this.commitTime = new Date(found.committedAt * 1000);
+        return true;
+      }
+      // A write may create the path, and on an empty repository the branch too.
+      if (found.reason === 'not-found' && (found.what === 'path' || (!this.isRead && (found.what === 'ref' || found.what === 'branch')))) return false;
+      return failureHalt(found);
+    });
   }
 
   override contentTypesProvided(): Maybe<ContentTypesProvided | Halt> {
@@ -92,7 +96,7 @@ export class ContentsResource extends ApiResource {
   private typesProvided(): ContentTypesProvided {
     if (this.content?.type === 'folder') return [['application/json', () => this.folderJson()]];
     const raw = this.mediaType;
-    const types: [string, () => Promise<Buffer | string>][] = [[raw, () => (this.content as FileContent).bytes()]];
+    const types: [string, () => Buffer | string | Promise<Buffer | string>][] = [[raw, () => (this.content as FileContent).bytes()]];
     if (!raw.startsWith('application/json')) types.push(['application/json', () => this.fileJson()]);
     types.push([FILE_METADATA_TYPE, () => this.fileJson()]);
     return types;

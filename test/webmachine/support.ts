@@ -118,7 +118,7 @@ export class EngineHarness {
       );
       return resource;
     };
-    let handled!: Promise<HandleResult>;
+    let handled!: HandleResult | Promise<HandleResult>;
     this.current = (req, res) => {
       handled = handle(factory, req, res, {}, opts);
     };
