@@ -38,6 +38,8 @@ export class TestResource extends Resource {
 }
 
 export interface Exchange {
+  /** handle() answered a plain value, not a promise: nothing in the request waited. */
+  synchronous: boolean;
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
@@ -123,9 +125,11 @@ export class EngineHarness {
       handled = handle(factory, req, res, {}, opts);
     };
     const response = await this.send(send);
+    const synchronous = !(handled instanceof Promise);
     const result = await handled;
     const body = response.body;
     return {
+      synchronous,
       status: response.status,
       headers: response.headers,
       body,

@@ -132,6 +132,11 @@ describe('warm reads over shard processes', () => {
         expect(again.trips).toBeLessThanOrEqual(1);
         // A lease that ran out on a slow box refuses the kept answer; the read is then a plain one.
         if (again.trips === 0) expect([ref, served()]).toEqual([ref, 1]);
+        // A kept answer comes back at once, not as a promise.
+        vouch.mockClear();
+        const direct = reader.readPath('kept', { path: 'a.md', ...(ref === undefined ? {} : { ref }) });
+        expect(direct instanceof Promise).toBe(served() === 0);
+        await direct;
       }
     });
 
