@@ -5,6 +5,9 @@ import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { failureHalt } from '../http/domain-failures.js';
 import { IMMUTABLE, isCommitId, urlPath } from '../http/caching.js';
 
+/** The JSON of kept folders (see folderJson): gone with the folder. */
+const listings = new WeakMap<FolderContent, { commit: string | undefined; text: string }>();
+
 /** Metadata of a file, offered beside its bytes; a JSON file's own type cannot double as it. */
 export const FILE_METADATA_TYPE = 'application/vnd.content-repo.file+json';
 
@@ -190,6 +193,15 @@ export class ContentsResource extends ApiResource {
 
   private folderJson(): string {
     const folder = this.content as FolderContent;
+    const listed = listings.get(folder);
+    if (listed !== undefined && listed.commit === this.commit) return listed.text;
+    const text = this.folderText(folder);
+    // A kept folder (frozen) is shared by later reads: its text can be too.
+    if (Object.isFrozen(folder)) listings.set(folder, { commit: this.commit, text });
+    return text;
+  }
+
+  private folderText(folder: FolderContent): string {
     return jsonBody({
       path: folder.path,
       type: 'folder',

@@ -114,14 +114,25 @@ describe('writes through every front end (3 shards, 3 copies, 2 front ends, ngin
       expect(res.status, res.text).toBe(200);
       return res.text;
     };
+    const names = async (api: Api): Promise<string[]> => (JSON.parse(await read(api, 'lease')) as { entries: { name: string }[] }).entries.map((e) => e.name);
     await mustPut(one!, REPO, 'lease/page.md', 'version 0\n');
+    const expected = ['page.md'];
     for (let i = 1; i <= 40; i++) {
-      // Both front ends read the page (and so hold a lease on the repository) before each write.
-      for (const api of [one!, other!]) await read(api, 'lease/page.md');
+      // Both front ends read the page and its folder (and so keep warm answers and hold a lease
+      // on the repository) before each write.
+      for (const api of [one!, other!]) {
+        await read(api, 'lease/page.md');
+        expect(await names(api)).toEqual(expected);
+      }
       const [writer, reader] = i % 2 === 0 ? [one!, other!] : [other!, one!];
       await mustPut(writer, REPO, 'lease/page.md', `version ${i}\n`);
       expect(await read(reader, 'lease/page.md')).toBe(`version ${i}\n`);
       expect(await read(reader, 'lease/page.md')).toBe(`version ${i}\n`);
+      if (i % 4 === 0) {
+        await mustPut(writer, REPO, `lease/extra-${String(i).padStart(2, '0')}.md`, 'more\n');
+        expected.splice(-1, 0, `extra-${String(i).padStart(2, '0')}.md`);
+        expect(await names(reader)).toEqual(expected);
+      }
     }
     // A push through one front end, read by branch through the other.
     for (const api of [one!, other!]) await read(api, 'lease/page.md');
