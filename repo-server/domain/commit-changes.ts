@@ -85,7 +85,13 @@ export type CommitChangesResult =
   | Invalid;
 
 export const MAX_CHANGES = 10_000;
-const MAX_ATTEMPTS = 25;
+/**
+ * How long a write keeps trying against writers on other front ends before it answers busy, and
+ * at most how often. A bound in time, not only in count: under load an attempt can take hundreds
+ * of ms, and 25 of them once ran out while a branch was written without pause.
+ */
+const MAX_ATTEMPTS = 200;
+const MAX_BUSY_MS = 8_000;
 const OID = /^[0-9a-f]{40}$/;
 
 interface Prepared {
@@ -223,7 +229,9 @@ function sleep(ms: number): Promise<void> {
 async function processBatch(deps: ServiceDeps, jobs: Job[]): Promise<CommitChangesResult[]> {
   const results: (CommitChangesResult | undefined)[] = jobs.map(() => undefined);
   const { ctx, input, prepared } = jobs[0]!;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS && results.includes(undefined); attempt++) {
+  const started = Date.now();
+  let attempt = 0;
+  for (; attempt < MAX_ATTEMPTS && Date.now() - started < MAX_BUSY_MS && results.includes(undefined); attempt++) {
     // Another front end moved the branch: back off a little (randomised) before re-reading.
     if (attempt > 0) await sleep(Math.random() * Math.min(50, 2 ** attempt));
     const head = await readBranch(ctx, input.branch);
@@ -242,6 +250,9 @@ async function processBatch(deps: ServiceDeps, jobs: Job[]): Promise<CommitChang
       else tentative.push({ index, result });
     }
     if (planned.length === 0) continue;
+    // Writing the objects is most of an attempt: not for a head that has moved meanwhile (one
+    // read, often from the read lease), so an attempt that lost costs little and the next comes soon.
+    if ((await readBranch(ctx, input.branch)) !== head) continue;
     await objects.flush(planned.map((p) => p.result.commit.id));
     const actors = [...new Set(planned.map((p) => jobs[p.index]!.input.actor ?? 'anonymous'))].join(', ');
     if (await swapRef(deps, ctx, prepared.ref, head, tip.head, { actor: actors })) {
@@ -250,7 +261,7 @@ async function processBatch(deps: ServiceDeps, jobs: Job[]): Promise<CommitChang
   }
   // Out of attempts against writers on other front ends: not the caller's fault and not stale
   // (nothing the caller saw was wrong); they may simply try again.
-  return results.map((r) => r ?? busy(MAX_ATTEMPTS));
+  return results.map((r) => r ?? busy(attempt));
 }
 
 const batchers = new WeakMap<ServiceDeps, KeyedBatcher<Job, CommitChangesResult>>();

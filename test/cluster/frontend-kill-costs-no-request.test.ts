@@ -89,7 +89,7 @@ describe('kill -9 of one front end (3 shards, 3 copies, 3 front ends, nginx)', (
     }
     expect(missing).toEqual([]);
     // A 4xx to an unconditional PUT is the wrong kind of error (seen once: 412 "Stale" when the
-    // domain's 25 swap attempts all lost to other front ends); the burst test in
+    // domain's swap attempts, then 25, all lost to other front ends); the burst test in
     // writes-through-every-front-end-share-one-history guards it without faults.
     const failed = outcomes.filter((o) => !ok(o.res));
     // PUT is idempotent, so nginx re-sends one the victim died on to another front end; the first
