@@ -1,6 +1,6 @@
 import { type EntityTag, isValidOpaqueTag } from './etag.js';
 import { Halt, type Outcome } from './halt.js';
-import { andThen, type Maybe } from './maybe.js';
+import { andThen, type Maybe, Memo } from './maybe.js';
 import type { EngineOptions } from './options.js';
 import type { Request } from './request.js';
 import type { CharsetsProvided, ContentTypesProvided, Resource } from './resource.js';
@@ -27,23 +27,6 @@ function clampToNow(date: Date | undefined): Date | undefined {
   if (date === undefined) return undefined;
   const now = Date.now();
   return date.getTime() > now ? new Date(now) : date;
-}
-
-const UNSET: unique symbol = Symbol('unset');
-
-/**
- * A callback's answer kept for the rest of the request. A promised answer is replaced by its
- * value once it arrives, so later nodes read it synchronously instead of awaiting it again.
- */
-class Memo<T> {
-  private value: Maybe<T> | typeof UNSET = UNSET;
-
-  get(compute: () => Maybe<T>): Maybe<T> {
-    if (this.value !== UNSET) return this.value;
-    const answer = compute();
-    this.value = answer instanceof Promise ? answer.then((settled) => (this.value = settled)) : answer;
-    return this.value;
-  }
 }
 
 /**

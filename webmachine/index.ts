@@ -12,7 +12,7 @@ export type {
 } from './resource.js';
 export { Halt, halt } from './halt.js';
 export type { Awaitable, Outcome } from './halt.js';
-export { andThen, all } from './maybe.js';
+export { andThen, all, Memo } from './maybe.js';
 export type { Maybe } from './maybe.js';
 export { Request, BodyTooLarge } from './request.js';
 export { Response } from './response.js';

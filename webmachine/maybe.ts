@@ -31,3 +31,20 @@ export function attempt<T>(work: () => Maybe<T>, recover: (err: unknown) => Mayb
   }
   return value instanceof Promise ? value.catch(recover) : value;
 }
+
+const UNSET: unique symbol = Symbol('unset');
+
+/**
+ * A value computed once and kept. A promised value is replaced by the value itself once it
+ * arrives, so later readers get it synchronously instead of awaiting the promise again.
+ */
+export class Memo<T> {
+  private value: Maybe<T> | typeof UNSET = UNSET;
+
+  get(compute: () => Maybe<T>): Maybe<T> {
+    if (this.value !== UNSET) return this.value;
+    const answer = compute();
+    this.value = answer instanceof Promise ? answer.then((settled) => (this.value = settled)) : answer;
+    return this.value;
+  }
+}

@@ -134,7 +134,7 @@ export function readPath(deps: ServiceDeps, repo: string, input: ReadPathInput =
   // holds them only for a ref and a path that were found valid and read: no check is repeated.
   const known = deps.contexts.peek(repo);
   const key = `${input.ref ?? ''}\0${path}`;
-  const kept = known === undefined ? undefined : warmPathsOf(known).get(known.store, key);
+  const kept = known === undefined ? undefined : warmPaths.get(known)?.get(known.store, key);
   if (kept !== undefined) return fromKept(known!, kept);
   return readPathCold(deps, repo, input.ref, path, key);
 }
@@ -149,7 +149,8 @@ async function readPathCold(deps: ServiceDeps, repo: string, ref: string | undef
   if (entry === null) return notFound('path', path);
   const content = entry.type === 'tree' ? await folder(ctx, path, entry.oid) : await file(ctx, path, entry);
   const answer: ReadPathOk = { ok: true, commit: commit.id, committedAt: commit.committer.timestamp, content };
-  if (opened.basis !== undefined) warmPathsOf(ctx).remember(ctx.store, key, opened.basis, toKeep(ctx, answer));
+  // Only a store that can vouch for the basis later (readManyNow) gets answers kept.
+  if (opened.basis !== undefined && ctx.store.readManyNow !== undefined) warmPathsOf(ctx).remember(key, opened.basis, toKeep(ctx, answer));
   return answer;
 }
 

@@ -45,9 +45,9 @@ export class WarmReads<V extends object> {
     return kept.value;
   }
 
-  /** Kept only where the storage can vouch for a basis later; an answer too big is not kept. */
-  remember(store: RepoStore, key: string, basis: ReadBasis, value: V): void {
-    if (store.readManyNow !== undefined) this.kept.set(key, { basis, value });
+  /** An answer too big for the bound is not kept. */
+  remember(key: string, basis: ReadBasis, value: V): void {
+    this.kept.set(key, { basis, value });
   }
 }
 

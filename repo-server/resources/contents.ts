@@ -1,5 +1,5 @@
 import mime from 'mime-types';
-import { andThen, type ContentTypesAccepted, type ContentTypesProvided, Halt, halt, type Maybe } from '../../webmachine/index.js';
+import { andThen, type ContentTypesAccepted, type ContentTypesProvided, Halt, halt, type Maybe, Memo } from '../../webmachine/index.js';
 import type { FileContent, FolderContent } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { failureHalt } from '../http/domain-failures.js';
@@ -57,8 +57,7 @@ export class ContentsResource extends ApiResource {
     return ['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS'];
   }
 
-  private loading: Promise<boolean | Halt> | undefined;
-  private loaded: boolean | Halt | undefined;
+  private readonly loaded = new Memo<boolean | Halt>();
 
   /**
    * Loaded once, before negotiation needs it: whether the path is a file or a folder decides the
@@ -66,12 +65,7 @@ export class ContentsResource extends ApiResource {
    * loaded, answered synchronously (a promise per callback costs a warm read CPU).
    */
   private load(): Maybe<boolean | Halt> {
-    if (this.loaded !== undefined) return this.loaded;
-    if (this.loading !== undefined) return this.loading;
-    const fetched = this.fetch();
-    if (fetched instanceof Promise) this.loading = fetched.then((loaded) => (this.loaded = loaded));
-    else this.loaded = fetched;
-    return this.loading ?? fetched;
+    return this.loaded.get(() => this.fetch());
   }
 
   override resourceExists(): Maybe<boolean | Halt> {
