@@ -43,12 +43,13 @@ function literalSegments(pattern: string): [number, string][] {
   return literals;
 }
 
-/** Where a dispatched request keeps its route's pattern: a property, as a WeakMap entry per request cost GC work. */
+/** Whether a path's lower-cased segments hold every literal segment of a route in its place. */
 function hasLiterals(segments: readonly string[], literals: readonly [number, string][]): boolean {
   for (const [at, literal] of literals) if (segments[at] !== literal) return false;
   return true;
 }
 
+/** Where a dispatched request keeps its route's pattern: a property, as a WeakMap entry per request cost GC work. */
 const ROUTE: unique symbol = Symbol('route pattern');
 type Routed = IncomingMessage & { [ROUTE]?: string };
 
@@ -101,8 +102,8 @@ export class RouteTable {
       const found = route.match(path);
       if (found === false) continue;
       const params: Record<string, string> = {};
-      // A plain loop: the matcher's params object has no prototype, and Object.entries on it was
-      // most of the cost of routing a request.
+      // A plain loop over the matcher's params (an object without prototype): Object.entries
+      // would build an array of pairs on every request.
       for (const name in found.params) {
         const value = found.params[name];
         if (value !== undefined) params[name] = Array.isArray(value) ? value.join('/') : value;
