@@ -3,7 +3,7 @@ import type { ServiceDeps } from './deps.js';
 import { readCommit } from './objects.js';
 import type { RepoContext } from './repo-context.js';
 import type { ReadBasis } from './warm-reads.js';
-import { resolveRef, shortNamePaths } from './refs.js';
+import { followsFromShortNamePaths, resolveRef, shortNamePaths } from './refs.js';
 import { openRepoReading } from './repositories.js';
 import { validateRepoName } from './names.js';
 import type { CommitDetails, Invalid, NotFound, RepoInfo } from './types.js';
@@ -14,8 +14,6 @@ import type { CommitDetails, Invalid, NotFound, RepoInfo } from './types.js';
  * abbreviated id is left out: a new object can make it ambiguous.
  */
 export type OpenedAt = { ok: true; ctx: RepoContext; info: RepoInfo; commit: CommitDetails; basis?: ReadBasis } | NotFound | Invalid;
-
-const FULL_OID = /^[0-9a-f]{40}$/;
 
 /** `ref` absent: the repository's default branch. */
 export async function openAt(deps: ServiceDeps, repo: string, ref: string | undefined): Promise<OpenedAt> {
@@ -30,7 +28,6 @@ export async function openAt(deps: ServiceDeps, repo: string, ref: string | unde
   const at = await resolveRef(opened.ctx, name, preRead ? opened.also : undefined);
   if (!at.ok) return at;
   const commit = await readCommit(opened.ctx, at.commit);
-  // A 40-hex name is a commit first when that object exists, whatever the refs say.
-  const derived = preRead && (FULL_OID.test(name) ? at.kind === 'commit' : at.kind !== 'commit');
+  const derived = preRead && followsFromShortNamePaths(name, at.kind);
   return { ok: true, ctx: opened.ctx, info: opened.info, commit, ...(derived ? { basis: opened.read } : {}) };
 }

@@ -79,6 +79,16 @@ function branchAndTagPaths(ref: string): string[] {
 }
 
 /**
+ * Whether resolveRef's answer for a short name (`resolved`) follows from the files of
+ * shortNamePaths(ref) alone, so the same bytes there give the same answer. Not for an abbreviated
+ * id (a new object can make it ambiguous), nor for a 40-hex name found as a branch or tag (by the
+ * order below, it means the commit of that id once such an object exists).
+ */
+export function followsFromShortNamePaths(ref: string, resolved: ResolvedKind): boolean {
+  return FULL_OID.test(ref) ? resolved === 'commit' : resolved !== 'commit';
+}
+
+/**
  * "main", "v1.0", "refs/heads/main", a full or abbreviated (>= 4 hex) commit id.
  * Order: a full id, then a full ref name, then branch, then tag (annotated tags peeled), then an
  * abbreviated id; a name that is both a branch and a tag means the branch, as GitHub does.
