@@ -11,3 +11,4 @@ export { VBUCKETS, vbucketOf, type ClusterMap, type VbucketEntry, type ShardInfo
 export { isImmutablePath } from './path-kinds.js';
 export { runWithRequestId, currentRequestId, isRequestId, outsideRequest } from './request-context.js';
 export { parseOrExit, printHelp } from './cli-options.js';
+export { guardProcess } from './process-guard.js';

@@ -7,6 +7,7 @@
 import { assertUsableSecret } from './cluster-secret.js';
 import { onShutdown, readOptions, requireOption, usage } from './cli-options.js';
 import { processLogger } from './logging.js';
+import { guardProcess } from './process-guard.js';
 import { ShardServer } from './shard-server.js';
 
 const spec = {
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const help = usage(command, spec);
   const id = requireOption(options.id, 'id', help);
   const logger = processLogger(`shard-${id}`);
+  guardProcess(logger);
   const shard = await ShardServer.start({
     id,
     dataDir: requireOption(options.data, 'data', help),

@@ -1,4 +1,4 @@
-import { connectCluster, openEmbeddedStorage, printHelp, type Storage } from '../fs-service/index.js';
+import { connectCluster, guardProcess, openEmbeddedStorage, printHelp, type Storage } from '../fs-service/index.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { ConfigError, FRONT_END_USAGE, helpRequested, loadConfig, type ServerConfig } from './config.js';
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   const config = configOrUsage();
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
+  guardProcess(logger, metrics.registry);
   const storage = await openStorage(config, logger, metrics);
   const running = await startServer(config, storage, logger, metrics);
   if (running.auth !== undefined) {

@@ -20,11 +20,18 @@ export interface EventSocketOptions {
   heartbeatMs?: number;
   /** A client that lets more than this many bytes queue up is cut off (close 1013). */
   maxBufferedBytes?: number;
+  /**
+   * How often every open socket's right to read is checked again (mayRead), so a revoked token
+   * or a withdrawn grant ends its subscriptions on every front end, not only the one that revoked.
+   */
+  recheckMs?: number;
 }
 
 /** Close codes clients can act on. */
 export const CLOSE_SLOW_CONSUMER = 1013;
 export const CLOSE_GOING_AWAY = 1001;
+/** Policy violation: the credentials the socket was opened with no longer allow reading. */
+export const CLOSE_ACCESS_ENDED = 1008;
 const SLOW_CONSUMER_GRACE_MS = 30_000;
 
 /**
@@ -44,6 +51,7 @@ function dropWhenFlushed(ws: WebSocket): void {
 }
 
 function refuse(socket: Duplex, status: number, detail: string): void {
+  if (socket.destroyed) return;
   const body = JSON.stringify(problem(status, { detail }));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
@@ -60,9 +68,15 @@ export function attachEventSocket(server: Server, opts: EventSocketOptions): { c
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const heartbeatMs = opts.heartbeatMs ?? 30_000;
   const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+  const recheckMs = opts.recheckMs ?? 500;
   const alive = new WeakMap<WebSocket, boolean>();
+  /** What each open socket was allowed on: its upgrade request (credentials) and repository. */
+  const grantedBy = new Map<WebSocket, { req: IncomingMessage; repo: string }>();
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node hands the socket over with no 'error' listener: a client that resets the connection
+    // while we decide (or while the refusal is written) would otherwise end the process.
+    socket.on('error', (err: NodeJS.ErrnoException) => opts.logger.debug({ code: err.code }, 'event socket client went away'));
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/events') return refuse(socket, 404, 'Only /events accepts WebSocket upgrades.');
     const repo = url.searchParams.get('repo') ?? '';
@@ -79,7 +93,14 @@ export function attachEventSocket(server: Server, opts: EventSocketOptions): { c
         // A repository the client may not read looks exactly like one that does not exist.
         if (!allowed) return refuse(socket, found.ok || found.reason === 'not-found' ? 404 : 400, `No repository named ${JSON.stringify(repo)}.`);
         opts.logger.info({ repo, ...(sinceText === null ? {} : { since: Number(sinceText) }) }, 'event socket opened');
-        outsideRequest(() => wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, repo, sinceText === null ? undefined : Number(sinceText))));
+        if (socket.destroyed) return;
+        outsideRequest(() =>
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            grantedBy.set(ws, { req, repo });
+            ws.once('close', () => grantedBy.delete(ws));
+            void serve(ws, repo, sinceText === null ? undefined : Number(sinceText));
+          }),
+        );
       })().catch((err: unknown) => {
         opts.logger.error({ err }, 'event socket upgrade failed');
         refuse(socket, 500, 'internal error');
@@ -129,11 +150,36 @@ export function attachEventSocket(server: Server, opts: EventSocketOptions): { c
   }, heartbeatMs);
   heartbeat.unref();
 
+  // Sockets that share credentials and a repository are checked once per round.
+  let rechecking = false;
+  const recheck = setInterval(() => {
+    if (rechecking || grantedBy.size === 0 || opts.mayRead === undefined) return;
+    rechecking = true;
+    const mayRead = opts.mayRead;
+    const verdicts = new Map<string, Promise<boolean>>();
+    const checks = [...grantedBy].map(async ([ws, { req, repo }]) => {
+      const key = `${req.headers.authorization ?? ''}\0${req.url ?? ''}\0${repo}`;
+      let verdict = verdicts.get(key);
+      if (verdict === undefined) {
+        verdict = mayRead(req, repo).catch(() => true);
+        verdicts.set(key, verdict);
+      }
+      if (!(await verdict) && ws.readyState === ws.OPEN) {
+        opts.logger.info({ repo }, 'event socket closed: access ended');
+        ws.close(CLOSE_ACCESS_ENDED, 'access ended: token revoked or read permission withdrawn');
+        dropWhenFlushed(ws);
+      }
+    });
+    void Promise.all(checks).finally(() => (rechecking = false));
+  }, recheckMs);
+  recheck.unref();
+
   return {
     clients: () => wss.clients.size,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(heartbeat);
+        clearInterval(recheck);
         for (const ws of wss.clients) ws.close(CLOSE_GOING_AWAY, 'server shutting down');
         wss.close(() => resolve());
       }),

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../../fs-service/index.js';
 import { TokenStore } from '../../../repo-server/auth/token-store.js';
+import { CLOSE_ACCESS_ENDED } from '../../../repo-server/events/websocket.js';
 import type { RunningServer } from '../../../repo-server/server.js';
 import { openEvents } from '../api/helpers/event-socket.js';
 import { createRepo, json, writeFile } from '../api/helpers/fixtures.js';
@@ -68,6 +69,25 @@ describe('token revocation and logs, two front ends on one storage', () => {
     expect(clone.code).not.toBe(0);
     expect((await openEvents(b.url, { repo: 'r' }, { Authorization: `Bearer ${token}` })).opened).toBe(false);
     expect((await openEvents(b.url, { repo: 'r', access_token: token })).opened).toBe(false);
+  });
+
+  it("a revoked token's open event sockets are closed within a second on every front end, with a code and a reason", async () => {
+    const { token, record } = await new TokenStore(storage).create('listener', { repos: { r: 'read' } });
+    secrets.push(token);
+    const onA = await openEvents(a.url, { repo: 'r', access_token: token });
+    const onB = await openEvents(b.url, { repo: 'r' }, { Authorization: `Bearer ${token}` });
+    const unrelated = await openEvents(b.url, { repo: 'r' }, { Authorization: `Bearer ${adminToken}` });
+    if (!onA.opened || !onB.opened || !unrelated.opened) throw new Error('subscriptions refused');
+    const admin = apiClient(a.url, { Authorization: `Bearer ${adminToken}` });
+    expect((await admin.delete(`/admin/tokens/${record.id}`)).status).toBe(204);
+    const revoked = Date.now();
+    expect(await onA.socket.closed(1_000 - (Date.now() - revoked))).toBe(CLOSE_ACCESS_ENDED);
+    expect(await onB.socket.closed(Math.max(1, 1_000 - (Date.now() - revoked)))).toBe(CLOSE_ACCESS_ENDED);
+    expect(onB.socket.closeReason).toMatch(/access ended: token revoked/);
+    // A socket whose token still holds is left alone and keeps receiving events.
+    await writeFile(admin, 'r', 'after-revoke.md', 'x');
+    expect((await unrelated.socket.refUpdates(1)).length).toBe(1);
+    await unrelated.socket.close();
   });
 
   it('a token revoked through the TokenStore directly fails at once too', async () => {

@@ -18,14 +18,16 @@ export class EventSocket {
   readonly messages: EventMessage[] = [];
   private waiters: (() => void)[] = [];
   closeCode: number | undefined;
+  closeReason: string | undefined;
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       this.messages.push(JSON.parse(data.toString('utf8')) as EventMessage);
       this.wake();
     });
-    ws.on('close', (code: number) => {
+    ws.on('close', (code: number, reason: Buffer) => {
       this.closeCode = code;
+      this.closeReason = reason.toString('utf8');
       this.wake();
     });
   }
@@ -58,6 +60,23 @@ export class EventSocket {
         });
       });
     }
+  }
+
+  /** Resolves with the close code once the server closed the socket (or fails after timeoutMs). */
+  async closed(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.closeCode === undefined) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`still open after ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.closeCode;
   }
 
   close(): Promise<void> {
