@@ -1,5 +1,6 @@
 import { Volume, createFsFromVolume } from 'memfs';
-import type { FileData, RepoFsPromises, RepoStore, Storage, SwapOp } from './contract.js';
+import { FsError, type FileData, type RepoFsPromises, type RepoStore, type Storage, type SwapOp } from './contract.js';
+import { assertNoPathBelowAnother } from './path-safety.js';
 
 type MemFs = ReturnType<typeof createFsFromVolume>;
 
@@ -13,6 +14,35 @@ function readOrNull(fs: MemFs, path: string): Buffer | null {
   } catch (err) {
     if (isMissing(err)) return null;
     throw err;
+  }
+}
+
+/** readMany's view: a folder holds no bytes, so it reads as absent (as on disk). */
+function fileOrNull(fs: MemFs, path: string): Buffer | null {
+  return isFolder(fs, path) ? null : readOrNull(fs, path);
+}
+
+function isFolder(fs: MemFs, path: string): boolean {
+  try {
+    return fs.statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The disk engine's rule: no folder where the file goes, and no file where a parent folder goes. */
+function assertFileCanBePlaced(fs: MemFs, path: string): void {
+  if (isFolder(fs, path)) throw new FsError('EISDIR', 'a folder is in the way', path);
+  for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+    const parent = path.slice(0, cut);
+    let stats;
+    try {
+      stats = fs.statSync(parent);
+    } catch {
+      continue;
+    }
+    if (!stats.isDirectory()) throw new FsError('ENOTDIR', `"${parent}" is a file, not a folder`, path);
+    return;
   }
 }
 
@@ -40,9 +70,11 @@ class MemoryRepoStore implements RepoStore {
   }
 
   async compareAndSwap(ops: SwapOp[]): Promise<boolean> {
+    assertNoPathBelowAnother(ops.map((op) => op.path));
     for (const op of ops) {
       if (!sameBytes(readOrNull(this.mem, op.path), op.expected)) return false;
     }
+    for (const op of ops) if (op.next !== null) assertFileCanBePlaced(this.mem, op.path);
     for (const op of ops) {
       if (op.next === null) {
         if (op.expected !== null) this.mem.unlinkSync(op.path);
@@ -60,7 +92,7 @@ class MemoryRepoStore implements RepoStore {
   }
 
   async readMany(paths: string[]): Promise<(Buffer | null)[]> {
-    return paths.map((p) => readOrNull(this.mem, p));
+    return paths.map((p) => fileOrNull(this.mem, p));
   }
 
   async destroy(): Promise<void> {

@@ -100,3 +100,17 @@ export function assertSymlinkTarget(target: unknown, linkSegments: string[]): st
   }
   return target;
 }
+
+/**
+ * One batch may not hold a path and a path below it ("/refs/heads/a", "/refs/heads/a/b"): one of
+ * them would have to be a file and a folder at once, and the second write would fail after the first.
+ */
+export function assertNoPathBelowAnother(paths: readonly string[]): void {
+  const all = new Set(paths);
+  for (const path of paths) {
+    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+      const above = path.slice(0, cut);
+      if (all.has(above)) throw new FsError('EINVAL', `"${path}" is below "${above}" in the same batch`, path);
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { statFieldsOf, VIRTUAL_ROOT, type StatFields } from './file-stat.js';
 import { hasCode, isNotFound, toFsError } from './fs-errors.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Effect, Mutation } from './mutations.js';
-import { assertSymlinkTarget, canonicalPath, parseRepoPath } from './path-safety.js';
+import { assertNoPathBelowAnother, assertSymlinkTarget, canonicalPath, parseRepoPath } from './path-safety.js';
 import { isImmutablePath } from './path-kinds.js';
 
 /** What a RepoDisk needs from the engine that owns the data directory. */
@@ -127,7 +127,8 @@ export class RepoDisk {
     try {
       fd = this.openConfined(segments, display);
       const stats = fstatSync(fd);
-      if (stats.isDirectory()) throw new FsError('EISDIR', 'illegal operation on a directory', display);
+      // A folder holds no bytes: readMany answers "no file here" (a ref name that is a folder of refs).
+      if (stats.isDirectory()) return null;
       if (!stats.isFile()) throw new FsError('EINVAL', 'not a regular file', display);
       if (stats.size > SYNC_READ_LIMIT) return 'large';
       const bytes = Buffer.allocUnsafe(stats.size);
@@ -323,12 +324,15 @@ export class RepoDisk {
       }
       return { path, expected: op.expected === null ? null : Buffer.from(op.expected), next: op.next === null ? null : Buffer.from(op.next) };
     });
+    assertNoPathBelowAnother(checked.map((op) => op.path));
     for (const op of checked) {
       const current = await this.readOrNull(op.path);
       const same = current === null || op.expected === null ? current === op.expected : current.equals(op.expected);
       if (!same) return { result: false, effects: [] };
     }
     const changes = checked.filter((op) => !(op.expected === null && op.next === null));
+    // Refused before anything is decided (and so replicated): a write that could only fail half-way.
+    for (const op of changes) if (op.next !== null) await this.assertFileCanBePlaced(op.path);
     const effects: Effect[] = changes.map((op) => (op.next === null ? { kind: 'unlink', path: op.path } : { kind: 'put', path: op.path, data: op.next }));
     decide(effects);
     if (changes.length === 1) {
@@ -348,14 +352,20 @@ export class RepoDisk {
    */
   private async journaledSwap(changes: { path: string; next: Buffer | null }[]): Promise<void> {
     const entries: JournalEntry[] = [];
-    for (const change of changes) {
-      const segments = parseRepoPath(change.path);
-      const target = await this.resolveForCreate(segments, change.path);
-      if (change.next === null) entries.push({ target });
-      else entries.push({ target, temp: await writeTemp(this.ctx.tmpDir, change.next) });
-    }
     const journal = join(this.ctx.journalDir, `${Date.now()}-${randomBytes(6).toString('hex')}.json`);
-    await writeFileDurable(this.ctx.tmpDir, journal, Buffer.from(JSON.stringify(entries)), this.ctx.dataDir);
+    try {
+      for (const change of changes) {
+        const segments = parseRepoPath(change.path);
+        const target = await this.resolveForCreate(segments, change.path);
+        if (change.next === null) entries.push({ target });
+        else entries.push({ target, temp: await writeTemp(this.ctx.tmpDir, change.next) });
+      }
+      await writeFileDurable(this.ctx.tmpDir, journal, Buffer.from(JSON.stringify(entries)), this.ctx.dataDir);
+    } catch (err) {
+      // No journal, no swap: the temp files written so far would otherwise wait for a restart.
+      await Promise.all(entries.map((e) => (e.temp === undefined ? undefined : fsp.rm(e.temp, { force: true }))));
+      throw err;
+    }
     await replayJournalEntries(entries, this.ctx.dataDir);
     await removeDurable(journal, 'file');
   }
@@ -423,6 +433,31 @@ export class RepoDisk {
     } catch (err) {
       if (isNotFound(err)) return;
       throw toFsError(err, display);
+    }
+  }
+
+  /**
+   * A file can be written at `path` only if no folder sits there and every parent is a folder (or
+   * absent, to be created): otherwise ENOTDIR/EISDIR, so a caller learns of the clash before
+   * anything changes. One stat when the parent folder exists, the common case.
+   */
+  private async assertFileCanBePlaced(path: string): Promise<void> {
+    const segments = this.fileSegments(path);
+    const display = '/' + segments.join('/');
+    const existing = await fsp.lstat(join(this.root, ...segments)).catch(() => null);
+    if (existing?.isDirectory()) throw new FsError('EISDIR', 'a folder is in the way', display);
+    for (let depth = segments.length - 1; depth > 0; depth--) {
+      const parent = join(this.root, ...segments.slice(0, depth));
+      let stats;
+      try {
+        stats = await fsp.stat(parent);
+      } catch (err) {
+        if (hasCode(err, 'ENOENT')) continue;
+        if (hasCode(err, 'ENOTDIR')) continue;
+        throw toFsError(err, display);
+      }
+      if (!stats.isDirectory()) throw new FsError('ENOTDIR', `"/${segments.slice(0, depth).join('/')}" is a file, not a folder`, display);
+      return;
     }
   }
 

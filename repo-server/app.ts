@@ -37,6 +37,9 @@ export interface AppDeps {
   rateLimits?: RateLimits;
   /** Most objects one git push may carry; absent: the git router's default (2,000,000). */
   maxPushObjects?: number;
+  /** Largest object and most inflated bytes of one push; absent: the git router's defaults. */
+  maxObjectBytes?: number;
+  maxPushInflatedBytes?: number;
 }
 
 /** The front end's request listener, and the patterns its route table serves (for /openapi.json's test). */
@@ -83,6 +86,8 @@ export function createApp(deps: AppDeps): App {
       logger: deps.logger,
       maxPackBytes: engine.maxBodyBytes,
       maxPackObjects: deps.maxPushObjects,
+      maxObjectBytes: deps.maxObjectBytes,
+      maxInflatedBytes: deps.maxPushInflatedBytes,
       observer: metrics.gitObserver(),
       policy: async (repo) => ({ protectedBranches: (await settings.read(repo)).protectedBranches }),
       ...(auth === undefined ? {} : { authorize: (req, access) => authorizeGit(auth, req.headers.authorization, access.repo, access.write) }),

@@ -10,6 +10,10 @@ export interface ServerConfig {
   maxBodyBytes: number;
   /** Most objects one git push may carry (pack header count); MAX_PUSH_OBJECTS. */
   maxPushObjects: number;
+  /** Largest object (a file's bytes, inflated) a push or an API write may store; MAX_OBJECT_BYTES. */
+  maxObjectBytes: number;
+  /** Most bytes the objects of one push may inflate to together; MAX_PUSH_INFLATED_BYTES. */
+  maxPushInflatedBytes: number;
   maxUriBytes: number;
   /** Adds X-Decision-Trace to every response (tests, debugging). */
   trace: boolean;
@@ -31,6 +35,9 @@ export class ConfigError extends Error {
 const DEFAULT_PORT = 8080;
 const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
 const DEFAULT_MAX_PUSH_OBJECTS = 2_000_000;
+/** GitHub's per-file limit: what an authored book needs, far below what would strain a front end. */
+const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
+const DEFAULT_MAX_PUSH_INFLATED_BYTES = 8 * 1024 * 1024 * 1024;
 
 /** Every flag `npm start` accepts; FRONT_END_USAGE names each one. */
 export const FRONT_END_FLAGS = {
@@ -38,6 +45,7 @@ export const FRONT_END_FLAGS = {
   port: { type: 'string' },
   data: { type: 'string' },
   'max-body-bytes': { type: 'string' },
+  'max-object-bytes': { type: 'string' },
   trace: { type: 'boolean' },
   'log-level': { type: 'string' },
   'no-auth': { type: 'boolean' },
@@ -53,6 +61,8 @@ export const FRONT_END_USAGE = `usage: npm start -- [options]     (a flag wins o
                           FS_CLUSTER_SECRET       cluster secret, environment only (required with FS_SHARDS)
   --max-body-bytes N      MAX_BODY_BYTES          largest request body (${DEFAULT_MAX_BODY_BYTES})
                           MAX_PUSH_OBJECTS        most objects one git push may carry (${DEFAULT_MAX_PUSH_OBJECTS})
+  --max-object-bytes N    MAX_OBJECT_BYTES        largest file (object) a push or API write may store (${DEFAULT_MAX_OBJECT_BYTES})
+                          MAX_PUSH_INFLATED_BYTES most bytes one push may inflate to (${DEFAULT_MAX_PUSH_INFLATED_BYTES})
   --log-level LEVEL       LOG_LEVEL               pino level (info)
   --trace                 DECISION_TRACE=1        X-Decision-Trace on every answer (off)
   --no-auth               AUTH=off                access control off, load tests only (on)
@@ -94,6 +104,8 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     dataDir: values.data ?? env.DATA_DIR ?? './data',
     maxBodyBytes: num(values['max-body-bytes'] ?? env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 'MAX_BODY_BYTES'),
     maxPushObjects: num(env.MAX_PUSH_OBJECTS, DEFAULT_MAX_PUSH_OBJECTS, 'MAX_PUSH_OBJECTS'),
+    maxObjectBytes: num(values['max-object-bytes'] ?? env.MAX_OBJECT_BYTES, DEFAULT_MAX_OBJECT_BYTES, 'MAX_OBJECT_BYTES'),
+    maxPushInflatedBytes: num(env.MAX_PUSH_INFLATED_BYTES, DEFAULT_MAX_PUSH_INFLATED_BYTES, 'MAX_PUSH_INFLATED_BYTES'),
     maxUriBytes: 8 * 1024,
     trace: values.trace ?? env.DECISION_TRACE === '1',
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',

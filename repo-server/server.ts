@@ -26,7 +26,7 @@ export interface RunningServer {
 /** Starts one front end over the given storage. */
 export async function startServer(config: ServerConfig, storage: Storage, logger: Logger, metrics = new Metrics()): Promise<RunningServer> {
   const events = new EventBus();
-  const service = createRepoService({ storage, events });
+  const service = createRepoService({ storage, events, maxObjectBytes: config.maxObjectBytes });
   const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage)) : undefined;
   const app = createApp({
     storage,
@@ -37,6 +37,8 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
     metrics,
     rateLimits: config.rateLimits,
     maxPushObjects: config.maxPushObjects,
+    maxObjectBytes: config.maxObjectBytes,
+    maxPushInflatedBytes: config.maxPushInflatedBytes,
     engine: { maxBodyBytes: config.maxBodyBytes, maxUriBytes: config.maxUriBytes, trace: config.trace },
   });
   let draining = false;

@@ -9,14 +9,14 @@ import { openRepo, openRepoReading, openWithRefName } from './repositories.js';
 import { validateShortRefName } from './names.js';
 import { parseRef } from '../refs/ref-update.js';
 import { swapRef } from './ref-writes.js';
-import { invalid, notFound, stale, type Branch, type Invalid, type NotFound, type Oid, type Stale, type WriteOptions } from './types.js';
+import { invalid, notFound, stale, type Branch, type Invalid, type NotFound, type Oid, type RefNameConflict, type Stale, type WriteOptions } from './types.js';
 
 export type ListBranchesResult = { ok: true; branches: Branch[] } | NotFound | Invalid;
 export type BranchResult = { ok: true; branch: Branch } | NotFound | Invalid;
-export type CreateBranchResult = { ok: true; branch: Branch } | { ok: false; reason: 'exists'; current: Oid } | NotFound | Invalid;
+export type CreateBranchResult = { ok: true; branch: Branch } | { ok: false; reason: 'exists'; current: Oid } | RefNameConflict | NotFound | Invalid;
 export type NotFastForward = { ok: false; reason: 'not-fast-forward'; current: Oid };
-export type MoveBranchResult = { ok: true; branch: Branch; moved: boolean } | Stale | NotFastForward | NotFound | Invalid;
-export type DeleteBranchResult = { ok: true } | Stale | { ok: false; reason: 'default-branch' } | NotFound | Invalid;
+export type MoveBranchResult = { ok: true; branch: Branch; moved: boolean } | Stale | NotFastForward | RefNameConflict | NotFound | Invalid;
+export type DeleteBranchResult = { ok: true } | Stale | { ok: false; reason: 'default-branch' } | RefNameConflict | NotFound | Invalid;
 
 export interface CreateBranchInput extends WriteOptions {
   /** A branch, tag or commit id. */
@@ -59,7 +59,9 @@ export async function createBranch(deps: ServiceDeps, repo: string, name: string
   const { ctx } = opened;
   const from = await resolveRef(ctx, input.from);
   if (!from.ok) return from;
-  if (await swapRef(deps, ctx, branchRef(name), null, from.commit, input)) return { ok: true, branch: { name, commit: from.commit } };
+  const swapped = await swapRef(deps, ctx, branchRef(name), null, from.commit, input);
+  if (swapped.ok) return { ok: true, branch: { name, commit: from.commit } };
+  if (swapped.reason === 'ref-name-conflict') return swapped;
   const current = await readBranch(ctx, name);
   // Lost to a concurrent delete of a branch that existed a moment ago: report what is there now.
   return current === null ? createBranch(deps, repo, name, input) : { ok: false, reason: 'exists', current };
@@ -79,7 +81,9 @@ export async function moveBranch(deps: ServiceDeps, repo: string, name: string, 
     if (input.expected !== undefined && input.expected !== current) return stale(current);
     if (current === target.commit) return { ok: true, branch: { name, commit: current }, moved: false };
     if (input.force !== true && !(await isAncestor(ctx, current, target.commit))) return { ok: false, reason: 'not-fast-forward', current };
-    if (await swapRef(deps, ctx, branchRef(name), current, target.commit, input)) return { ok: true, branch: { name, commit: target.commit }, moved: true };
+    const swapped = await swapRef(deps, ctx, branchRef(name), current, target.commit, input);
+    if (swapped.ok) return { ok: true, branch: { name, commit: target.commit }, moved: true };
+    if (swapped.reason === 'ref-name-conflict') return swapped;
     // Moved meanwhile. With an expectation that is final; without one, judge the new head afresh.
     if (input.expected !== undefined) return stale(await readBranch(ctx, name));
   }
@@ -96,7 +100,9 @@ export async function deleteBranch(deps: ServiceDeps, repo: string, name: string
     const current = await readBranch(ctx, name);
     if (current === null) return input.expected === undefined ? notFound('branch', name) : stale(null);
     if (input.expected !== undefined && input.expected !== current) return stale(current);
-    if (await swapRef(deps, ctx, branchRef(name), current, null, input)) return { ok: true };
+    const swapped = await swapRef(deps, ctx, branchRef(name), current, null, input);
+    if (swapped.ok) return { ok: true };
+    if (swapped.reason === 'ref-name-conflict') return swapped;
     if (input.expected !== undefined) return stale(await readBranch(ctx, name));
   }
   return stale(await readBranch(ctx, name));

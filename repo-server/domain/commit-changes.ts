@@ -35,6 +35,8 @@ import {
   type NotFound,
   type Oid,
   type PersonInput,
+  type RefNameConflict,
+  type TooLarge,
   type Stale,
   type WriteOptions,
 } from './types.js';
@@ -81,6 +83,8 @@ export type CommitChangesResult =
   | PreconditionFailed
   | Busy
   | InvalidChange
+  | RefNameConflict
+  | TooLarge
   | NotFound
   | Invalid;
 
@@ -255,8 +259,12 @@ async function processBatch(deps: ServiceDeps, jobs: Job[]): Promise<CommitChang
     if ((await readBranch(ctx, input.branch)) !== head) continue;
     await objects.flush(planned.map((p) => p.result.commit.id));
     const actors = [...new Set(planned.map((p) => jobs[p.index]!.input.actor ?? 'anonymous'))].join(', ');
-    if (await swapRef(deps, ctx, prepared.ref, head, tip.head, { actor: actors })) {
+    const swapped = await swapRef(deps, ctx, prepared.ref, head, tip.head, { actor: actors });
+    if (swapped.ok) {
       for (const p of [...planned, ...tentative]) results[p.index] = p.result;
+    } else if (swapped.reason === 'ref-name-conflict') {
+      // No attempt can succeed while the other ref exists: every job of the batch gets the conflict.
+      for (const p of [...planned, ...tentative]) results[p.index] = swapped;
     }
   }
   // Out of attempts against writers on other front ends: not the caller's fault and not stale
@@ -279,6 +287,11 @@ function batcherFor(deps: ServiceDeps): KeyedBatcher<Job, CommitChangesResult> {
 export async function commitChanges(deps: ServiceDeps, repo: string, input: CommitChangesInput): Promise<CommitChangesResult> {
   const prepared = validate(input);
   if ('ok' in prepared) return prepared;
+  for (const change of input.changes) {
+    if (!('content' in change) || change.content.byteLength <= deps.maxObjectBytes) continue;
+    const detail = `${change.path}: ${change.content.byteLength} bytes exceed the limit of ${deps.maxObjectBytes} bytes per file`;
+    return { ok: false, reason: 'too-large', path: change.path, bytes: change.content.byteLength, limit: deps.maxObjectBytes, detail };
+  }
   const opened = await openRepo(deps, repo);
   if (!opened.ok) return opened;
   const job: Job = { ctx: opened.ctx, input, prepared, edits: plannedEdits(input.changes), plans: 0 };

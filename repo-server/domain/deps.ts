@@ -10,6 +10,8 @@ export interface ServiceDeps {
   now: () => Date;
   contexts: RepoContexts;
   locks: KeyedLock;
+  /** Largest file (blob) a write may store. */
+  maxObjectBytes: number;
   /** Author/committer used when a caller names none. */
   defaultPerson: { name: string; email: string };
 }

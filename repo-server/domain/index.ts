@@ -101,6 +101,8 @@ export interface RepoServiceDeps {
   defaultPerson?: { name: string; email: string };
   /** How many repositories keep their caches in memory (LRU). Default 64. */
   cachedRepositories?: number;
+  /** Largest file (blob) a write may store. Default 100 MiB, as for pushes. */
+  maxObjectBytes?: number;
 }
 
 export function createRepoService(options: RepoServiceDeps): RepoService {
@@ -110,6 +112,7 @@ export function createRepoService(options: RepoServiceDeps): RepoService {
     now: options.now ?? (() => new Date()),
     contexts: new RepoContexts(options.storage, options.cachedRepositories ?? 64),
     locks: new KeyedLock(),
+    maxObjectBytes: options.maxObjectBytes ?? 100 * 1024 * 1024,
     defaultPerson: options.defaultPerson ?? { name: 'Content Repository', email: 'noreply@content-repo.invalid' },
   };
   const inRepo = async <T>(repo: string, work: (opened: Extract<repositories.OpenedRepo, { ok: true }>) => Promise<T>): Promise<T | NotFound | Invalid> => {

@@ -19,7 +19,7 @@ import { swapRef } from './ref-writes.js';
 import { openRepo } from './repositories.js';
 import { normalizeMessage, person, validatePerson } from './signatures.js';
 import { mergeTrees, type MergeConflict } from './tree-merge.js';
-import { invalid, notFound, stale, type CommitDetails, type Invalid, type NotFound, type Oid, type PersonInput, type Stale, type WriteOptions } from './types.js';
+import { invalid, notFound, stale, type CommitDetails, type Invalid, type NotFound, type Oid, type PersonInput, type RefNameConflict, type Stale, type WriteOptions } from './types.js';
 
 export interface MergeInput extends WriteOptions {
   /** The branch that receives the merge (and moves). */
@@ -60,6 +60,7 @@ export type MergeResult =
     }
   | MergeConflictResult
   | Stale
+  | RefNameConflict
   | NotFound
   | Invalid;
 
@@ -118,8 +119,10 @@ async function attemptMerge(deps: ServiceDeps, ctx: RepoContext, input: MergeInp
   if (input.expected !== undefined && input.expected !== previous) return stale(previous);
   const head = await resolveRef(ctx, input.head);
   if (!head.ok) return head;
-  const move = async (commit: CommitDetails, outcome: MergeOutcome): Promise<MergeResult | 'moved'> =>
-    (await swapRef(deps, ctx, branchRef(input.base), previous, commit.id, input)) ? { ok: true, outcome, commit, previous } : 'moved';
+  const move = async (commit: CommitDetails, outcome: MergeOutcome): Promise<MergeResult | 'moved'> => {
+    const swapped = await swapRef(deps, ctx, branchRef(input.base), previous, commit.id, input);
+    return swapped.ok ? { ok: true, outcome, commit, previous } : swapped.reason === 'stale' ? 'moved' : swapped;
+  };
   if (await isAncestor(ctx, head.commit, previous)) return { ok: true, outcome: 'up-to-date', commit: await readCommit(ctx, previous), previous };
   if (input.noFastForward !== true && (await isAncestor(ctx, previous, head.commit))) return move(await readCommit(ctx, head.commit), 'fast-forward');
   const bases = await mergeBases(ctx, previous, head.commit);

@@ -4,10 +4,12 @@
  * planned in memory and then written in parallel, in one round, just before the ref moves.
  * Merges use the same: a conflicted merge never writes anything.
  *
- * Every write is checked: the id isomorphic-git returns must be the id we hashed.
+ * Every write is checked: trees and commits pass git's object checks (git/object-checks.ts), and
+ * the id isomorphic-git returns must be the id we hashed.
  */
 import { createHash } from 'node:crypto';
 import type { TreeEntry } from 'isomorphic-git';
+import { checkObject } from '../git/object-checks.js';
 import { gitOrder } from './contents.js';
 import { readBlob, readTree, writeBlob, writeCommit, writeTree, type NewCommit } from './objects.js';
 import { mapLimit } from './map-limit.js';
@@ -96,6 +98,12 @@ export class PendingObjects {
   }
 
   private async write(expected: Oid, p: Pending): Promise<void> {
+    // The checks a push passes hold for what the API writes too; inputs are validated before, so
+    // a failure here is a bug, never stored.
+    if (p.type !== 'blob') {
+      const checked = checkObject(p.type, p.type === 'tree' ? encodeTree(p.entries) : encodeCommit(p.commit));
+      if (!checked.ok) throw new Error(`refusing to write ${p.type} ${expected}: ${checked.problem}`);
+    }
     const oid =
       p.type === 'blob' ? await writeBlob(this.ctx, p.content) : p.type === 'tree' ? await writeTree(this.ctx, p.entries) : (await writeCommit(this.ctx, p.commit)).id;
     if (oid !== expected) throw new Error(`${p.type} written as ${oid}, hashed as ${expected}`);

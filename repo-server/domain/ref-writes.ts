@@ -2,8 +2,20 @@
 import { applyRefUpdates } from '../refs/ref-update.js';
 import type { ServiceDeps } from './deps.js';
 import type { RepoContext } from './repo-context.js';
-import type { Oid, WriteOptions } from './types.js';
+import type { Oid, RefNameConflict, WriteOptions } from './types.js';
 
-export function swapRef(deps: ServiceDeps, ctx: RepoContext, ref: string, old: Oid | null, next: Oid | null, options: WriteOptions): Promise<boolean> {
-  return applyRefUpdates(ctx.store, [{ ref, old, new: next }], { actor: options.actor ?? 'anonymous', via: 'rest', events: deps.events });
+/** `stale`: the ref no longer had the value `old`; nothing moved. */
+export type Swap = { ok: true } | { ok: false; reason: 'stale' } | RefNameConflict;
+
+export async function swapRef(deps: ServiceDeps, ctx: RepoContext, ref: string, old: Oid | null, next: Oid | null, options: WriteOptions): Promise<Swap> {
+  const result = await applyRefUpdates(ctx.store, [{ ref, old, new: next }], { actor: options.actor ?? 'anonymous', via: 'rest', events: deps.events });
+  if (result.ok || result.reason === 'stale') return result;
+  const short = (name: string): string => name.replace(/^refs\/(heads|tags)\//, '');
+  return {
+    ok: false,
+    reason: 'ref-name-conflict',
+    ref: result.ref,
+    conflictsWith: result.conflictsWith,
+    detail: `"${short(result.ref)}" cannot exist beside "${short(result.conflictsWith)}": one name would be a folder of the other`,
+  };
 }

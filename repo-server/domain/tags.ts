@@ -12,7 +12,7 @@ import { listRefs, resolveRef, tagRef } from './refs.js';
 import { swapRef } from './ref-writes.js';
 import { openRepo, openWithRefName } from './repositories.js';
 import { normalizeMessage, person, validatePerson } from './signatures.js';
-import { notFound, type Invalid, type NotFound, type Oid, type Person, type PersonInput, type WriteOptions } from './types.js';
+import { notFound, type Invalid, type NotFound, type Oid, type Person, type PersonInput, type RefNameConflict, type WriteOptions } from './types.js';
 
 export interface TagInfo {
   name: string;
@@ -30,7 +30,7 @@ export interface TagInfo {
 
 export type ListTagsResult = { ok: true; tags: TagInfo[] } | NotFound | Invalid;
 export type TagResult = { ok: true; tag: TagInfo } | NotFound | Invalid;
-export type CreateTagResult = { ok: true; created: boolean; tag: TagInfo } | { ok: false; reason: 'conflict'; current: TagInfo } | NotFound | Invalid;
+export type CreateTagResult = { ok: true; created: boolean; tag: TagInfo } | { ok: false; reason: 'conflict'; current: TagInfo } | RefNameConflict | NotFound | Invalid;
 
 export interface CreateTagInput extends WriteOptions {
   /** Branch, tag or commit id to publish. */
@@ -81,7 +81,9 @@ export async function createTag(deps: ServiceDeps, repo: string, name: string, i
     gitdir: '/',
     tag: { object: target.commit, type: 'commit', tag: name, tagger: person(deps, input.tagger, input.actor), message },
   });
-  if (await swapRef(deps, ctx, tagRef(name), null, oid, input)) return { ok: true, created: true, tag: await describeTag(ctx, name, oid) };
+  const swapped = await swapRef(deps, ctx, tagRef(name), null, oid, input);
+  if (swapped.ok) return { ok: true, created: true, tag: await describeTag(ctx, name, oid) };
+  if (swapped.reason === 'ref-name-conflict') return swapped;
   // Someone else created it between our read and our swap; judge theirs.
   const now = await readRef(ctx.store, tagRef(name));
   if (now === null) throw new Error(`tag ${name} could neither be created nor read`);

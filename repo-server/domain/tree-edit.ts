@@ -50,43 +50,75 @@ class Failed extends Error {
   }
 }
 
-async function editFolder(objects: PendingObjects, base: Oid | null, folder: Folder, prefix: string, outcomes: Map<string, Outcome>): Promise<TreeEntry[]> {
-  const entries = new Map<string, TreeEntry>();
-  if (base !== null) for (const e of await objects.readTree(base)) entries.set(e.path, e);
-  await Promise.all(
-    [...folder.children].map(async ([name, node]) => {
-      const path = prefix === '' ? name : `${prefix}/${name}`;
-      const existing = entries.get(name);
-      if (isFolder(node)) {
-        if (existing !== undefined && existing.type !== 'tree') {
-          throw new Failed({ ok: false, reason: 'invalid-change', path, detail: `"${path}" is a file, not a folder` });
+/** One folder of the plan on its way: the entries of its base tree, then its edits applied. */
+interface FolderWork {
+  folder: Folder;
+  path: string;
+  base: Oid | null;
+  entries: Map<string, TreeEntry>;
+  parent: FolderWork | null;
+  name: string;
+}
+
+/**
+ * Applies the plan without recursion (a path may be deep): folders are read level by level, each
+ * level's base trees in parallel, then rebuilt deepest first so every folder sees its children's
+ * new ids.
+ */
+async function editFolders(objects: PendingObjects, base: Oid | null, root: Folder, outcomes: Map<string, Outcome>): Promise<TreeEntry[]> {
+  const top: FolderWork = { folder: root, path: '', base, entries: new Map(), parent: null, name: '' };
+  const order: FolderWork[] = [];
+  let level = [top];
+  while (level.length > 0) {
+    await Promise.all(
+      level.map(async (work) => {
+        if (work.base !== null) for (const e of await objects.readTree(work.base)) work.entries.set(e.path, e);
+      }),
+    );
+    const next: FolderWork[] = [];
+    for (const work of level) {
+      order.push(work);
+      for (const [name, node] of work.folder.children) {
+        const path = work.path === '' ? name : `${work.path}/${name}`;
+        const existing = work.entries.get(name);
+        if (isFolder(node)) {
+          if (existing !== undefined && existing.type !== 'tree') {
+            throw new Failed({ ok: false, reason: 'invalid-change', path, detail: `"${path}" is a file, not a folder` });
+          }
+          next.push({ folder: node, path, base: existing?.oid ?? null, entries: new Map(), parent: work, name });
+          continue;
         }
-        const children = await editFolder(objects, existing?.oid ?? null, node, path, outcomes);
-        if (children.length === 0) entries.delete(name);
-        else entries.set(name, { mode: '040000', path: name, oid: objects.putTree(children), type: 'tree' });
-        return;
+        if (existing?.type === 'tree') throw new Failed({ ok: false, reason: 'invalid-change', path, detail: `"${path}" is a folder` });
+        if (existing?.type === 'commit') throw new Failed({ ok: false, reason: 'invalid-change', path, detail: `"${path}" is a submodule` });
+        if (node.kind === 'delete') {
+          if (existing === undefined) throw new Failed({ ok: false, reason: 'not-found', path });
+          work.entries.delete(name);
+          outcomes.set(path, 'deleted');
+          continue;
+        }
+        // An executable keeps its bit when its content is replaced; a symlink becomes a file.
+        const mode = existing?.mode === '100755' ? '100755' : '100644';
+        work.entries.set(name, { mode, path: name, oid: node.blob, type: 'blob' });
+        outcomes.set(path, existing === undefined ? 'created' : 'replaced');
       }
-      if (existing?.type === 'tree') throw new Failed({ ok: false, reason: 'invalid-change', path, detail: `"${path}" is a folder` });
-      if (existing?.type === 'commit') throw new Failed({ ok: false, reason: 'invalid-change', path, detail: `"${path}" is a submodule` });
-      if (node.kind === 'delete') {
-        if (existing === undefined) throw new Failed({ ok: false, reason: 'not-found', path });
-        entries.delete(name);
-        outcomes.set(path, 'deleted');
-        return;
-      }
-      // An executable keeps its bit when its content is replaced; a symlink becomes a file.
-      const mode = existing?.mode === '100755' ? '100755' : '100644';
-      entries.set(name, { mode, path: name, oid: node.blob, type: 'blob' });
-      outcomes.set(path, existing === undefined ? 'created' : 'replaced');
-    }),
-  );
-  return [...entries.values()];
+    }
+    level = next;
+  }
+  // Breadth-first order: every folder comes after its parent, so backwards is children first.
+  for (let i = order.length - 1; i > 0; i--) {
+    const work = order[i] as FolderWork;
+    const parent = work.parent as FolderWork;
+    const children = [...work.entries.values()];
+    if (children.length === 0) parent.entries.delete(work.name);
+    else parent.entries.set(work.name, { mode: '040000', path: work.name, oid: objects.putTree(children), type: 'tree' });
+  }
+  return [...top.entries.values()];
 }
 
 export async function editTree(objects: PendingObjects, base: Oid | null, edits: ReadonlyMap<string, Edit>): Promise<EditResult> {
   const outcomes = new Map<string, Outcome>();
   try {
-    const entries = await editFolder(objects, base, plan(edits), '', outcomes);
+    const entries = await editFolders(objects, base, plan(edits), outcomes);
     return { ok: true, tree: objects.putTree(entries), outcomes };
   } catch (err) {
     if (err instanceof Failed) return err.failure;

@@ -114,6 +114,19 @@ export function stale(current: Oid | null): Stale {
   return { ok: false, reason: 'stale', current };
 }
 
+/** Content larger than the largest object the service stores (a push has the same limit). */
+export type TooLarge = { ok: false; reason: 'too-large'; path: string; bytes: number; limit: number; detail: string };
+
+/** A ref name that would be a folder of another ref, or the reverse ("drafts" and "drafts/ch1"). */
+export type RefNameConflict = {
+  ok: false;
+  reason: 'ref-name-conflict';
+  /** The full ref name asked for, and the existing ref it clashes with. */
+  ref: string;
+  conflictsWith: string;
+  detail: string;
+};
+
 /** Context of every write: who did it (for ref events). */
 export interface WriteOptions {
   /** Who asked for the change; published with the ref event. Default "anonymous". */

@@ -20,7 +20,7 @@ export async function findMissingObject(
     checked.add(oid);
     const obj = received.get(oid);
     if (obj !== undefined) {
-      for (const link of obj.links) if (!checked.has(link)) stack.push(link);
+      for (const link of obj.links) if (!checked.has(link.oid)) stack.push(link.oid);
     } else if (!(await odb.has(oid))) {
       checked.delete(oid);
       return oid;

@@ -1,5 +1,8 @@
 import { err, ok, type Result } from './result.js';
 
+/** Larger than any Buffer Node can allocate: a header that claims more is corrupt. */
+const MAX_SAFE_BUFFER = 2 ** 32;
+
 function readVarint(delta: Buffer, pos: number): [number, number] {
   let value = 0;
   let shift = 0;
@@ -12,16 +15,24 @@ function readVarint(delta: Buffer, pos: number): [number, number] {
   return [value, pos];
 }
 
+/** The size of the object a delta produces, from its header alone. */
+export function deltaResultSize(delta: Buffer): number {
+  const [, pos] = readVarint(delta, 0);
+  return readVarint(delta, pos)[0];
+}
+
 /**
  * Applies a git delta (gitformat-pack "Deltified representation"): a header with base and
  * result sizes, then copy-from-base and insert instructions. Sizes are checked so a corrupt
- * delta is an error value, never a silently wrong object.
+ * delta is an error value, never a silently wrong object. A result larger than `maxResultBytes`
+ * is refused before anything is allocated for it.
  */
-export function applyDelta(base: Buffer, delta: Buffer): Result<Buffer> {
+export function applyDelta(base: Buffer, delta: Buffer, maxResultBytes = MAX_SAFE_BUFFER): Result<Buffer> {
   let [baseSize, pos] = readVarint(delta, 0);
   if (baseSize !== base.length) return err(`delta base size ${baseSize} does not match base of ${base.length} bytes`);
   let resultSize: number;
   [resultSize, pos] = readVarint(delta, pos);
+  if (resultSize > maxResultBytes) return err(`delta result of ${resultSize} bytes exceeds the limit of ${maxResultBytes} bytes per object`);
   const out = Buffer.allocUnsafe(resultSize);
   let outPos = 0;
   while (pos < delta.length) {

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
-import { applyDelta } from './delta.js';
+import { checkObject, type TypedLink } from '../git/object-checks.js';
+import { applyDelta, deltaResultSize } from './delta.js';
 import {
   OBJ_OFS_DELTA,
   OBJ_REF_DELTA,
   codeFromType,
   objectId,
-  objectLinks,
   parseCommit,
   typeFromCode,
   type CommitInfo,
@@ -28,9 +28,19 @@ interface Entry {
 
 export interface ReceivedObject {
   type: ObjectType;
-  /** What the object points to (commit: tree + parents, tree: entries, tag: target). */
-  links: string[];
+  /** What the object points to, with the type each must have (commit: tree + parents, tree: entries, tag: target). */
+  links: TypedLink[];
 }
+
+/** What a push may become, not only what it weighs: checked while inflating, before anything is held. */
+export interface PackLimits {
+  /** Largest object, inflated (after resolving its delta). */
+  maxObjectBytes: number;
+  /** Most bytes all the pack's objects may inflate to together. */
+  maxInflatedBytes: number;
+}
+
+export const NO_PACK_LIMITS: PackLimits = { maxObjectBytes: 2 ** 32, maxInflatedBytes: Number.MAX_SAFE_INTEGER };
 
 /** A pushed pack that passed every check, ready to publish. */
 export interface VerifiedPack {
@@ -53,9 +63,11 @@ export type ExternalLookup = (oids: string[]) => Promise<Map<string, GitObject>>
  * indexPack skips entries it cannot resolve and never checks the trailer, so a truncated push
  * would be indexed partially without a word (see the notes, 2.4); here it is an error value.
  * REF_DELTA bases missing from the pack (git pushes thin packs) are read from the repository
- * and appended as whole objects, so the stored pack stays readable by any git.
+ * and appended as whole objects, so the stored pack stays readable by any git. Every object but
+ * a blob passes checkObject (git's fsck); an entry whose header declares more than the limits
+ * allow is refused before it is inflated, and none may inflate to more than it declares.
  */
-export async function verifyPack(data: Buffer, lookup: ExternalLookup): Promise<Result<VerifiedPack>> {
+export async function verifyPack(data: Buffer, lookup: ExternalLookup, limits: PackLimits = NO_PACK_LIMITS): Promise<Result<VerifiedPack>> {
   const head = readPackHeader(data);
   if (head === null) return err('not a pack (bad signature or version)');
   if (data.length < 32) return err('pack is truncated');
@@ -67,14 +79,26 @@ export async function verifyPack(data: Buffer, lookup: ExternalLookup): Promise<
     maxEntrySize: 64 * 1024 * 1024,
     sizeCalculation: (b) => Math.max(1, b.length),
   });
+  let inflatedTotal = 0;
+  const tooBig = (size: number): string => `an object of ${size} bytes exceeds the limit of ${limits.maxObjectBytes} bytes per object`;
+  const countInflated = (size: number): string | null => {
+    inflatedTotal += size;
+    return inflatedTotal > limits.maxInflatedBytes ? `the pack inflates to more than the limit of ${limits.maxInflatedBytes} bytes per push` : null;
+  };
   let pos = 12;
   for (let i = 0; i < head.count; i++) {
     const header = readEntryHeader(data, pos, limit);
     if (header === null) return err(`pack is truncated or corrupt: header declares ${head.count} objects, entry ${i + 1} is unreadable`);
+    const isDelta = header.typeCode === OBJ_OFS_DELTA || header.typeCode === OBJ_REF_DELTA;
+    // A delta's own data is at most a little larger than the object it makes.
+    if (header.size > (isDelta ? 2 * limits.maxObjectBytes + 1024 : limits.maxObjectBytes)) return err(tooBig(header.size));
+    const over = countInflated(header.size);
+    if (over !== null) return err(over);
     let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
     try {
-      inflated = inflateSync(data.subarray(header.dataStart, limit), { info: true }) as unknown as typeof inflated;
-    } catch {
+      inflated = inflateSync(data.subarray(header.dataStart, limit), { info: true, maxOutputLength: header.size + 1 }) as unknown as typeof inflated;
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return err(`pack is corrupt: entry ${i + 1} inflates to more than the ${header.size} bytes its header declares`);
       return err(`pack is truncated or corrupt: header declares ${head.count} objects, entry ${i + 1} does not inflate`);
     }
     if (inflated.buffer.length !== header.size) return err(`pack is corrupt: entry ${i + 1} inflates to ${inflated.buffer.length} bytes, header says ${header.size}`);
@@ -99,7 +123,7 @@ export async function verifyPack(data: Buffer, lookup: ExternalLookup): Promise<
   for (const [i, e] of entries.entries()) if (e.oid !== null && !inPack.has(e.oid)) inPack.set(e.oid, i);
   const external = new Map<string, GitObject>();
 
-  const rawBody = (e: Entry): Buffer => inflateSync(data.subarray(e.header.dataStart, e.end));
+  const rawBody = (e: Entry): Buffer => inflateSync(data.subarray(e.header.dataStart, e.end), { maxOutputLength: e.header.size + 1 });
   const baseOf = (e: Entry): GitObject | null => {
     if (e.header.typeCode === OBJ_OFS_DELTA) return contentOf(byOffset.get(e.header.baseOffset as number) as number);
     const oid = e.header.baseOid as string;
@@ -131,7 +155,12 @@ export async function verifyPack(data: Buffer, lookup: ExternalLookup): Promise<
       if (e.type !== null) continue;
       const base = baseOf(e);
       if (base === null) continue;
-      const applied = applyDelta(base.data, rawBody(e));
+      const delta = rawBody(e);
+      const size = deltaResultSize(delta);
+      if (size > limits.maxObjectBytes) return err(tooBig(size));
+      const over = countInflated(size);
+      if (over !== null) return err(over);
+      const applied = applyDelta(base.data, delta, limits.maxObjectBytes);
       if (!applied.ok) return err(`pack is corrupt: entry ${i + 1}: ${applied.error}`);
       e.type = base.type;
       e.oid = objectId(base.type, applied.value);
@@ -171,9 +200,9 @@ export async function verifyPack(data: Buffer, lookup: ExternalLookup): Promise<
     index.push({ oid, offset: e.offset, crc: crc32(data.subarray(e.offset, e.end)) });
     if (objects.has(oid)) continue;
     const obj = e.type === 'blob' ? null : contentOf(i);
-    const links = obj === null ? [] : objectLinks(obj);
-    if (links === null) return err(`pack contains a malformed ${e.type} ${oid}`);
-    objects.set(oid, { type: e.type as ObjectType, links });
+    const checked = obj === null ? { ok: true as const, links: [] } : checkObject(obj.type, obj.data);
+    if (!checked.ok) return err(`${e.type} ${oid} fails the object checks: ${checked.problem}`);
+    objects.set(oid, { type: e.type as ObjectType, links: checked.links });
     if (obj !== null && obj.type === 'commit') {
       const info = parseCommit(obj.data);
       if (info !== null) commits.set(oid, info);

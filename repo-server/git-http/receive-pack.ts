@@ -1,13 +1,14 @@
 import type { RepoStore } from '../../fs-service/index.js';
 import { isValidRefName } from '../refs/ref-name.js';
-import { applyRefUpdates, readRef, type RefEventSink, type RefUpdate } from '../refs/ref-update.js';
+import { checkLinkTypes, type TypedLink } from '../git/object-checks.js';
+import { applyRefUpdates, precheckRefUpdates, readRef, type RefEventSink, type RefUpdate, type RefUpdateResult } from '../refs/ref-update.js';
 import { isAncestor } from './ancestry.js';
 import { findMissingObject } from './connectivity.js';
 import type { CommitInfo, GitObject } from './git-object.js';
 import type { GitHttpLogger } from './logger.js';
 import type { ObjectDb } from './object-db.js';
 import { readPackHeader } from './pack-format.js';
-import { verifyPack, type VerifiedPack } from './pack-verifier.js';
+import { verifyPack, type PackLimits, type ReceivedObject, type VerifiedPack } from './pack-verifier.js';
 import { FLUSH, pktLine } from './pkt-line.js';
 import type { ReceivePackRequest, RefCommand } from './receive-pack-request.js';
 import { isProtected, type RepoPolicy } from './ref-policy.js';
@@ -25,6 +26,8 @@ export interface ReceiveContext {
   logger: GitHttpLogger;
   /** Most objects the pack header may declare (GitHttpDeps.maxPackObjects). */
   maxPackObjects: number;
+  /** Largest object and total inflated bytes of one push. */
+  limits: PackLimits;
   observer?: GitHttpObserver | undefined;
 }
 
@@ -67,11 +70,19 @@ export function objectCountRefusal(pack: Buffer, max: number): string | null {
   return `pack of ${head.count} objects exceeds the limit of ${max} objects per push`;
 }
 
+/** The "ng" reason git prints for a ref update the store refused. */
+function refusal(result: RefUpdateResult): string | null {
+  if (result.ok) return null;
+  return result.reason === 'stale' ? 'stale info' : `refname conflict with ${result.conflictsWith}`;
+}
+
 /**
  * Handles one push after the body was read: refuse a pack whose header declares more objects
- * than maxPackObjects, verify and complete the pack, check every
- * command (ref name, objects present and connected, protected branches, tags never move,
- * the current branch is not deleted), publish the pack (.pack, then .idx: the .idx is what
+ * than maxPackObjects, verify and complete the pack (its objects within the size limits and
+ * passing the object checks, every link of the type it claims), check every command (ref name,
+ * objects present and connected, protected branches, tags never move, the current branch is not
+ * deleted, the ref still at the client's old value and not clashing with another ref's folder),
+ * publish the pack only if some command can still succeed (.pack, then .idx: the .idx is what
  * makes it visible), then move refs by compare-and-swap from the client's old ids through
  * applyRefUpdates, per ref or all at once for `atomic`. Returns the report it sent.
  */
@@ -86,21 +97,30 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
     const result: Result<VerifiedPack> =
       tooMany !== null
         ? err(tooMany)
-        : await verifyPack(req.pack, async (oids) => {
-            const found = new Map<string, GitObject>();
-            for (const oid of oids) {
-              const obj = await ctx.odb.read(oid);
-              if (obj !== null) found.set(oid, obj);
-            }
-            return found;
-          });
+        : await verifyPack(
+            req.pack,
+            async (oids) => {
+              const found = new Map<string, GitObject>();
+              for (const oid of oids) {
+                const obj = await ctx.odb.read(oid);
+                if (obj !== null) found.set(oid, obj);
+              }
+              return found;
+            },
+            ctx.limits,
+          );
     if (result.ok) {
-      verified = result.value;
+      const badLink = await checkLinkTypes(linksOf(result.value.objects), (oid) => result.value.objects.get(oid)?.type ?? ctx.odb.typeOf(oid));
+      if (badLink === null) verified = result.value;
+      else unpack = badLink;
+    } else {
+      unpack = result.error;
+    }
+    if (verified !== null) {
       ctx.observer?.packObjects('in', verified.objects.size);
       if (verified.appendedBases > 0) await progress(sink, req, `Completed thin pack with ${verified.appendedBases} local objects\n`);
     } else {
-      unpack = result.error;
-      ctx.logger.warn({ repo: ctx.store.name, error: result.error, bytes: req.pack.length }, 'receive-pack refused a pack');
+      ctx.logger.warn({ repo: ctx.store.name, error: unpack, bytes: req.pack.length }, 'receive-pack refused a pack');
     }
   }
   if (unpack !== 'ok') {
@@ -115,25 +135,32 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
   const headTarget = await readHeadTarget(ctx.store);
   const checked = new Set<string>();
   for (const o of outcomes) o.error = await checkCommand(ctx, o.cmd, { received, commitOf, headTarget, checked });
+  const update = (o: Outcome): RefUpdate => ({ ref: o.cmd.ref, old: o.cmd.old, new: o.cmd.new });
+  const moving = (): Outcome[] => outcomes.filter((o) => o.error === null && !(o.cmd.old === null && o.cmd.new === null));
+  // Judged now so that a push none of whose commands can succeed stores nothing.
+  const candidates = moving();
+  const prechecked = await precheckRefUpdates(ctx.store, candidates.map(update));
+  candidates.forEach((o, i) => (o.error = refusal(prechecked[i] as RefUpdateResult)));
 
   const atomic = req.caps.has('atomic');
   if (atomic && outcomes.some((o) => o.error !== null)) {
     for (const o of outcomes) if (o.error === null) o.error = 'atomic push failure';
   }
-  const accepted = outcomes.filter((o) => o.error === null && !(o.cmd.old === null && o.cmd.new === null));
+  const accepted = moving();
   if (accepted.length > 0 && verified !== null && verified.objects.size > 0) {
     await publishPack(ctx, verified);
   }
-  const update = (o: Outcome): RefUpdate => ({ ref: o.cmd.ref, old: o.cmd.old, new: o.cmd.new });
   const refCtx = { actor: ctx.actor, via: 'git' as const, events: ctx.events };
   if (atomic && accepted.length > 0) {
-    if (!(await applyRefUpdates(ctx.store, accepted.map(update), refCtx))) {
-      for (const o of accepted) o.error = (await readRef(ctx.store, o.cmd.ref)) === o.cmd.old ? 'atomic push failure' : 'stale info';
+    const result = await applyRefUpdates(ctx.store, accepted.map(update), refCtx);
+    if (!result.ok) {
+      for (const o of accepted) {
+        const own = result.reason === 'name-conflict' && result.ref === o.cmd.ref;
+        o.error = own ? refusal(result) : (await readRef(ctx.store, o.cmd.ref)) === o.cmd.old ? 'atomic push failure' : 'stale info';
+      }
     }
   } else {
-    for (const o of accepted) {
-      if (!(await applyRefUpdates(ctx.store, [update(o)], refCtx))) o.error = 'stale info';
-    }
+    for (const o of accepted) o.error = refusal(await applyRefUpdates(ctx.store, [update(o)], refCtx));
   }
   const report = { unpack, results: outcomes.map((o) => ({ ref: o.cmd.ref, error: o.error })) };
   ctx.logger.info(
@@ -144,6 +171,10 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
   return report;
 }
 
+function* linksOf(objects: Map<string, ReceivedObject>): Iterable<{ from: string; link: TypedLink }> {
+  for (const [oid, obj] of objects) for (const link of obj.links) yield { from: `${obj.type} ${oid}`, link };
+}
+
 async function readHeadTarget(store: RepoStore): Promise<string | null> {
   const [head] = await store.readMany(['/HEAD']);
   const text = head?.toString('utf8').trim() ?? '';
@@ -151,7 +182,7 @@ async function readHeadTarget(store: RepoStore): Promise<string | null> {
 }
 
 interface CheckInput {
-  received: Map<string, { type: string; links: string[] }>;
+  received: Map<string, ReceivedObject>;
   commitOf: (oid: string) => Promise<CommitInfo | null>;
   headTarget: string | null;
   checked: Set<string>;
@@ -166,7 +197,7 @@ async function checkCommand(ctx: ReceiveContext, cmd: RefCommand, input: CheckIn
     if (cmd.ref === input.headTarget) return 'deletion of the current branch prohibited';
     return null;
   }
-  const missing = await findMissingObject(cmd.new, input.received as Map<string, { type: 'blob'; links: string[] }>, ctx.odb, input.checked);
+  const missing = await findMissingObject(cmd.new, input.received, ctx.odb, input.checked);
   if (missing !== null) return 'missing necessary objects';
   const type = input.received.get(cmd.new)?.type ?? (await ctx.odb.typeOf(cmd.new));
   if (cmd.ref.startsWith('refs/heads/') && type !== 'commit') return 'branches must point to commits';

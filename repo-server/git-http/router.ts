@@ -19,6 +19,8 @@ import { parseV2Request, serveV2UploadPack, v2CapabilityAdvertisement } from './
 const DEFAULT_MAX_PACK = 1024 * 1024 * 1024;
 const DEFAULT_MAX_REQUEST = 16 * 1024 * 1024;
 const DEFAULT_MAX_PACK_OBJECTS = 2_000_000;
+const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
+const DEFAULT_MAX_INFLATED_BYTES = 8 * 1024 * 1024 * 1024;
 
 /** Advertisements and results must never come from a cache (gitprotocol-http). */
 function noCache(res: Response): void {
@@ -58,6 +60,7 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
   const maxPack = deps.maxPackBytes ?? DEFAULT_MAX_PACK;
   const maxRequest = deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST;
   const maxPackObjects = deps.maxPackObjects ?? DEFAULT_MAX_PACK_OBJECTS;
+  const limits = { maxObjectBytes: deps.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES, maxInflatedBytes: deps.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES };
   const observer = deps.observer;
 
   const authorize = async (req: Request, repo: string, service: GitService): Promise<AuthDecision> =>
@@ -161,7 +164,7 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
     const sink = new ResponseSink(res);
     const odb = new ObjectDb(opened.store, caches);
     await serveReceivePack(
-      { store: opened.store, odb, policy, events: deps.events, actor: opened.actor, logger, maxPackObjects, observer },
+      { store: opened.store, odb, policy, events: deps.events, actor: opened.actor, logger, maxPackObjects, limits, observer },
       parsed.value,
       sink,
     );

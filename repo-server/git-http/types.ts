@@ -18,7 +18,7 @@ export type AuthDecision =
   | { ok: true; actor: string }
   | { ok: false; status: 401 | 403 | 404; message: string; headers?: Record<string, string> };
 
-/** Authentication arrives in a later issue; the router calls this hook if given. */
+/** Who may read or push: the router calls this hook, when given, before it touches the repository. */
 export type AuthorizeHook = (req: Request, access: AccessRequest) => Promise<AuthDecision>;
 
 /** "in": pushed to receive-pack; "out": sent by upload-pack. */
@@ -56,6 +56,10 @@ export interface GitHttpDeps {
    * indexed or stored (refused as `unpack` error); default 2,000,000.
    */
   maxPackObjects?: number;
+  /** Largest object a push may carry, inflated; default 100 MiB. */
+  maxObjectBytes?: number | undefined;
+  /** Most bytes the objects of one push may inflate to together; default 8 GiB. */
+  maxInflatedBytes?: number | undefined;
   /** Largest upload-pack request body (after decompression); default 16 MiB. */
   maxRequestBytes?: number;
   authorize?: AuthorizeHook;

@@ -11,7 +11,7 @@ const TYPE_BASE = 'https://content-repo.dev/problems/';
 
 /**
  * The one mapping from domain reasons to HTTP: invalid -> 400, not-found -> 404 (410 for a deleted
- * repository), stale -> 412, everything that conflicts with current state -> 409.
+ * repository), stale -> 412, too-large -> 413, busy -> 503, everything that conflicts with current state -> 409.
  */
 export function failureHalt(failure: DomainFailure): Halt {
   const { ok: _ok, reason, ...details } = failure;
@@ -29,6 +29,8 @@ export function failureHalt(failure: DomainFailure): Halt {
       return halt(412, { type, title: 'Stale', detail: 'The target changed since you read it; reload and retry.', ...details });
     case 'busy':
       return halt(503, { type, title: 'Busy', detail: 'The branch kept moving under concurrent writers; nothing was written. Retry.', ...details }, { 'Retry-After': '1' });
+    case 'too-large':
+      return halt(413, { type, title: 'Content too large', detail: String(details.detail ?? 'the content is too large'), ...details });
     case 'precondition-failed':
       return halt(412, { type, title: 'Precondition failed', detail: String(details.detail ?? 'a precondition failed'), ...details });
     default:

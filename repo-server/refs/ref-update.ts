@@ -50,17 +50,31 @@ function assertWellFormed(update: RefUpdate): void {
 }
 
 /**
+ * What applyRefUpdates answers. `stale`: a ref no longer had its expected old value. `name-conflict`:
+ * a ref would be a folder of another ref or the reverse ("refs/heads/a" and "refs/heads/a/b"),
+ * which loose refs cannot hold, as git refuses them.
+ */
+export type RefUpdateResult =
+  | { ok: true }
+  | { ok: false; reason: 'stale' }
+  | { ok: false; reason: 'name-conflict'; ref: string; conflictsWith: string };
+
+const STALE: RefUpdateResult = { ok: false, reason: 'stale' };
+
+/**
  * The single place where refs move, for REST and git alike: an all-or-nothing compare-and-swap
- * against the old values the caller saw, then one event per moved ref. Returns false (nothing
- * moved, no event) when any ref no longer has its expected old value.
+ * against the old values the caller saw, then one event per moved ref. Nothing moves (and no
+ * event is published) unless everything does.
  */
 export async function applyRefUpdates(
   store: RepoStore,
   updates: RefUpdate[],
   ctx: RefUpdateContext,
-): Promise<boolean> {
-  if (updates.length === 0) return true;
+): Promise<RefUpdateResult> {
+  if (updates.length === 0) return { ok: true };
   updates.forEach(assertWellFormed);
+  const inBatch = conflictInBatch(updates);
+  if (inBatch !== null) return inBatch;
   const refOps: SwapOp[] = updates.map((u) => ({ path: refFile(u.ref), expected: content(u.old), next: content(u.new) }));
   // The event log's counter is part of the swap; when only the counter moved (another ref of
   // this repository changed meanwhile) the refs are still as expected and we try again.
@@ -69,16 +83,115 @@ export async function applyRefUpdates(
     const seq = parseSeq(seqData);
     const at = new Date().toISOString();
     const events: RefUpdatedEvent[] = updates.map((u) => ({ repo: store.name, ref: u.ref, old: u.old, new: u.new, actor: ctx.actor, via: ctx.via, at }));
-    if (await store.compareAndSwap([...refOps, ...appendOps(seqData ?? null, seq, events)])) {
+    let swapped: boolean;
+    try {
+      swapped = await store.compareAndSwap([...refOps, ...appendOps(seqData ?? null, seq, events)]);
+    } catch (err) {
+      // Storage refuses, before changing anything, a file where a folder is or below a file.
+      if (!isFolderClash(err)) throw err;
+      return (await nameConflict(store, updates)) ?? STALE;
+    }
+    if (swapped) {
       events.forEach((event, i) => ctx.events.publish({ ...event, seq: seq + 1 + i }));
       await prune(store, seq + events.length, events.length);
-      return true;
+      return { ok: true };
     }
     const current = await store.readMany(refOps.map((op) => op.path));
     const refsUnchanged = refOps.every((op, i) => sameContent(current[i] ?? null, op.expected));
-    if (!refsUnchanged) return false;
+    if (!refsUnchanged) return STALE;
   }
   throw new Error(`event log of ${store.name} stayed contended for ${MAX_LOG_RACES} attempts`);
+}
+
+function isFolderClash(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+/** Two refs of one batch where one would be the other's folder. */
+function conflictInBatch(updates: RefUpdate[]): RefUpdateResult | null {
+  const names = new Set(updates.map((u) => u.ref));
+  for (const u of updates) {
+    for (const above of foldersOf(u.ref)) {
+      if (names.has(above)) return { ok: false, reason: 'name-conflict', ref: u.ref, conflictsWith: above };
+    }
+  }
+  return null;
+}
+
+/** "refs/heads/a/b/c" -> "refs/heads/a", "refs/heads/a/b": the names that would be its folders. */
+function foldersOf(ref: string): string[] {
+  const parts = ref.split('/');
+  const out: string[] = [];
+  for (let n = 3; n < parts.length; n++) out.push(parts.slice(0, n).join('/'));
+  return out;
+}
+
+/**
+ * Which existing ref a created ref clashes with: a ref that would be its folder, or the first
+ * ref found below it. Only asked after storage refused, so the common path pays nothing. Null
+ * when the clash is gone by now (a concurrent delete); the caller then reports a stale update.
+ */
+async function nameConflict(store: RepoStore, updates: RefUpdate[]): Promise<RefUpdateResult | null> {
+  for (const u of updates) {
+    if (u.new === null) continue;
+    const folders = foldersOf(u.ref);
+    const found = await store.readMany(folders.map(refFile));
+    const at = found.findIndex((b) => b !== null);
+    if (at >= 0) return { ok: false, reason: 'name-conflict', ref: u.ref, conflictsWith: folders[at] as string };
+    const below = await firstRefBelow(store, u.ref);
+    if (below !== null) return { ok: false, reason: 'name-conflict', ref: u.ref, conflictsWith: below };
+  }
+  return null;
+}
+
+/**
+ * What applyRefUpdates would answer for each update on its own, judged from the refs as they are
+ * now, at the cost of one batched read plus one listing per distinct parent folder of the refs
+ * being written. A push asks this before it stores its pack, so that a push none of whose
+ * commands can succeed stores nothing; the swap itself still decides (refs may move in between).
+ */
+export async function precheckRefUpdates(store: RepoStore, updates: readonly RefUpdate[]): Promise<RefUpdateResult[]> {
+  const written = updates.filter((u) => u.new !== null);
+  const folders = [...new Set(written.flatMap((u) => foldersOf(u.ref)))];
+  const values = await store.readMany([...updates.map((u) => refFile(u.ref)), ...folders.map(refFile)]);
+  const current = new Map(updates.map((u, i) => [u.ref, parseRef(values[i] ?? null)]));
+  const fileRefs = new Set(folders.filter((_, i) => values[updates.length + i] !== null));
+  const parents = [...new Set(written.map((u) => u.ref.slice(0, u.ref.lastIndexOf('/'))))];
+  const listings = await Promise.all(parents.map((dir) => store.fs.promises.readdir(refFile(dir)).catch(() => [] as string[])));
+  const listed = new Map(parents.map((dir, i) => [dir, new Set(listings[i])]));
+  return Promise.all(
+    updates.map(async (u): Promise<RefUpdateResult> => {
+      if (current.get(u.ref) !== u.old) return STALE;
+      if (u.new === null) return { ok: true };
+      const above = foldersOf(u.ref).find((f) => fileRefs.has(f));
+      if (above !== undefined) return { ok: false, reason: 'name-conflict', ref: u.ref, conflictsWith: above };
+      const cut = u.ref.lastIndexOf('/');
+      // Listed by its parent but no file: a folder of other refs.
+      if (u.old === null && listed.get(u.ref.slice(0, cut))?.has(u.ref.slice(cut + 1)) === true) {
+        const below = await firstRefBelow(store, u.ref);
+        if (below !== null) return { ok: false, reason: 'name-conflict', ref: u.ref, conflictsWith: below };
+      }
+      return { ok: true };
+    }),
+  );
+}
+
+async function firstRefBelow(store: RepoStore, ref: string): Promise<string | null> {
+  let names: string[];
+  try {
+    names = await store.fs.promises.readdir(refFile(ref));
+  } catch {
+    return null;
+  }
+  for (const name of [...names].sort()) {
+    const child = `${ref}/${name}`;
+    const [bytes] = await store.readMany([refFile(child)]);
+    if (bytes !== null && bytes !== undefined) return child;
+    const deeper = await firstRefBelow(store, child);
+    if (deeper !== null) return deeper;
+  }
+  return null;
 }
 
 const MAX_LOG_RACES = 100;
