@@ -4,8 +4,10 @@ import { assertNoPathBelowAnother } from './path-safety.js';
 
 type MemFs = ReturnType<typeof createFsFromVolume>;
 
+/** Absent, as on disk: nothing there, or a file where a parent folder would be. */
 function isMissing(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === 'ENOENT';
+  const code = typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 function readOrNull(fs: MemFs, path: string): Buffer | null {

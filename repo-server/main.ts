@@ -1,19 +1,10 @@
-import { connectCluster, guardProcess, openEmbeddedStorage, printHelp, type Storage } from '../fs-service/index.js';
-import type { Logger } from './observability/logger.js';
+import { guardProcess, printHelp } from '../fs-service/index.js';
 import { Metrics } from './observability/metrics.js';
 import { ConfigError, FRONT_END_USAGE, helpRequested, loadConfig, type ServerConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
+import { openStorage } from './open-storage.js';
 import { startServer } from './server.js';
 import { ensureAdminToken } from './auth/bootstrap.js';
-
-/** Embedded storage under DATA_DIR, or (FS_SHARDS set) the shard cluster. */
-async function openStorage(config: ServerConfig, logger: Logger, metrics: Metrics): Promise<Storage> {
-  // Storage reports its operations, latencies, cache hits and bytes into the front end's /metrics.
-  const registry = metrics.registry;
-  if (config.shards.length === 0) return openEmbeddedStorage(config.dataDir, { logger, registry });
-  if (config.clusterSecret === undefined) throw new Error('FS_SHARDS is set but FS_CLUSTER_SECRET is not');
-  return connectCluster({ shards: config.shards, secret: config.clusterSecret, logger, registry });
-}
 
 /** The configuration, or (before anything starts) the usage: on --help to stdout, exit 0; on a bad flag or value to stderr, exit 2. */
 function configOrUsage(argv: string[] = process.argv.slice(2)): ServerConfig {
@@ -33,7 +24,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
   guardProcess(logger, metrics.registry);
-  const storage = await openStorage(config, logger, metrics);
+  // Storage reports its operations, latencies, cache hits and bytes into the front end's /metrics.
+  const storage = await openStorage(config, { logger, registry: metrics.registry });
   const running = await startServer(config, storage, logger, metrics);
   if (running.auth !== undefined) {
     const created = await ensureAdminToken(running.auth.tokens, config.dataDir);

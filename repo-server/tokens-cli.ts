@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { connectCluster, openEmbeddedStorage, parseOrExit, printHelp, type Storage } from '../fs-service/index.js';
+import { parseOrExit, printHelp } from '../fs-service/index.js';
 import { isRole, type Grants, type Role } from './auth/roles.js';
 import { TokenStore } from './auth/token-store.js';
 import { loadConfig } from './config.js';
+import { openStorage } from './open-storage.js';
 
 /**
  * npm run tokens -- create --name NAME [--global ROLE] [--repo REPO=ROLE ...]
@@ -71,16 +72,9 @@ function commandLine(): Command {
   });
 }
 
-async function open(): Promise<Storage> {
-  const config = loadConfig([]);
-  if (config.shards.length === 0) return openEmbeddedStorage(config.dataDir);
-  if (config.clusterSecret === undefined) throw new Error('FS_SHARDS is set but FS_CLUSTER_SECRET is not');
-  return connectCluster({ shards: config.shards, secret: config.clusterSecret });
-}
-
 async function main(): Promise<void> {
   const command = commandLine();
-  const storage = await open();
+  const storage = await openStorage(loadConfig([]));
   try {
     await command(new TokenStore(storage));
   } finally {

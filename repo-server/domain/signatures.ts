@@ -13,7 +13,10 @@ export function validatePerson(input: PersonInput | undefined, role: string): In
   if (typeof input.email !== 'string' || HEADER_BREAKERS.test(input.email)) {
     return invalid('person', `${role} email must contain no <, >, newline or NUL`);
   }
-  if (input.timestamp !== undefined && !Number.isSafeInteger(input.timestamp)) return invalid('person', `${role} timestamp must be an integer`);
+  // git's object checks refuse a date before 1970 (it would not parse as an unsigned number).
+  if (input.timestamp !== undefined && !(Number.isSafeInteger(input.timestamp) && input.timestamp >= 0)) {
+    return invalid('person', `${role} timestamp must be a whole number of seconds since 1970`);
+  }
   if (input.timezoneOffset !== undefined && (!Number.isInteger(input.timezoneOffset) || Math.abs(input.timezoneOffset) > 24 * 60)) {
     return invalid('person', `${role} timezoneOffset must be minutes within a day`);
   }

@@ -1,7 +1,7 @@
 import type { GitHttpLogger } from './logger.js';
 import type { ObjectCaches } from './object-cache.js';
 import type { ObjectDb } from './object-db.js';
-import { enumerateObjects } from './object-walk.js';
+import { enumerateObjects, reachableFrom } from './object-walk.js';
 import { writePack, type PackStats } from './pack-objects.js';
 import { writeWholeRepository } from './pack-reuse.js';
 import { peel } from './peel.js';
@@ -106,7 +106,10 @@ async function buildAndSend({ odb, caches, snapshot, logger }: PackSource, req: 
   const wholeRepo = req.common.length === 0 && !req.shallow.active && heads.length > 0 && heads.every(([, oid]) => wantSet.has(oid));
   const started = Date.now();
   if (wholeRepo) {
-    const stats = await writeWholeRepository(odb, channel, req.ofsDelta, req.wants);
+    // Only what some ref reaches: a deleted branch's objects, or a refused push's, never leave.
+    const reachable = await reachableFrom(odb, snapshot.refs.values());
+    if (!reachable.ok) return reachable;
+    const stats = await writeWholeRepository(odb, channel, req.ofsDelta, req.wants, reachable.value);
     if (stats !== null) {
       logger.info({ path: 'whole-repository', ...stats, ms: Date.now() - started }, 'upload-pack sent pack');
       return ok(stats);

@@ -209,3 +209,46 @@ export async function collectTree(
   }
   return ok(undefined);
 }
+
+/**
+ * Every object the given tips reach (tags peeled, commits, their trees and blobs; gitlinks
+ * excluded): what a clone of the whole repository may send. Walked without recursion, each
+ * commit and tree once.
+ */
+export async function reachableFrom(odb: ObjectDb, tips: Iterable<string>): Promise<Result<Set<string>>> {
+  const reached = new Set<string>();
+  const commits: string[] = [];
+  for (const tip of tips) {
+    let oid = tip;
+    for (let depth = 0; depth < 100 && !reached.has(oid); depth++) {
+      const type = await odb.typeOf(oid);
+      if (type === null) return err(`missing object ${oid}`);
+      if (type === 'commit') {
+        commits.push(oid);
+        break;
+      }
+      if (type === 'tree') {
+        const r = await collectTree(odb, oid, reached, null);
+        if (!r.ok) return r;
+        break;
+      }
+      reached.add(oid);
+      if (type === 'blob') break;
+      const tagObj = await odb.read(oid);
+      const tag = tagObj === null ? null : parseTag(tagObj.data);
+      if (tag === null) return err(`bad tag ${oid}`);
+      oid = tag.object;
+    }
+  }
+  while (commits.length > 0) {
+    const oid = commits.pop() as string;
+    if (reached.has(oid)) continue;
+    reached.add(oid);
+    const info = await odb.commit(oid);
+    if (info === null) return err(`missing commit ${oid}`);
+    const r = await collectTree(odb, info.tree, reached, null);
+    if (!r.ok) return r;
+    for (const parent of info.parents) if (!reached.has(parent)) commits.push(parent);
+  }
+  return ok(reached);
+}

@@ -14,14 +14,14 @@ interface Placed {
 }
 
 /**
- * The full-clone path: every object of the repository in one pack, built from the stored
- * packs' bytes instead of re-packing (git's deltas are kept, nothing is inflated). A stored
- * pack none of whose objects were already sent goes out as one verbatim copy of its body:
- * OFS_DELTA distances stay valid because they are relative within that body. A pack that
- * repeats objects of an earlier one (two pushes of the same commits) is copied entry by entry,
- * skipping the repeats and rewriting OFS_DELTA distances to where each base really went.
- * Loose objects (REST commits) follow, deflated one by one. Unreachable objects in the packs
- * are sent too; clients keep them as unreferenced objects, as after any `git gc`-less push.
+ * The full-clone path: every object the refs reach (`reachable`) in one pack, built from the
+ * stored packs' bytes instead of re-packing (git's deltas are kept, nothing is inflated). A stored
+ * pack whose objects are all reachable and none already sent goes out as one verbatim copy of its
+ * body: OFS_DELTA distances stay valid because they are relative within that body. Any other pack
+ * (one that repeats objects of an earlier one, or holds objects no ref reaches: a deleted branch,
+ * a refused update's leftovers) is copied entry by entry, skipping what is not sent and rewriting
+ * OFS_DELTA distances to where each base really went; a delta whose base is not sent goes out
+ * whole. Loose objects (REST commits) follow, deflated one by one.
  *
  * The listings are not one snapshot: a REST write running meanwhile may have its commit listed
  * but not its tree, or a commit whose parent sits in a pack published after the packs were
@@ -29,20 +29,26 @@ interface Placed {
  * and would die on such a pack, so only loose objects whose links are all sent go out. Returns
  * null, having sent nothing, when a wanted object is not among them (the caller walks instead).
  */
-export async function writeWholeRepository(odb: ObjectDb, channel: PackChannel, ofsDelta: boolean, wants: readonly string[]): Promise<PackStats | null> {
+export async function writeWholeRepository(
+  odb: ObjectDb,
+  channel: PackChannel,
+  ofsDelta: boolean,
+  wants: readonly string[],
+  reachable: ReadonlySet<string>,
+): Promise<PackStats | null> {
   const packs = await odb.packs();
   const seen = new Set<string>();
-  const hasRepeats: boolean[] = [];
+  const verbatim: boolean[] = [];
   for (const pack of packs) {
-    let repeats = false;
+    let whole = true;
     for (let i = 0; i < pack.index.count; i++) {
       const oid = pack.index.oidAt(i);
-      if (seen.has(oid)) repeats = true;
+      if (seen.has(oid) || !reachable.has(oid)) whole = false;
       else seen.add(oid);
     }
-    hasRepeats.push(repeats);
+    verbatim.push(whole && ofsDelta);
   }
-  const loose = await closedLooseObjects(odb, seen);
+  const loose = (await closedLooseObjects(odb, seen)).filter((oid) => reachable.has(oid));
   const looseSet = new Set(loose);
   if (!wants.every((oid) => seen.has(oid) || looseSet.has(oid))) return null;
   const total = seen.size + loose.length;
@@ -68,7 +74,7 @@ export async function writeWholeRepository(odb: ObjectDb, channel: PackChannel, 
   for (const [i, pack] of packs.entries()) {
     if (channel.closed) return stats;
     const data = await odb.packData(pack);
-    if (!hasRepeats[i] && ofsDelta) {
+    if (verbatim[i] === true) {
       const start = writer.position;
       await writer.raw(data.subarray(12, data.length - 20), pack.index.count);
       placed.push({ pack, start, positions: new Map() });
@@ -82,28 +88,34 @@ export async function writeWholeRepository(odb: ObjectDb, channel: PackChannel, 
     for (let k = 0; k < offsets.length; k++) {
       const offset = offsets[k] as number;
       const oid = pack.index.oidAt(order[k] as number);
-      if (emitted.has(oid) || positionOf(oid) !== undefined) continue;
+      if (!reachable.has(oid) || emitted.has(oid) || positionOf(oid) !== undefined) continue;
       emitted.add(oid);
       const end = k + 1 < offsets.length ? (offsets[k + 1] as number) : data.length - 20;
       const header = readEntryHeader(data, offset, end);
       if (header === null) throw new Error(`${pack.name}: bad entry at ${offset}`);
       const body = data.subarray(header.dataStart, end);
       const at = writer.position;
-      if (header.typeCode === OBJ_OFS_DELTA) {
-        const baseOid = pack.index.oidAtOffset(header.baseOffset as number);
+      if (header.typeCode === OBJ_OFS_DELTA || header.typeCode === OBJ_REF_DELTA) {
+        const baseOid = header.typeCode === OBJ_REF_DELTA ? (header.baseOid as string) : pack.index.oidAtOffset(header.baseOffset as number);
         const basePos = baseOid === null ? undefined : positionOf(baseOid);
-        if (baseOid === null || basePos === undefined) throw new Error(`${pack.name}: OFS_DELTA base not sent before ${oid}`);
-        const head = ofsDelta
-          ? Buffer.concat([encodeTypeAndSize(OBJ_OFS_DELTA, header.size), encodeOfsDistance(at - basePos)])
-          : Buffer.concat([encodeTypeAndSize(OBJ_REF_DELTA, header.size), Buffer.from(baseOid, 'hex')]);
-        await writer.entry(head, body);
-        stats.deltas++;
+        if (baseOid === null || basePos === undefined) {
+          // The base is not in this pack's output (no ref reaches it): the object goes out whole.
+          const obj = await odb.read(oid);
+          if (obj === null) throw new Error(`${pack.name}: ${oid} cannot be read`);
+          await writer.fullObject(obj);
+        } else {
+          const head = ofsDelta
+            ? Buffer.concat([encodeTypeAndSize(OBJ_OFS_DELTA, header.size), encodeOfsDistance(at - basePos)])
+            : Buffer.concat([encodeTypeAndSize(OBJ_REF_DELTA, header.size), Buffer.from(baseOid, 'hex')]);
+          await writer.entry(head, body);
+          stats.deltas++;
+          stats.reused++;
+        }
       } else {
         await writer.entry(data.subarray(offset, header.dataStart), body);
-        if (header.typeCode === OBJ_REF_DELTA) stats.deltas++;
+        stats.reused++;
       }
       mine.positions.set(oid, at);
-      stats.reused++;
     }
   }
   for (const oid of loose) {

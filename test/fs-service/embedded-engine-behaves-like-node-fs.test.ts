@@ -87,6 +87,22 @@ describe('embedded disk engine', () => {
     await expect(repo.readMany(['/'])).rejects.toMatchObject({ code: 'EISDIR' });
   });
 
+  it('compareAndSwap refuses a file where a folder is, below a file, or beside its own folder, before changing anything', async () => {
+    const value = Buffer.from('1'.repeat(40) + '\n');
+    await repo.compareAndSwap([{ path: '/refs/heads/main', expected: null, next: value }]);
+    await repo.compareAndSwap([{ path: '/refs/heads/drafts/ch1', expected: null, next: value }]);
+    const snapshot = async () => repo.readMany(['/refs/heads/main', '/refs/heads/drafts/ch1', '/refs/heads/other', '/log']);
+    const before = await snapshot();
+    const other = { path: '/refs/heads/other', expected: null, next: value };
+    const log = { path: '/log', expected: null, next: value };
+    expect(await codeOf(repo.compareAndSwap([other, { path: '/refs/heads/main/sub', expected: null, next: value }, log]))).toBe('ENOTDIR');
+    expect(await codeOf(repo.compareAndSwap([other, { path: '/refs/heads/drafts', expected: null, next: value }, log]))).toBe('EISDIR');
+    expect(await codeOf(repo.compareAndSwap([other, { path: '/refs/heads/new', expected: null, next: value }, { path: '/refs/heads/new/x', expected: null, next: value }]))).toBe('EINVAL');
+    expect(await snapshot()).toEqual(before);
+    expect(readdirSync(join(dataDir, '.tmp'))).toEqual([]);
+    expect(readdirSync(join(dataDir, '.journal'))).toEqual([]);
+  });
+
   it('readMany never sees half of a compareAndSwap that is being written', async () => {
     const value = (n: number) => Buffer.from(`${n}\n`);
     await repo.compareAndSwap([

@@ -6,7 +6,7 @@
  * storage is byte-for-byte unchanged afterwards, and the service keeps answering.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRepo, writeFile } from './helpers/fixtures.js';
+import { createRepo, expectProblem, writeFile } from './helpers/fixtures.js';
 import { type ApiClient, type ApiHarness, startApi } from './helpers/harness.js';
 import { undocumentedObservations } from './helpers/observed.js';
 import { type RawResponse, rawExchange, rawRequest, statusOf } from './helpers/raw-http.js';
@@ -244,6 +244,40 @@ describe.each(STORAGE_FACTORIES)('hostile input on $name storage', (factory) => 
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
+  it('text that is not well-formed Unicode (a lone surrogate) in any JSON field is a 400 problem, never stored', async () => {
+    const lone = '\\ud800';
+    const cases: [string, string, string, Record<string, string>?][] = [
+      ['POST', '/repos/r/commits', `{"branch":"${lone}","message":"m","changes":[{"path":"a.md","content":"x"}]}`],
+      ['POST', '/repos/r/commits', `{"branch":"main","message":"m${lone}","changes":[{"path":"a.md","content":"x"}]}`],
+      ['POST', '/repos/r/commits', `{"branch":"main","message":"m","changes":[{"path":"a${lone}.md","content":"x"}]}`],
+      ['POST', '/repos/r/commits', `{"branch":"main","message":"m","author":{"name":"${lone}","email":"e@x"},"changes":[{"path":"a.md","content":"x"}]}`],
+      ['PUT', '/repos/r/branches/fresh', `{"from":"${lone}"}`],
+      ['PUT', '/repos/r/tags/v-lone', `{"ref":"${lone}","message":"m"}`],
+      ['POST', '/repos/r/merges', `{"base":"${lone}","head":"main"}`],
+      ['POST', '/repos/r/merges', `{"base":"main","head":"${lone}"}`],
+      ['PUT', '/repos/r', `{"defaultBranch":"${lone}"}`],
+      ['PUT', '/repos/r', `{"description":"${lone}"}`],
+      ['PUT', '/repos/r', `{"${lone}":"key"}`],
+    ];
+    for (const [method, target, body] of cases) {
+      const res = await rawRequest(api.url, method, target, { 'Content-Type': 'application/json' }, body);
+      expect(res.status, `${method} ${target} ${body}`).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toContain('well-formed Unicode');
+    }
+    // The default branch is still readable and writable afterwards.
+    expect((await api.client.get('/repos/r/branches/main')).status).toBe(200);
+  });
+
+  it('a path deeper than 256 folders is a 400 problem (2,000 folders: no stack overflow)', async () => {
+    for (const depth of [257, 2_000]) {
+      const body = JSON.stringify({ branch: 'main', message: 'm', changes: [{ path: `${'d/'.repeat(depth)}f.md`, content: 'x' }] });
+      const res = await rawRequest(api.url, 'POST', '/repos/r/commits', { 'Content-Type': 'application/json' }, body);
+      expect(res.status, `depth ${depth}: ${res.body}`).toBe(400);
+      expect(res.body).toContain('deeper than 256 folders');
+    }
+  });
+
   it('storage is byte-for-byte what it was before the hostile requests', async () => {
     const changes = digestChanges(before, await storageDigest(api.storage)).filter((line) => !line.includes(` ${OWN_WRITES}:`));
     expect(changes).toEqual([]);
@@ -255,6 +289,52 @@ describe.each(STORAGE_FACTORIES)('hostile input on $name storage', (factory) => 
     expect(res.status).toBe(200);
     expect(res.text).toBe('the original');
     expect((await client.get('/healthz')).status).toBe(200);
+  });
+});
+
+describe.each(STORAGE_FACTORIES)('refs that would be folders of each other on $name storage', (factory) => {
+  let handle: StorageHandle;
+  let api: ApiHarness;
+
+  beforeAll(async () => {
+    handle = await factory.create();
+    api = await startApi({ storage: handle.storage, maxBodyBytes: LIMIT });
+    await createRepo(api.client, 'c');
+    await writeFile(api.client, 'c', 'a.md', 'a');
+    expect((await api.client.put('/repos/c/branches/dfr/child').set('Content-Type', 'application/json').send({ from: 'main' })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await api.close();
+    await handle.dispose();
+  });
+
+  it('a branch that is a folder of branches reads as missing, and creating it is a 409 naming the other', async () => {
+    const before = await storageDigest(api.storage);
+    expect((await api.client.get('/repos/c/branches/dfr')).status).toBe(404);
+    expect((await api.client.get('/repos/c/contents/a.md?ref=dfr')).status).toBe(404);
+    const created = await api.client.put('/repos/c/branches/dfr').set('Content-Type', 'application/json').send({ from: 'main' });
+    expectProblem(created, 409);
+    expect(JSON.parse(created.text)).toMatchObject({ ref: 'refs/heads/dfr', conflictsWith: 'refs/heads/dfr/child' });
+    const below = await api.client.put('/repos/c/branches/main/sub').set('Content-Type', 'application/json').send({ from: 'main' });
+    expectProblem(below, 409);
+    expect(JSON.parse(below.text)).toMatchObject({ conflictsWith: 'refs/heads/main' });
+    const tag = await api.client.put('/repos/c/tags/dfr/child/deeper').set('Content-Type', 'application/json').send({ ref: 'main', message: 'm' });
+    expect(tag.status).toBe(201);
+    const tagAbove = await api.client.put('/repos/c/tags/dfr').set('Content-Type', 'application/json').send({ ref: 'main', message: 'm' });
+    expectProblem(tagAbove, 409);
+    await api.client.delete('/repos/c/tags/dfr/child/deeper');
+    const commit = await api.client
+      .post('/repos/c/commits')
+      .set('Content-Type', 'application/json')
+      .send({ branch: 'dfr', message: 'm', changes: [{ path: 'b.md', content: 'b' }] });
+    expect([404, 409]).toContain(commit.status);
+    expect(digestChanges(before, await storageDigest(api.storage)).filter((l) => !l.includes('refs/tags/dfr/child/deeper') && !l.includes('/objects/') && !l.includes('/events/'))).toEqual([]);
+  });
+
+  it('branches and the repository still read and write', async () => {
+    expect((await api.client.get('/repos/c/branches/dfr/child')).status).toBe(200);
+    expect((await api.client.get('/repos/c/branches')).status).toBe(200);
+    await writeFile(api.client, 'c', 'b.md', 'b', { branch: 'dfr/child' });
   });
 });
 

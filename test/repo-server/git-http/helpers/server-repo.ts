@@ -58,7 +58,7 @@ export async function commitOnServer(
     commit: { message: `${message}\n`, tree, parent: parent === null ? [] : [parent], author: who, committer: who },
   });
   const moved = await applyRefUpdates(store, [{ ref, old: parent, new: commit }], { actor: 'rest-test', via: 'rest', events });
-  if (!moved) throw new Error('ref moved concurrently');
+  if (!moved.ok) throw new Error('ref moved concurrently');
   return commit;
 }
 
@@ -94,7 +94,7 @@ export async function tagOnServer(store: RepoStore, name: string, target: string
     via: 'rest',
     events: { publish: () => undefined },
   });
-  if (!ok) throw new Error(`tag ${name} exists`);
+  if (!ok.ok) throw new Error(`tag ${name} exists`);
   return oid;
 }
 
