@@ -63,6 +63,11 @@ export interface RepoStore {
   /** Several reads in one round trip; null where a file is absent. */
   readMany(paths: string[]): Promise<(Buffer | null)[]>;
   /**
+   * Up to `length` bytes of a file from `offset` (fewer at its end, none past it): a large
+   * immutable file (a pack) is read in parts, never whole. ENOENT when the file is absent.
+   */
+  readRange(path: string, offset: number, length: number): Promise<Buffer>;
+  /**
    * What readMany would answer now, when it can answer without waiting: every path is an
    * immutable object this store has cached, or a file a live read lease covers (so any change to
    * it would have been revoked first). Undefined when any path would need a round trip, and on

@@ -71,6 +71,14 @@ class EmbeddedRepoStore implements RepoStore {
     return this.metrics.time('readMany', 'embedded', async () => (await this.disk()).readMany(paths));
   }
 
+  readRange(path: string, offset: number, length: number): Promise<Buffer> {
+    return this.metrics.time('readRange', 'embedded', async () => {
+      const bytes = await (await this.disk()).readRange(path, offset, length);
+      this.metrics.moved('read', 'embedded', bytes.length);
+      return bytes;
+    });
+  }
+
   async destroy(): Promise<void> {
     await this.metrics.time('destroy', 'embedded', async () => (await this.disk()).execute({ op: 'destroy' }));
   }

@@ -1,6 +1,6 @@
 import { FsError, type EncodingOption, type FileData } from './contract.js';
 
-/** Normalizes the option shapes isomorphic-git passes (see isomorphic-git notes 1.2). */
+/** Normalizes the option shapes isomorphic-git passes (docs/fs-service.md, "The fs contract"). */
 export function encodingOf(options: EncodingOption): 'utf8' | null {
   if (options === undefined || options === null) return null;
   if (options === 'utf8') return 'utf8';

@@ -12,3 +12,5 @@ export { isImmutablePath } from './path-kinds.js';
 export { runWithRequestId, currentRequestId, isRequestId, outsideRequest } from './request-context.js';
 export { parseOrExit, printHelp } from './cli-options.js';
 export { guardProcess } from './process-guard.js';
+export { KeyedLock } from './keyed-lock.js';
+export { isNotFound } from './fs-errors.js';

@@ -1,20 +1,16 @@
 import { Volume, createFsFromVolume } from 'memfs';
 import { FsError, type FileData, type RepoFsPromises, type RepoStore, type Storage, type SwapOp } from './contract.js';
-import { assertNoPathBelowAnother } from './path-safety.js';
+import { isNotFound } from './fs-errors.js';
+import { assertNoPathBelowAnother, assertRange } from './path-safety.js';
 
 type MemFs = ReturnType<typeof createFsFromVolume>;
 
-/** Absent, as on disk: nothing there, or a file where a parent folder would be. */
-function isMissing(err: unknown): boolean {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
 
 function readOrNull(fs: MemFs, path: string): Buffer | null {
   try {
     return fs.readFileSync(path) as Buffer;
   } catch (err) {
-    if (isMissing(err)) return null;
+    if (isNotFound(err)) return null;
     throw err;
   }
 }
@@ -91,6 +87,12 @@ class MemoryRepoStore implements RepoStore {
     if (readOrNull(this.mem, path) !== null) return false;
     writeWithParents(this.mem, path, data);
     return true;
+  }
+
+  async readRange(path: string, offset: number, length: number): Promise<Buffer> {
+    assertRange(offset, length);
+    const bytes = this.mem.readFileSync(path) as Buffer;
+    return Buffer.from(bytes.subarray(Math.min(offset, bytes.length), Math.min(offset + length, bytes.length)));
   }
 
   async readMany(paths: string[]): Promise<(Buffer | null)[]> {

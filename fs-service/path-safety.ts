@@ -114,3 +114,13 @@ export function assertNoPathBelowAnother(paths: readonly string[]): void {
     }
   }
 }
+
+/** Largest part one readRange may ask for: a part travels in one frame. */
+export const MAX_RANGE_BYTES = 16 * 1024 * 1024;
+
+export function assertRange(offset: unknown, length: unknown): void {
+  if (!Number.isSafeInteger(offset) || (offset as number) < 0) throw new FsError('EINVAL', 'offset must be a non-negative integer');
+  if (!Number.isSafeInteger(length) || (length as number) < 0 || (length as number) > MAX_RANGE_BYTES) {
+    throw new FsError('EINVAL', `length must be an integer from 0 to ${MAX_RANGE_BYTES}`);
+  }
+}

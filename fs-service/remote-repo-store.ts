@@ -6,7 +6,7 @@ import type { ImmutableCache } from './immutable-cache.js';
 import type { LeaseCache } from './lease-cache.js';
 import type { FsMetrics } from './metrics.js';
 import type { Mutation } from './mutations.js';
-import { canonicalPath } from './path-safety.js';
+import { assertRange, canonicalPath } from './path-safety.js';
 import { isImmutablePath, isLooseObjectPath, PACK_DIR } from './path-kinds.js';
 import type { RepoCacheState } from './repo-cache-state.js';
 import { encodeMutation, type Frame } from './wire-codec.js';
@@ -94,6 +94,17 @@ export class RemoteRepoStore implements RepoStore {
     const frame = await this.request('write', { op: 'mutate', mutation: wire }, parts, idempotent);
     for (const part of parts) this.metrics.moved('written', 'client', part?.length ?? 0);
     return frame.header.result === true;
+  }
+
+  /** A part of a file, straight from the shard: what a caller reads in parts it caches itself. */
+  readRange(path: string, offset: number, length: number): Promise<Buffer> {
+    const canonical = canonicalPath(path);
+    assertRange(offset, length);
+    return this.timed('readRange', async () => {
+      const frame = await this.request('read', { op: 'readRange', path: canonical, offset, length });
+      this.metrics.moved('read', 'client', frame.parts[0]?.length ?? 0);
+      return frame.parts[0] ?? Buffer.alloc(0);
+    });
   }
 
   /** Reads an answer that may be "absent", remembering absence of loose objects. */

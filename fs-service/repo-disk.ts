@@ -7,7 +7,7 @@ import { statFieldsOf, VIRTUAL_ROOT, type StatFields } from './file-stat.js';
 import { hasCode, isNotFound, toFsError } from './fs-errors.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Effect, Mutation } from './mutations.js';
-import { assertNoPathBelowAnother, assertSymlinkTarget, canonicalPath, parseRepoPath } from './path-safety.js';
+import { assertNoPathBelowAnother, assertRange, assertSymlinkTarget, canonicalPath, parseRepoPath } from './path-safety.js';
 import { isImmutablePath } from './path-kinds.js';
 
 /** What a RepoDisk needs from the engine that owns the data directory. */
@@ -53,6 +53,30 @@ export class RepoDisk {
     const real = await this.resolveExisting(segments, display);
     try {
       return await fsp.readFile(real);
+    } catch (err) {
+      throw toFsError(err, display);
+    }
+  }
+
+  async readRange(path: unknown, offset: unknown, length: unknown): Promise<Buffer> {
+    assertRange(offset, length);
+    const segments = this.fileSegments(path);
+    const display = '/' + segments.join('/');
+    const real = await this.resolveExisting(segments, display);
+    try {
+      const handle = await fsp.open(real, 'r');
+      try {
+        const bytes = Buffer.allocUnsafe(length as number);
+        let done = 0;
+        while (done < bytes.length) {
+          const { bytesRead } = await handle.read(bytes, done, bytes.length - done, (offset as number) + done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return done === bytes.length ? bytes : Buffer.from(bytes.subarray(0, done));
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       throw toFsError(err, display);
     }

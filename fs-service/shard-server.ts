@@ -56,7 +56,7 @@ type Handler = (frame: Frame, peer: Peer) => Promise<Reply> | Reply;
  * replication they trigger carries it on, and each is logged at debug. Map and supervision
  * traffic never runs under an id, whoever sent it.
  */
-const REQUEST_OPS: ReadonlySet<string> = new Set(['readFile', 'stat', 'readdir', 'readlink', 'readMany', 'mutate', 'listRepos', 'replicate']);
+const REQUEST_OPS: ReadonlySet<string> = new Set(['readFile', 'readRange', 'stat', 'readdir', 'readlink', 'readMany', 'mutate', 'listRepos', 'replicate']);
 
 /** Failures that are answers (isomorphic-git probes for absence all the time): debug, not warn. */
 const ANSWER_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'EEXIST', 'ENOTEMPTY', 'EISDIR']);
@@ -97,6 +97,7 @@ export class ShardServer {
       setMap: async (f) => ({ header: { installed: await this.mapState.install(f.header.map), epoch: this.mapState.epoch } }),
       status: (f) => this.status(f),
       readFile: (f) => this.read(f, 'readFile', async (disk) => this.sent({ parts: [await disk.readFile(f.header.path)] })),
+      readRange: (f) => this.read(f, 'readRange', async (disk) => this.sent({ parts: [await disk.readRange(f.header.path, f.header.offset, f.header.length)] })),
       stat: (f) => this.read(f, 'stat', async (disk) => ({ header: { stat: await disk.stat(f.header.path, f.header.follow !== false) } })),
       readdir: (f) => this.read(f, 'readdir', async (disk) => ({ header: { names: await disk.readdir(f.header.path) } })),
       readlink: (f) => this.read(f, 'readlink', async (disk) => ({ header: { target: await disk.readlink(f.header.path) } })),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import express from 'express';
 import type { Storage } from '../fs-service/index.js';
-import { andThen, type EngineOptions } from '../webmachine/index.js';
+import { andThen, type EngineOptions, RouteTable, type TableRoute } from '../webmachine/index.js';
 import type { EventBus } from './events/event-bus.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -10,17 +10,17 @@ import { LivenessResource, MetricsResource, ReadinessResource } from './resource
 import { createRepoService, type RepoService } from './domain/index.js';
 import { answerFailure, errorHandler, notFoundHandler } from './http/fallbacks.js';
 import { frontDoor, pathOf, type Step } from './http/front-door.js';
-import { RouteTable, type TableRoute } from './http/route-table.js';
 import { expressPath } from './http/route-spec.js';
 import { webClientRouter } from './web/index.js';
 import { rateLimiters, type RateLimits } from './http/rate-limit.js';
 import { requestIds } from './http/request-id.js';
 import { openApiDocument } from './http/openapi.js';
-import { apiRoutes } from './http/routes.js';
+import { apiRoutes } from './resources/routes.js';
 import { OpenApiResource } from './resources/openapi.js';
 import { gitHttpRouter, gitRoutePattern, type AuthDecision } from './git-http/index.js';
 import { type Authorizer, BASIC_CHALLENGE } from './auth/authorizer.js';
 import { SettingsStore } from './settings/repo-settings.js';
+import { GitCache, ObjectStores } from './git/index.js';
 
 export const API_VERSION = '0.1.0';
 
@@ -37,6 +37,8 @@ export interface AppDeps {
   rateLimits?: RateLimits;
   /** Most objects one git push may carry; absent: the git router's default (2,000,000). */
   maxPushObjects?: number;
+  /** The object stores REST and git share (one cache); absent: new ones with the default budget. */
+  objects?: ObjectStores;
   /** Largest object and most inflated bytes of one push; absent: the git router's defaults. */
   maxObjectBytes?: number;
   maxPushInflatedBytes?: number;
@@ -55,7 +57,8 @@ export type App = RequestListener & { readonly patterns: readonly string[] };
 export function createApp(deps: AppDeps): App {
   const metrics = deps.metrics ?? new Metrics();
   const engine: Partial<EngineOptions> = { logger: deps.logger, ...deps.engine };
-  const service = deps.service ?? createRepoService({ storage: deps.storage, events: deps.events });
+  const objects = deps.objects ?? new ObjectStores(deps.storage, new GitCache());
+  const service = deps.service ?? createRepoService({ storage: deps.storage, events: deps.events, objects });
   const settings = new SettingsStore(deps.storage);
   const routes = apiRoutes({ service, logger: deps.logger, settings, auth: deps.auth });
   const document = openApiDocument(routes, API_VERSION);
@@ -81,7 +84,7 @@ export function createApp(deps: AppDeps): App {
   const auth = deps.auth;
   app.use(
     gitHttpRouter({
-      storage: deps.storage,
+      objects,
       events: deps.events,
       logger: deps.logger,
       maxPackBytes: engine.maxBodyBytes,

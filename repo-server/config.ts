@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_CACHE_BYTES } from './git/index.js';
 import { defaultRateLimits, type RateLimits } from './http/rate-limit.js';
 
 /** Everything a front end needs to start, from flags first, then environment, then defaults. */
@@ -14,6 +15,8 @@ export interface ServerConfig {
   maxObjectBytes: number;
   /** Most bytes the objects of one push may inflate to together; MAX_PUSH_INFLATED_BYTES. */
   maxPushInflatedBytes: number;
+  /** Memory for git data kept between requests (packs, objects, parsed trees and commits); GIT_CACHE_BYTES. */
+  gitCacheBytes: number;
   maxUriBytes: number;
   /** Adds X-Decision-Trace to every response (tests, debugging). */
   trace: boolean;
@@ -63,6 +66,7 @@ export const FRONT_END_USAGE = `usage: npm start -- [options]     (a flag wins o
                           MAX_PUSH_OBJECTS        most objects one git push may carry (${DEFAULT_MAX_PUSH_OBJECTS})
   --max-object-bytes N    MAX_OBJECT_BYTES        largest file (object) a push or API write may store (${DEFAULT_MAX_OBJECT_BYTES})
                           MAX_PUSH_INFLATED_BYTES most bytes one push may inflate to (${DEFAULT_MAX_PUSH_INFLATED_BYTES})
+                          GIT_CACHE_BYTES         memory for git data kept between requests (${DEFAULT_CACHE_BYTES})
   --log-level LEVEL       LOG_LEVEL               pino level (info)
   --trace                 DECISION_TRACE=1        X-Decision-Trace on every answer (off)
   --no-auth               AUTH=off                access control off, load tests only (on)
@@ -106,6 +110,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     maxPushObjects: num(env.MAX_PUSH_OBJECTS, DEFAULT_MAX_PUSH_OBJECTS, 'MAX_PUSH_OBJECTS'),
     maxObjectBytes: num(values['max-object-bytes'] ?? env.MAX_OBJECT_BYTES, DEFAULT_MAX_OBJECT_BYTES, 'MAX_OBJECT_BYTES'),
     maxPushInflatedBytes: num(env.MAX_PUSH_INFLATED_BYTES, DEFAULT_MAX_PUSH_INFLATED_BYTES, 'MAX_PUSH_INFLATED_BYTES'),
+    gitCacheBytes: num(env.GIT_CACHE_BYTES, DEFAULT_CACHE_BYTES, 'GIT_CACHE_BYTES'),
     maxUriBytes: 8 * 1024,
     trace: values.trace ?? env.DECISION_TRACE === '1',
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',

@@ -3,7 +3,7 @@ import { parseOrExit, printHelp } from '../fs-service/index.js';
 import { SYSTEM_STORE } from './auth/token-store.js';
 import { loadConfig } from './config.js';
 import { isValidRepoName } from './domain/index.js';
-import { checkRepository, createObjectCaches } from './git-http/index.js';
+import { checkRepository, GitCache, ObjectStores } from './git/index.js';
 import { openStorage } from './open-storage.js';
 
 /**
@@ -38,9 +38,9 @@ async function main(): Promise<void> {
   let faulty = 0;
   try {
     const names = repos.length > 0 ? repos : (await storage.listRepos()).filter((name) => name !== SYSTEM_STORE);
-    const caches = createObjectCaches();
+    const objects = new ObjectStores(storage, new GitCache());
     for (const repo of names) {
-      const result = await checkRepository(storage.repo(repo), caches);
+      const result = await checkRepository(objects.get(repo));
       if (result.faults.length > 0) faulty++;
       if (json) {
         process.stdout.write(`${JSON.stringify({ repo, ...result })}\n`);

@@ -1,3 +1,2 @@
-export type { RefUpdate, RefUpdatedEvent, RefEventSink, RefUpdateContext } from './refs/ref-update.js';
-export { applyRefUpdates, readRef } from './refs/ref-update.js';
-export { isValidRefName, isValidShortRefName } from './refs/ref-name.js';
+export type { RefUpdate, RefUpdatedEvent, RefEventSink, RefUpdateContext } from './git/index.js';
+export { applyRefUpdates, readRef, isValidRefName, isValidShortRefName } from './git/index.js';

@@ -5,6 +5,7 @@ import { createEngineServer } from '../webmachine/index.js';
 import { createApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { createRepoService } from './domain/index.js';
+import { GitCache, ObjectStores } from './git/index.js';
 import { EventBus } from './events/event-bus.js';
 import { EventFeed } from './events/event-feed.js';
 import { attachEventSocket } from './events/websocket.js';
@@ -26,7 +27,9 @@ export interface RunningServer {
 /** Starts one front end over the given storage. */
 export async function startServer(config: ServerConfig, storage: Storage, logger: Logger, metrics = new Metrics()): Promise<RunningServer> {
   const events = new EventBus();
-  const service = createRepoService({ storage, events, maxObjectBytes: config.maxObjectBytes });
+  // One object store per repository and one cache for REST and git alike.
+  const objects = new ObjectStores(storage, new GitCache(config.gitCacheBytes));
+  const service = createRepoService({ storage, events, objects, maxObjectBytes: config.maxObjectBytes });
   const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage)) : undefined;
   const app = createApp({
     storage,
@@ -36,6 +39,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
     auth,
     metrics,
     rateLimits: config.rateLimits,
+    objects,
     maxPushObjects: config.maxPushObjects,
     maxObjectBytes: config.maxObjectBytes,
     maxPushInflatedBytes: config.maxPushInflatedBytes,

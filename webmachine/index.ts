@@ -20,6 +20,7 @@ export type { Body } from './response.js';
 export { handle } from './engine.js';
 export type { HandleResult } from './engine.js';
 export { resource, listenForContinue, createEngineServer } from './express-adapter.js';
+export { RouteTable, type TableRoute } from './route-table.js';
 export { engineOptions, defaultOptions, silentLogger } from './options.js';
 export type { EngineOptions, Logger, Profile } from './options.js';
 export { problem, renderProblem, PROBLEM_MEDIA_TYPE } from './problem.js';

@@ -2,12 +2,12 @@
  * Branches: list, read, create from a ref, move (CAS against the expected old id, fast-forward
  * unless forced), delete. Every change is one applyRefUpdates call.
  */
-import { isAncestor } from './commit-graph.js';
+import { isAncestor } from '../git/index.js';
 import type { ServiceDeps } from './deps.js';
 import { branchRef, listRefs, readBranch, resolveRef } from './refs.js';
 import { openRepo, openRepoReading, openWithRefName } from './repositories.js';
 import { validateShortRefName } from './names.js';
-import { parseRef } from '../refs/ref-update.js';
+import { PACKED_REFS_PATH, refValue } from '../git/index.js';
 import { swapRef } from './ref-writes.js';
 import { invalid, notFound, stale, type Branch, type Invalid, type NotFound, type Oid, type RefNameConflict, type Stale, type WriteOptions } from './types.js';
 
@@ -47,9 +47,9 @@ export async function getBranch(deps: ServiceDeps, repo: string, name: string): 
   const valid = validateShortRefName(name);
   if (!valid.ok) return invalid('branch-name', valid.detail);
   // The branch is read with the metadata: one storage round trip.
-  const opened = await openRepoReading(deps, repo, [`/${branchRef(name)}`]);
+  const opened = await openRepoReading(deps, repo, [`/${branchRef(name)}`, PACKED_REFS_PATH]);
   if (!opened.ok) return opened;
-  const commit = parseRef(opened.also[0] ?? null);
+  const commit = refValue(branchRef(name), opened.also[0] ?? null, opened.also[1] ?? null);
   return commit === null ? notFound('branch', name) : { ok: true, branch: { name, commit } };
 }
 
@@ -80,7 +80,7 @@ export async function moveBranch(deps: ServiceDeps, repo: string, name: string, 
     if (current === null) return input.expected === undefined ? notFound('branch', name) : stale(null);
     if (input.expected !== undefined && input.expected !== current) return stale(current);
     if (current === target.commit) return { ok: true, branch: { name, commit: current }, moved: false };
-    if (input.force !== true && !(await isAncestor(ctx, current, target.commit))) return { ok: false, reason: 'not-fast-forward', current };
+    if (input.force !== true && !(await isAncestor(ctx.objects, current, target.commit))) return { ok: false, reason: 'not-fast-forward', current };
     const swapped = await swapRef(deps, ctx, branchRef(name), current, target.commit, input);
     if (swapped.ok) return { ok: true, branch: { name, commit: target.commit }, moved: true };
     if (swapped.reason === 'ref-name-conflict') return swapped;

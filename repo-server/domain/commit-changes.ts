@@ -278,7 +278,7 @@ function batcherFor(deps: ServiceDeps): KeyedBatcher<Job, CommitChangesResult> {
   let batcher = batchers.get(deps);
   if (batcher === undefined) {
     // Batches of one branch run under its lock, so merges into it do not race them in-process.
-    batcher = new KeyedBatcher<Job, CommitChangesResult>((key, jobs) => deps.locks.run(key, () => processBatch(deps, jobs)));
+    batcher = new KeyedBatcher<Job, CommitChangesResult>((key, jobs) => deps.locks.run(key, 'exclusive', () => processBatch(deps, jobs)));
     batchers.set(deps, batcher);
   }
   return batcher;

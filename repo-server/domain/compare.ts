@@ -3,7 +3,7 @@
  * base, and the files head changed since the merge base (three dots). Unrelated histories have
  * no merge base; their files are then compared tip to tip.
  */
-import { aheadBehind, mergeBases } from './commit-graph.js';
+import { aheadBehind, mergeBases } from '../git/index.js';
 import type { ServiceDeps } from './deps.js';
 import { readCommit } from './objects.js';
 import type { RepoContext } from './repo-context.js';
@@ -30,7 +30,7 @@ export type CompareResult = ({ ok: true } & Comparison) | NotFound | Invalid;
 export type DiffResult = { ok: true; base: Oid; head: Oid; mergeBase: Oid | null; diff: Buffer } | NotFound | Invalid;
 
 async function comparison(ctx: RepoContext, base: Oid, head: Oid): Promise<Comparison> {
-  const [bases, counts] = await Promise.all([mergeBases(ctx, base, head), aheadBehind(ctx, base, head)]);
+  const [bases, counts] = await Promise.all([mergeBases(ctx.objects, base, head), aheadBehind(ctx.objects, base, head)]);
   const mergeBase = bases[0] ?? null;
   const from = (await readCommit(ctx, mergeBase ?? base)).tree;
   const to = (await readCommit(ctx, head)).tree;
@@ -59,7 +59,7 @@ export async function compareDiff(deps: ServiceDeps, repo: string, base: string,
   const both = await resolveBoth(deps, repo, base, head);
   if (!both.ok) return both;
   const { ctx } = both;
-  const bases = await mergeBases(ctx, both.base, both.head);
+  const bases = await mergeBases(ctx.objects, both.base, both.head);
   const mergeBase = bases[0] ?? null;
   const files = await diffTrees(ctx, (await readCommit(ctx, mergeBase ?? both.base)).tree, (await readCommit(ctx, both.head)).tree);
   return { ok: true, base: both.base, head: both.head, mergeBase, diff: await unifiedDiff(ctx, files) };

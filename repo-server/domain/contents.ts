@@ -2,12 +2,12 @@
  * Reading the tree of a commit: a path is a file (bytes read only when asked) or a folder
  * (entries with sizes); and the last commit that touched a path, by a bounded history walk.
  */
-import type { TreeEntry } from 'isomorphic-git';
+import type { TreeEntry } from '../git/index.js';
 import type { ServiceDeps } from './deps.js';
 import { HistoryWalk } from './history.js';
 import { mapLimit } from './map-limit.js';
 import { validatePath } from './names.js';
-import { blobSize, entryAt, readBlob, readTree } from './objects.js';
+import { blobSize, cachedBlob, entryAt, readBlob, readTree } from './objects.js';
 import { openAt } from './open-at.js';
 import type { RepoContext } from './repo-context.js';
 import { WarmReads } from './warm-reads.js';
@@ -92,7 +92,7 @@ function fileContent(ctx: RepoContext, path: string, entry: { oid: Oid; mode: st
   const type = entryType(entry.mode) as FileContent['type'];
   if (type === 'submodule') return { type, path, oid: entry.oid, mode: '160000', size: 0, bytes: async () => Buffer.alloc(0) };
   let bytes: Promise<Buffer> | undefined;
-  return { type, path, oid: entry.oid, mode: entry.mode as EntryMode, size, bytes: () => ctx.cachedBlob(entry.oid) ?? (bytes ??= readBlob(ctx, entry.oid)) };
+  return { type, path, oid: entry.oid, mode: entry.mode as EntryMode, size, bytes: () => cachedBlob(ctx, entry.oid) ?? (bytes ??= readBlob(ctx, entry.oid)) };
 }
 
 type ReadPathOk = Extract<ReadPathResult, { ok: true }>;

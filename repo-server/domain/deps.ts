@@ -1,7 +1,7 @@
 /** What every capability gets from `createRepoService`: storage, clock, caches, locks, events. */
+import type { RefEventSink } from '../git/index.js';
 import type { Storage } from '../../fs-service/index.js';
-import type { RefEventSink } from '../refs/ref-update.js';
-import type { KeyedLock } from './keyed-lock.js';
+import type { KeyedLock } from '../../fs-service/index.js';
 import type { RepoContexts } from './repo-context.js';
 
 export interface ServiceDeps {
@@ -9,6 +9,7 @@ export interface ServiceDeps {
   events: RefEventSink;
   now: () => Date;
   contexts: RepoContexts;
+  /** In-process, per repository and branch: writers of one process queue instead of burning their retries against each other (the ref's compare-and-swap is what makes writers on several front ends safe). */
   locks: KeyedLock;
   /** Largest file (blob) a write may store. */
   maxObjectBytes: number;

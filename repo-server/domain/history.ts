@@ -6,8 +6,8 @@
  * the id of the next commit to show; a page is re-walked from the tip, which keeps pages exactly
  * consistent with one long walk even through merges.
  */
+import { Heap } from '../git/index.js';
 import type { ServiceDeps } from './deps.js';
-import { Heap } from './heap.js';
 import { validatePath } from './names.js';
 import { entryAt, readCommit } from './objects.js';
 import type { RepoContext } from './repo-context.js';

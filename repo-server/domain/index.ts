@@ -3,8 +3,8 @@
  * fs-service storage. Results are values (`{ok: true, ...} | {ok: false, reason, ...}`); the
  * service throws only for bugs and storage failures.
  */
-import type { Storage } from '../../fs-service/index.js';
-import type { RefEventSink } from '../refs/ref-update.js';
+import { GitCache, ObjectStores, type RefEventSink } from '../git/index.js';
+import { KeyedLock, type Storage } from '../../fs-service/index.js';
 import * as archives from './archives.js';
 import * as branches from './branches.js';
 import * as commits from './commit-changes.js';
@@ -13,7 +13,6 @@ import * as contents from './contents.js';
 import type { ServiceDeps } from './deps.js';
 import * as historyOps from './history.js';
 import * as merges from './merges.js';
-import { KeyedLock } from './keyed-lock.js';
 import { RepoContexts } from './repo-context.js';
 import * as refs from './refs.js';
 import * as repositories from './repositories.js';
@@ -99,8 +98,10 @@ export interface RepoServiceDeps {
   now?: () => Date;
   /** Author/committer when a caller gives none. */
   defaultPerson?: { name: string; email: string };
-  /** How many repositories keep their caches in memory (LRU). Default 64. */
+  /** How many repositories keep their contexts open (LRU). Default 64. */
   cachedRepositories?: number;
+  /** The front end's object stores (shared with git clients); default: new ones over `storage` with the default cache budget. */
+  objects?: ObjectStores;
   /** Largest file (blob) a write may store. Default 100 MiB, as for pushes. */
   maxObjectBytes?: number;
 }
@@ -110,7 +111,7 @@ export function createRepoService(options: RepoServiceDeps): RepoService {
     storage: options.storage,
     events: options.events,
     now: options.now ?? (() => new Date()),
-    contexts: new RepoContexts(options.storage, options.cachedRepositories ?? 64),
+    contexts: new RepoContexts(options.objects ?? new ObjectStores(options.storage, new GitCache()), options.cachedRepositories ?? 64),
     locks: new KeyedLock(),
     maxObjectBytes: options.maxObjectBytes ?? 100 * 1024 * 1024,
     defaultPerson: options.defaultPerson ?? { name: 'Content Repository', email: 'noreply@content-repo.invalid' },

@@ -8,7 +8,7 @@
  * tree held in memory. If that inner merge conflicts, or there are more than two bases, the
  * answer is a conflict with cause 'multiple-merge-bases' rather than a guess.
  */
-import { isAncestor, mergeBases } from './commit-graph.js';
+import { isAncestor, mergeBases } from '../git/index.js';
 import type { ServiceDeps } from './deps.js';
 import { validateShortRefName } from './names.js';
 import { readCommit } from './objects.js';
@@ -77,7 +77,7 @@ async function baseTree(ctx: RepoContext, objects: PendingObjects, bases: Oid[],
     return { ok: false, cause: 'multiple-merge-bases', detail: `${bases.length} merge bases at depth ${depth}; cannot build a virtual merge base` };
   }
   const [a, b] = bases as [Oid, Oid];
-  const inner = await baseTree(ctx, objects, await mergeBases(ctx, a, b), depth + 1);
+  const inner = await baseTree(ctx, objects, await mergeBases(ctx.objects, a, b), depth + 1);
   if (!inner.ok) return inner.cause === 'unrelated-histories' ? { ok: true, tree: null } : inner;
   const merged = await mergeTrees(objects, inner.tree, (await readCommit(ctx, a)).tree, (await readCommit(ctx, b)).tree);
   if (merged.conflicts.length > 0) {
@@ -102,7 +102,7 @@ export async function merge(deps: ServiceDeps, repo: string, input: MergeInput):
   const opened = await openRepo(deps, repo);
   if (!opened.ok) return opened;
   const { ctx } = opened;
-  return deps.locks.run(`${repo}\0${branchRef(input.base)}`, async () => {
+  return deps.locks.run(`${repo}\0${branchRef(input.base)}`, 'exclusive', async () => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const result = await attemptMerge(deps, ctx, input, message);
       if (result !== 'moved') return result;
@@ -123,9 +123,9 @@ async function attemptMerge(deps: ServiceDeps, ctx: RepoContext, input: MergeInp
     const swapped = await swapRef(deps, ctx, branchRef(input.base), previous, commit.id, input);
     return swapped.ok ? { ok: true, outcome, commit, previous } : swapped.reason === 'stale' ? 'moved' : swapped;
   };
-  if (await isAncestor(ctx, head.commit, previous)) return { ok: true, outcome: 'up-to-date', commit: await readCommit(ctx, previous), previous };
-  if (input.noFastForward !== true && (await isAncestor(ctx, previous, head.commit))) return move(await readCommit(ctx, head.commit), 'fast-forward');
-  const bases = await mergeBases(ctx, previous, head.commit);
+  if (await isAncestor(ctx.objects, head.commit, previous)) return { ok: true, outcome: 'up-to-date', commit: await readCommit(ctx, previous), previous };
+  if (input.noFastForward !== true && (await isAncestor(ctx.objects, previous, head.commit))) return move(await readCommit(ctx, head.commit), 'fast-forward');
+  const bases = await mergeBases(ctx.objects, previous, head.commit);
   const objects = new PendingObjects(ctx);
   const base = await baseTree(ctx, objects, bases, 0);
   if (!base.ok) return { ok: false, reason: 'conflict', cause: base.cause, conflicts: [], mergeBases: bases, detail: base.detail };

@@ -1,26 +1,13 @@
+import { entryNameProblem, isValidShortRefName } from '../git/index.js';
 /**
  * Validation of every name and path that reaches the domain from outside. Paths must pass at
  * least the checks isomorphic-git applies when it parses a tree (GitTree parseBuffer): a tree
  * entry it would refuse to read would make the whole repository unreadable through it.
  */
-import { entryNameProblem } from '../git/entry-name.js';
-import { isValidShortRefName } from '../refs/ref-name.js';
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; detail: string };
 
-const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/;
-
-export function validateRepoName(name: string): Validation<string> {
-  if (!REPO_NAME.test(name)) return { ok: false, detail: 'repository names are 1 to 100 letters, digits, ".", "_" or "-"' };
-  if (name.toLowerCase().endsWith('.git')) return { ok: false, detail: 'repository names must not end in ".git"' };
-  // "." and ".." would be path tricks in any storage backend that maps names to folders.
-  if (name === '.' || name === '..') return { ok: false, detail: 'repository name "." or ".." is reserved' };
-  return { ok: true, value: name };
-}
-
-export function isValidRepoName(name: string): boolean {
-  return validateRepoName(name).ok;
-}
+export { validateRepoName, isValidRepoName } from '../git/index.js';
 
 /** A branch or tag short name ("main", "drafts/ch1"), git check-ref-format rules. */
 export function validateShortRefName(name: string): Validation<string> {

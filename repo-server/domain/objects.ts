@@ -1,79 +1,63 @@
 /**
- * Reading and writing git objects through isomorphic-git with the repository's caches.
- * Parsed commits and trees are memoised per repository (objects are immutable).
+ * The domain's view of a repository's objects: reads go through the git core's object store (one
+ * reader, one cache, shared with git clients); writes through isomorphic-git, which drives the fs
+ * contract and writes loose objects, each written tree or commit handed to the store so the next
+ * read of it costs nothing.
  */
-import { inflateSync, constants as zlibConstants } from 'node:zlib';
-import git, { type TreeEntry } from 'isomorphic-git';
-import type { ObjectKind, RepoContext } from './repo-context.js';
+import git from 'isomorphic-git';
+import { peel, type ObjectType, type TreeEntry } from '../git/index.js';
+import type { RepoContext } from './repo-context.js';
 import type { CommitDetails, Oid, Person } from './types.js';
 
-export type { ObjectKind };
+export type ObjectKind = ObjectType;
 
-/** isomorphic-git's "no such object" and "object of another type" errors. */
-export function isMissingObject(err: unknown): boolean {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  return code === 'NotFoundError' || code === 'ObjectTypeError';
-}
+/** Thrown when an object a caller expects is absent or of another type. */
+export class MissingObjectError extends Error {
+  override readonly name = 'MissingObjectError';
+  readonly code = 'NotFoundError';
 
-async function orNull<T>(work: Promise<T>): Promise<T | null> {
-  try {
-    return await work;
-  } catch (err) {
-    if (isMissingObject(err)) return null;
-    throw err;
+  constructor(what: string, oid: Oid) {
+    super(`no ${what} ${oid}`);
   }
 }
 
+/** "No such object" (or not of the expected type). */
+export function isMissingObject(err: unknown): boolean {
+  return err instanceof MissingObjectError;
+}
+
 export async function readCommit(ctx: RepoContext, oid: Oid): Promise<CommitDetails> {
-  const cached = ctx.commits.get(oid);
-  if (cached !== undefined) return cached;
-  const { commit } = await git.readCommit({ ...ctx.git(), oid });
-  const details: CommitDetails = {
-    id: oid,
-    tree: commit.tree,
-    parents: commit.parent,
-    author: commit.author,
-    committer: commit.committer,
-    message: commit.message,
-  };
-  // Shared by every caller through the cache: nobody may change it.
-  Object.freeze(details.parents);
-  ctx.commits.set(oid, Object.freeze(details));
+  const details = await ctx.objects.commitDetails(oid);
+  if (details === null) throw new MissingObjectError('commit', oid);
   return details;
 }
 
 /** Null when the object is absent or is not a commit. */
 export function tryReadCommit(ctx: RepoContext, oid: Oid): Promise<CommitDetails | null> {
-  return orNull(readCommit(ctx, oid));
+  return ctx.objects.commitDetails(oid);
 }
 
 export async function readTree(ctx: RepoContext, oid: Oid): Promise<readonly TreeEntry[]> {
-  const cached = ctx.trees.get(oid);
-  if (cached !== undefined) return cached;
-  const { tree } = await git.readTree({ ...ctx.git(), oid });
-  ctx.trees.set(oid, tree);
+  const tree = await ctx.objects.tree(oid);
+  if (tree === null) throw new MissingObjectError('tree', oid);
   return tree;
 }
 
-/** The blob's bytes; small ones come from a cache shared with other readers: never write into them. */
+/** The blob's bytes; they may be shared with other readers through the cache: never write into them. */
 export async function readBlob(ctx: RepoContext, oid: Oid): Promise<Buffer> {
-  const cached = ctx.cachedBlob(oid);
-  if (cached !== undefined) return cached;
-  const { blob } = await git.readBlob({ ...ctx.git(), oid });
-  const bytes = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
-  ctx.sizes.set(oid, bytes.length);
-  ctx.kinds.set(oid, 'blob');
-  ctx.cacheBlob(oid, bytes);
-  return bytes;
+  const obj = await ctx.objects.read(oid);
+  if (obj === null || obj.type !== 'blob') throw new MissingObjectError('blob', oid);
+  return obj.data;
 }
 
-export async function objectKind(ctx: RepoContext, oid: Oid): Promise<ObjectKind | null> {
-  const known = ctx.kinds.get(oid) ?? (ctx.commits.has(oid) ? 'commit' : ctx.trees.has(oid) ? 'tree' : undefined);
-  if (known !== undefined) return known;
-  const found = await orNull(git.readObject({ ...ctx.git(), oid, format: 'content' }));
-  if (found === null) return null;
-  ctx.kinds.set(oid, found.type as ObjectKind);
-  return found.type as ObjectKind;
+/** A blob's bytes when the cache has them, without waiting; undefined otherwise. */
+export function cachedBlob(ctx: RepoContext, oid: Oid): Buffer | undefined {
+  const obj = ctx.objects.cached(oid);
+  return obj?.type === 'blob' ? obj.data : undefined;
+}
+
+export function objectKind(ctx: RepoContext, oid: Oid): Promise<ObjectKind | null> {
+  return ctx.objects.typeOf(oid);
 }
 
 export interface AnnotatedTag {
@@ -86,64 +70,27 @@ export interface AnnotatedTag {
 }
 
 export async function tryReadTag(ctx: RepoContext, oid: Oid): Promise<AnnotatedTag | null> {
-  const found = await orNull(git.readTag({ ...ctx.git(), oid }));
-  if (found === null) return null;
-  const { tag } = found;
+  const tag = await ctx.objects.tagDetails(oid);
+  if (tag === null || tag.tagger === null) return null;
   return { oid, object: tag.object, type: tag.type, tag: tag.tag, tagger: tag.tagger, message: tag.message };
 }
 
 /** Follows annotated tags down to a commit; null if the chain ends elsewhere or is broken. */
 export async function peelToCommit(ctx: RepoContext, oid: Oid): Promise<Oid | null> {
-  let current = oid;
-  for (let hops = 0; hops < 16; hops++) {
-    const kind = await objectKind(ctx, current);
-    if (kind === 'commit') return current;
-    if (kind !== 'tag') return null;
-    const tag = await tryReadTag(ctx, current);
-    if (tag === null) return null;
-    current = tag.object;
-  }
-  return null;
-}
-
-function looseObjectPath(oid: Oid): string {
-  return `/objects/${oid.slice(0, 2)}/${oid.slice(2)}`;
-}
-
-/** Reads "blob <size>\0" from the start of a loose object without inflating all of it. */
-function sizeFromLooseHeader(deflated: Buffer): number | null {
-  for (const take of [512, 8192, deflated.length]) {
-    let head: Buffer;
-    try {
-      head = inflateSync(deflated.subarray(0, take), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    } catch {
-      continue;
-    }
-    const nul = head.indexOf(0);
-    if (nul < 0) continue;
-    const match = /^[a-z]+ (\d+)$/.exec(head.subarray(0, nul).toString('latin1'));
-    return match === null ? null : Number(match[1]);
-  }
-  return null;
+  const kind = await objectKind(ctx, oid);
+  if (kind === 'commit') return oid;
+  if (kind !== 'tag') return null;
+  const target = await peel(ctx.objects, oid);
+  return target !== null && (await objectKind(ctx, target)) === 'commit' ? target : null;
 }
 
 /**
  * Size of a blob. Folder listings show the size of every file, and inflating each whole blob for
- * that would cost as much as downloading them; a loose object's header gives it cheaply.
+ * that would cost as much as downloading them; the object store reads it from a header.
  */
 export async function blobSize(ctx: RepoContext, oid: Oid): Promise<number> {
-  const cached = ctx.sizes.get(oid);
-  if (cached !== undefined) return cached;
-  let size: number | null = null;
-  try {
-    const deflated = await ctx.store.fs.promises.readFile(looseObjectPath(oid));
-    if (typeof deflated !== 'string') size = sizeFromLooseHeader(Buffer.from(deflated));
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-  }
-  if (size === null) size = (await readBlob(ctx, oid)).length;
-  ctx.sizes.set(oid, size);
+  const size = await ctx.objects.sizeOf(oid);
+  if (size === null) throw new MissingObjectError('blob', oid);
   return size;
 }
 
@@ -153,7 +100,7 @@ export function writeBlob(ctx: RepoContext, bytes: Uint8Array): Promise<Oid> {
 
 export async function writeTree(ctx: RepoContext, entries: readonly TreeEntry[]): Promise<Oid> {
   const oid = await git.writeTree({ fs: ctx.fs, gitdir: '/', tree: [...entries] });
-  ctx.trees.set(oid, sortedByName(entries));
+  ctx.objects.remember('tree', oid, sortedByName(entries));
   return oid;
 }
 
@@ -172,14 +119,13 @@ export async function writeCommit(ctx: RepoContext, commit: NewCommit): Promise<
     commit: { tree: commit.tree, parent: commit.parents, author: commit.author, committer: commit.committer, message: commit.message },
   });
   const details: CommitDetails = { id, ...commit, parents: [...commit.parents] };
-  Object.freeze(details.parents);
-  ctx.commits.set(id, Object.freeze(details));
+  ctx.objects.remember('details', id, details);
   return details;
 }
 
-/** Entries as isomorphic-git returns them from readTree (by name), so cached copies look alike. */
+/** Entries as the store reads them back (by name, in code point order), so kept copies look alike. */
 function sortedByName(entries: readonly TreeEntry[]): TreeEntry[] {
-  return [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
 }
 
 /** The entry at `segments` below a tree, or null. The root is reported as a tree entry. */

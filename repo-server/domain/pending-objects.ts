@@ -7,9 +7,9 @@
  * Every write is checked: trees and commits pass git's object checks (git/object-checks.ts), and
  * the id isomorphic-git returns must be the id we hashed.
  */
+import { checkObject } from '../git/index.js';
 import { createHash } from 'node:crypto';
-import type { TreeEntry } from 'isomorphic-git';
-import { checkObject } from '../git/object-checks.js';
+import type { TreeEntry } from '../git/index.js';
 import { gitOrder } from './contents.js';
 import { readBlob, readTree, writeBlob, writeCommit, writeTree, type NewCommit } from './objects.js';
 import { mapLimit } from './map-limit.js';

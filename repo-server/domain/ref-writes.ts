@@ -1,5 +1,5 @@
 /** The domain's one door to ref changes: applyRefUpdates (all-or-nothing CAS + event). */
-import { applyRefUpdates } from '../refs/ref-update.js';
+import { applyRefUpdates } from '../git/index.js';
 import type { ServiceDeps } from './deps.js';
 import type { RepoContext } from './repo-context.js';
 import type { Oid, RefNameConflict, WriteOptions } from './types.js';

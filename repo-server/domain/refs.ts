@@ -1,10 +1,8 @@
 /**
- * Reading refs (loose files only, never cached) and resolving a user's "ref" string to a commit.
- * Every write goes through applyRefUpdates in ../refs; nothing here writes.
+ * Resolving a user's "ref" string to a commit, over the git core's ref store (loose and packed
+ * refs, never cached). Every write goes through applyRefUpdates; nothing here writes.
  */
-import git from 'isomorphic-git';
-import { readRef } from '../refs/ref-update.js';
-import { isValidRefName, isValidShortRefName } from '../refs/ref-name.js';
+import { isValidRefName, isValidShortRefName, listRefs as listRefsIn, PACKED_REFS_PATH, readRef, refValue } from '../git/index.js';
 import { objectKind, peelToCommit } from './objects.js';
 import type { RepoContext } from './repo-context.js';
 import { invalid, notFound, type Invalid, type NotFound, type Oid } from './types.js';
@@ -24,30 +22,11 @@ export function readBranch(ctx: RepoContext, name: string): Promise<Oid | null> 
   return readRef(ctx.store, branchRef(name));
 }
 
-async function namesBelow(ctx: RepoContext, dir: string, prefix: string): Promise<string[]> {
-  let children: string[];
-  try {
-    children = await ctx.store.fs.promises.readdir(dir);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === 'ENOENT') return [];
-    if (code === 'ENOTDIR') return [prefix.slice(0, -1)];
-    throw err;
-  }
-  const nested = await Promise.all(children.map((child) => namesBelow(ctx, `${dir}/${child}`, `${prefix}${child}/`)));
-  return nested.flat();
-}
-
-/** Short names and values of the loose refs under `refs/<kind>/`, sorted by name. */
+/** Short names and values of the refs under `refs/<kind>/`, sorted by name. */
 export async function listRefs(ctx: RepoContext, kind: 'heads' | 'tags'): Promise<{ name: string; oid: Oid }[]> {
-  const names = (await namesBelow(ctx, `/refs/${kind}`, '')).filter((name) => isValidRefName(`refs/${kind}/${name}`));
-  const values = await ctx.store.readMany(names.map((name) => `/refs/${kind}/${name}`));
-  const refs: { name: string; oid: Oid }[] = [];
-  names.forEach((name, i) => {
-    const oid = values[i]?.toString('utf8').trim();
-    if (oid !== undefined && FULL_OID.test(oid)) refs.push({ name, oid });
-  });
-  return refs.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  const prefix = `refs/${kind}/`;
+  const { refs } = await listRefsIn(ctx.store, prefix);
+  return [...refs].map(([ref, oid]) => ({ name: ref.slice(prefix.length), oid }));
 }
 
 export async function hasAnyBranch(ctx: RepoContext): Promise<boolean> {
@@ -57,15 +36,8 @@ export async function hasAnyBranch(ctx: RepoContext): Promise<boolean> {
 export type ResolvedKind = 'branch' | 'tag' | 'commit';
 export type ResolveResult = { ok: true; commit: Oid; kind: ResolvedKind; ref: string } | NotFound | Invalid;
 
-async function expandShortId(ctx: RepoContext, prefix: string): Promise<Oid | 'ambiguous' | null> {
-  try {
-    return await git.expandOid({ ...ctx.git(), oid: prefix });
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === 'AmbiguousError') return 'ambiguous';
-    if (code === 'NotFoundError') return null;
-    throw err;
-  }
+function expandShortId(ctx: RepoContext, prefix: string): Promise<Oid | 'ambiguous' | null> {
+  return ctx.objects.expandPrefix(prefix);
 }
 
 /** The paths resolveRef reads for a short name, so a caller can read them ahead (see openAt). */
@@ -73,9 +45,9 @@ export function shortNamePaths(ref: string): string[] | null {
   return isValidShortRefName(ref) && !ref.startsWith('refs/') ? branchAndTagPaths(ref) : null;
 }
 
-/** Where a short name lives as a branch and as a tag, in the order resolveRef prefers them. */
+/** Where a short name lives as a branch and as a tag (and packed-refs, which may hold either), in the order resolveRef prefers them. */
 function branchAndTagPaths(ref: string): string[] {
-  return [`/${branchRef(ref)}`, `/${tagRef(ref)}`];
+  return [`/${branchRef(ref)}`, `/${tagRef(ref)}`, PACKED_REFS_PATH];
 }
 
 /**
@@ -107,10 +79,10 @@ export async function resolveRef(ctx: RepoContext, ref: string, preRead?: readon
     return { ok: true, commit, kind: ref.startsWith('refs/tags/') ? 'tag' : ref.startsWith('refs/heads/') ? 'branch' : 'commit', ref };
   }
   if (isValidShortRefName(ref)) {
-    const [branch, tag] = preRead ?? (await ctx.store.readMany(branchAndTagPaths(ref)));
-    for (const [bytes, kind] of [[branch, 'branch'], [tag, 'tag']] as const) {
-      const oid = bytes?.toString('utf8').trim();
-      if (oid === undefined || !FULL_OID.test(oid)) continue;
+    const [branch, tag, packed] = preRead ?? (await ctx.store.readMany(branchAndTagPaths(ref)));
+    for (const [bytes, kind, full] of [[branch, 'branch', branchRef(ref)], [tag, 'tag', tagRef(ref)]] as const) {
+      const oid = refValue(full, bytes ?? null, packed ?? null);
+      if (oid === null) continue;
       const commit = await peelToCommit(ctx, oid);
       if (commit !== null) return { ok: true, commit, kind, ref };
     }

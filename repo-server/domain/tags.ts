@@ -7,7 +7,7 @@ import type { ServiceDeps } from './deps.js';
 import { mapLimit } from './map-limit.js';
 import { peelToCommit, tryReadTag, type ObjectKind } from './objects.js';
 import type { RepoContext } from './repo-context.js';
-import { readRef } from '../refs/ref-update.js';
+import { readRef } from '../git/index.js';
 import { listRefs, resolveRef, tagRef } from './refs.js';
 import { swapRef } from './ref-writes.js';
 import { openRepo, openWithRefName } from './repositories.js';

@@ -2,7 +2,7 @@
  * Which files differ between two trees, recursively. Equal subtrees (same id) are skipped
  * without being read, so the cost follows the size of the change, not of the tree.
  */
-import type { TreeEntry } from 'isomorphic-git';
+import type { TreeEntry } from '../git/index.js';
 import { readTree } from './objects.js';
 import type { RepoContext } from './repo-context.js';
 import type { EntryMode, Oid } from './types.js';

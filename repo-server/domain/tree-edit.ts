@@ -4,7 +4,7 @@
  * empty trees), except the root. New trees are pending (hashed, not yet written), so several
  * edits can be chained in memory and written in one round.
  */
-import type { TreeEntry } from 'isomorphic-git';
+import type { TreeEntry } from '../git/index.js';
 import type { PendingObjects } from './pending-objects.js';
 import type { Oid } from './types.js';
 

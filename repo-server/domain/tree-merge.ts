@@ -1,6 +1,6 @@
 /**
  * Three-way merge of trees, our own rather than isomorphic-git's `merge`, because that one
- * (notes 2.6): merges binary files as text and corrupts them, throws on criss-cross histories,
+ * (docs/architecture.md, "isomorphic-git"): merges binary files as text and corrupts them, throws on criss-cross histories,
  * writes every tree of the result (and, with abortOnConflict:false, a conflicted index into the
  * gitdir), and takes its conflict list from a walk that stops describing paths under a
  * conflicted folder. Here: subtrees equal on two sides are decided by id without being read;
@@ -8,7 +8,7 @@
  * submodules changed on both sides, modify/delete, add/add and file/folder clashes are
  * conflicts; every conflicting path is reported; nothing is written (see PendingObjects).
  */
-import type { TreeEntry } from 'isomorphic-git';
+import type { TreeEntry } from '../git/index.js';
 import { merge3 } from './diff3.js';
 import { isBinary, splitLines } from './line-diff.js';
 import { mapLimit } from './map-limit.js';

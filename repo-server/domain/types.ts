@@ -4,16 +4,10 @@
  * statuses; the REST layer maps them. Exceptions are kept for bugs and storage failures.
  */
 
-/** A 40-hex SHA-1 object id. */
-export type Oid = string;
+import type { CommitDetails, Oid, Person } from '../git/index.js';
 
-/** An author, committer or tagger as stored in git (timestamp in seconds, offset as git's `Date#getTimezoneOffset`). */
-export interface Person {
-  name: string;
-  email: string;
-  timestamp: number;
-  timezoneOffset: number;
-}
+/** Ids, people and commits are the git core's model (git/object.ts). */
+export type { CommitDetails, Oid, Person };
 
 /** What a caller may give for an author/committer/tagger; time defaults to the service clock. */
 export interface PersonInput {
@@ -34,15 +28,6 @@ export interface RepoInfo {
 export interface Branch {
   name: string;
   commit: Oid;
-}
-
-export interface CommitDetails {
-  id: Oid;
-  tree: Oid;
-  parents: Oid[];
-  author: Person;
-  committer: Person;
-  message: string;
 }
 
 /** Git file modes as they appear in trees. */

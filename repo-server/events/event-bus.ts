@@ -1,5 +1,5 @@
+import type { RefEventSink, RefUpdatedEvent } from '../git/index.js';
 import { EventEmitter } from 'node:events';
-import type { RefEventSink, RefUpdatedEvent } from '../refs/ref-update.js';
 
 /**
  * In-process fan-out of ref updates. Every ref change calls publish() after the swap is durable;

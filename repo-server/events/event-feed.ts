@@ -1,7 +1,6 @@
+import { readEventsAfter, readSeq, type RefUpdatedEvent } from '../git/index.js';
 import type { Storage } from '../../fs-service/index.js';
-import type { RefUpdatedEvent } from '../refs/ref-update.js';
 import type { EventBus } from './event-bus.js';
-import { readEventsAfter, readSeq } from './event-log.js';
 
 export type FeedListener = (event: RefUpdatedEvent) => void;
 

@@ -1,12 +1,5 @@
+import { enumerateObjects, err, type ObjectStore, ok, type PackStats, peel, reachableFrom, type Result, writePack, writeWholeRepository, type RefSnapshot } from '../git/index.js';
 import type { GitHttpLogger } from './logger.js';
-import type { ObjectCaches } from './object-cache.js';
-import type { ObjectDb } from './object-db.js';
-import { enumerateObjects, reachableFrom } from './object-walk.js';
-import { writePack, type PackStats } from './pack-objects.js';
-import { writeWholeRepository } from './pack-reuse.js';
-import { peel } from './peel.js';
-import type { RefSnapshot } from './refs.js';
-import { err, ok, type Result } from './result.js';
 import type { ShallowPlan } from './shallow.js';
 import type { PackChannel } from './side-band.js';
 import type { GitHttpObserver } from './types.js';
@@ -28,11 +21,11 @@ export interface FetchPackRequest {
  * old tip that is still in history. Anything else is "not our ref", so a client cannot fetch
  * objects no ref reaches (deleted branches) by guessing ids.
  */
-export async function checkWants(odb: ObjectDb, caches: ObjectCaches, snapshot: RefSnapshot, wants: string[]): Promise<Result<void>> {
+export async function checkWants(odb: ObjectStore, snapshot: RefSnapshot, wants: string[]): Promise<Result<void>> {
   const tips = new Set<string>();
   for (const oid of snapshot.refs.values()) {
     tips.add(oid);
-    const p = await peel(odb, caches, oid);
+    const p = await peel(odb, oid);
     if (p !== null) tips.add(p);
   }
   if (snapshot.headOid !== null) tips.add(snapshot.headOid);
@@ -55,11 +48,11 @@ export async function checkWants(odb: ObjectDb, caches: ObjectCaches, snapshot: 
 }
 
 /** Tags pointing into what is being sent, for include-tag (git sends them unasked then). */
-async function tagsFor(odb: ObjectDb, caches: ObjectCaches, snapshot: RefSnapshot, sending: Set<string>): Promise<string[]> {
+async function tagsFor(odb: ObjectStore, snapshot: RefSnapshot, sending: Set<string>): Promise<string[]> {
   const out: string[] = [];
   for (const [name, oid] of snapshot.refs) {
     if (!name.startsWith('refs/tags/') || sending.has(oid)) continue;
-    const target = await peel(odb, caches, oid);
+    const target = await peel(odb, oid);
     if (target !== null && sending.has(target)) {
       out.push(oid);
       sending.add(oid);
@@ -70,8 +63,7 @@ async function tagsFor(odb: ObjectDb, caches: ObjectCaches, snapshot: RefSnapsho
 
 /** What sending a pack needs from the request's context. */
 export interface PackSource {
-  odb: ObjectDb;
-  caches: ObjectCaches;
+  odb: ObjectStore;
   snapshot: RefSnapshot;
   logger: GitHttpLogger;
   observer?: GitHttpObserver | undefined;
@@ -100,7 +92,7 @@ export async function sendPack(src: PackSource, req: FetchPackRequest, channel: 
   }
 }
 
-async function buildAndSend({ odb, caches, snapshot, logger }: PackSource, req: FetchPackRequest, channel: PackChannel): Promise<Result<PackStats>> {
+async function buildAndSend({ odb, snapshot, logger }: PackSource, req: FetchPackRequest, channel: PackChannel): Promise<Result<PackStats>> {
   const wantSet = new Set(req.wants);
   const heads = [...snapshot.refs.entries()].filter(([name]) => name.startsWith('refs/heads/'));
   const wholeRepo = req.common.length === 0 && !req.shallow.active && heads.length > 0 && heads.every(([, oid]) => wantSet.has(oid));
@@ -124,7 +116,7 @@ async function buildAndSend({ odb, caches, snapshot, logger }: PackSource, req: 
   });
   if (!walk.ok) return walk;
   const objects = walk.value.objects;
-  if (req.includeTag) objects.push(...(await tagsFor(odb, caches, snapshot, new Set(objects))));
+  if (req.includeTag) objects.push(...(await tagsFor(odb, snapshot, new Set(objects))));
   await channel.progress(`Enumerating objects: ${objects.length}, done.\n`);
   const stats = await writePack(odb, objects, channel, { ofsDelta: req.ofsDelta, thinBases: req.thinPack ? walk.value.known : null });
   await channel.progress(`Total ${stats.count} (delta ${stats.deltas}), reused ${stats.reused} (delta ${stats.deltas})\n`);

@@ -3,5 +3,3 @@ export { gitRoutePattern } from './repo-name.js';
 export type { GitHttpDeps, AuthorizeHook, AuthDecision, AccessRequest, GitService, GitHttpObserver, PackDirection } from './types.js';
 export type { GitHttpLogger } from './logger.js';
 export type { RepoPolicy } from './ref-policy.js';
-export { createObjectCaches, type CacheBudget } from './object-cache.js';
-export { checkRepository, type RepositoryCheck, type ObjectFault } from './repository-check.js';

@@ -1,12 +1,8 @@
-import type { ObjectCaches } from './object-cache.js';
-import type { ObjectDb } from './object-db.js';
-import { peel } from './peel.js';
+import { err, type ObjectStore, ok, peel, type Result, type RefSnapshot } from '../git/index.js';
 import { FLUSH, pktLine } from './pkt-line.js';
-import type { RefSnapshot } from './refs.js';
-import { err, ok, type Result } from './result.js';
 
 /** gitprotocol-v2 "ls-refs": symrefs, peel, ref-prefix (any number), unborn. */
-export async function lsRefs(odb: ObjectDb, caches: ObjectCaches, snapshot: RefSnapshot, args: string[]): Promise<Result<Buffer>> {
+export async function lsRefs(odb: ObjectStore, snapshot: RefSnapshot, args: string[]): Promise<Result<Buffer>> {
   let symrefs = false;
   let peelTags = false;
   let unborn = false;
@@ -29,7 +25,7 @@ export async function lsRefs(odb: ObjectDb, caches: ObjectCaches, snapshot: RefS
     if (!wanted(name)) continue;
     let line = `${oid} ${name}`;
     if (peelTags) {
-      const peeled = await peel(odb, caches, oid);
+      const peeled = await peel(odb, oid);
       if (peeled !== null) line += ` peeled:${peeled}`;
     }
     out.push(pktLine(`${line}\n`));

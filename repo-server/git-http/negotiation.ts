@@ -1,4 +1,4 @@
-import type { ObjectDb } from './object-db.js';
+import { type ObjectStore } from '../git/index.js';
 
 /**
  * The server half of fetch negotiation (upload-pack.c got_oid / ok_to_give_up): which haves we
@@ -17,7 +17,7 @@ export class Negotiator {
   private lastAnswer: { generation: number; value: boolean } | null = null;
   private generation = 0;
 
-  constructor(private readonly odb: ObjectDb) {}
+  constructor(private readonly odb: ObjectStore) {}
 
   get lastCommon(): string | null {
     return this.common.length === 0 ? null : (this.common[this.common.length - 1] as string);

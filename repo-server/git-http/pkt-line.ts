@@ -1,4 +1,4 @@
-import { err, ok, type Result } from './result.js';
+import { err, ok, type Result } from '../git/index.js';
 
 /**
  * pkt-line framing (gitprotocol-common): 4 hex digits of length including themselves, then the

@@ -1,7 +1,6 @@
+import { err, isOid, ok, type Result, ZERO_OID } from '../git/index.js';
 import { parseCapabilities } from './capabilities.js';
-import { isOid, ZERO_OID } from './git-object.js';
 import { PktReader } from './pkt-line.js';
-import { err, ok, type Result } from './result.js';
 
 export interface RefCommand {
   old: string | null;

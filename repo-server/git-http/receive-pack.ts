@@ -1,25 +1,16 @@
+import { applyRefUpdates, checkLinkTypes, type CommitInfo, err, findMissingObject, type GitObject, isValidRefName, type ObjectStore, type PackLimits, precheckRefUpdates, readPackHeader, readRef, type ReceivedObject, type RefEventSink, type RefUpdate, type RefUpdateResult, type Result, type TypedLink, type VerifiedPack, verifyPack, isAncestor } from '../git/index.js';
 import type { RepoStore } from '../../fs-service/index.js';
-import { isValidRefName } from '../refs/ref-name.js';
-import { checkLinkTypes, type TypedLink } from '../git/object-checks.js';
-import { applyRefUpdates, precheckRefUpdates, readRef, type RefEventSink, type RefUpdate, type RefUpdateResult } from '../refs/ref-update.js';
-import { isAncestor } from './ancestry.js';
-import { findMissingObject } from './connectivity.js';
-import type { CommitInfo, GitObject } from './git-object.js';
 import type { GitHttpLogger } from './logger.js';
-import type { ObjectDb } from './object-db.js';
-import { readPackHeader } from './pack-format.js';
-import { verifyPack, type PackLimits, type ReceivedObject, type VerifiedPack } from './pack-verifier.js';
 import { FLUSH, pktLine } from './pkt-line.js';
 import type { ReceivePackRequest, RefCommand } from './receive-pack-request.js';
 import { isProtected, type RepoPolicy } from './ref-policy.js';
 import type { ResponseSink } from './response-sink.js';
-import { err, type Result } from './result.js';
 import { sideBandPkt } from './side-band.js';
 import type { GitHttpObserver } from './types.js';
 
 export interface ReceiveContext {
   store: RepoStore;
-  odb: ObjectDb;
+  odb: ObjectStore;
   policy: RepoPolicy;
   events: RefEventSink;
   actor: string;
@@ -202,7 +193,7 @@ async function checkCommand(ctx: ReceiveContext, cmd: RefCommand, input: CheckIn
   const type = input.received.get(cmd.new)?.type ?? (await ctx.odb.typeOf(cmd.new));
   if (cmd.ref.startsWith('refs/heads/') && type !== 'commit') return 'branches must point to commits';
   if (cmd.old !== null && cmd.ref.startsWith('refs/tags/')) return 'tags never move';
-  if (cmd.old !== null && isProtected(cmd.ref, ctx.policy) && !(await isAncestor(cmd.old, cmd.new, input.commitOf))) {
+  if (cmd.old !== null && isProtected(cmd.ref, ctx.policy) && !(await isAncestor({ repo: ctx.odb.repo, cache: ctx.odb.cache, commit: input.commitOf }, cmd.old, cmd.new))) {
     return 'non-fast-forward update of a protected branch is refused';
   }
   return null;

@@ -1,10 +1,6 @@
+import { type ObjectStore, peel, ZERO_OID, type RefSnapshot } from '../git/index.js';
 import { RECEIVE_PACK_CAPABILITIES, uploadPackV0Capabilities } from './capabilities.js';
-import { ZERO_OID } from './git-object.js';
-import type { ObjectCaches } from './object-cache.js';
-import type { ObjectDb } from './object-db.js';
-import { peel } from './peel.js';
 import { FLUSH, pktLine } from './pkt-line.js';
-import type { RefSnapshot } from './refs.js';
 
 export type Service = 'git-upload-pack' | 'git-receive-pack';
 
@@ -18,8 +14,7 @@ export type Service = 'git-upload-pack' | 'git-receive-pack';
 export async function v0Advertisement(
   service: Service,
   snapshot: RefSnapshot,
-  odb: ObjectDb,
-  caches: ObjectCaches,
+  odb: ObjectStore,
   version1: boolean,
 ): Promise<Buffer> {
   const caps = service === 'git-upload-pack' ? uploadPackV0Capabilities(snapshot.headTarget) : RECEIVE_PACK_CAPABILITIES;
@@ -29,7 +24,7 @@ export async function v0Advertisement(
     lines.push(`${oid} ${name}`);
     // receive-pack advertises no peeled lines (git's receive-pack does not either).
     if (service === 'git-upload-pack') {
-      const peeled = await peel(odb, caches, oid);
+      const peeled = await peel(odb, oid);
       if (peeled !== null) lines.push(`${peeled} ${name}^{}`);
     }
   }

@@ -1,8 +1,3 @@
-/** Repository names: letters, digits, ".", "_", "-"; 1 to 100 characters; not ending in ".git". */
-export function isValidRepoName(name: string): boolean {
-  return /^[A-Za-z0-9._-]{1,100}$/.test(name) && !name.toLowerCase().endsWith('.git') && name !== '.' && name !== '..';
-}
-
 export type GitPath =
   | { kind: 'info-refs'; repo: string }
   | { kind: 'rpc'; repo: string; service: 'git-upload-pack' | 'git-receive-pack' }

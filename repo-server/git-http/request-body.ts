@@ -1,6 +1,6 @@
+import { err, ok, type Result } from '../git/index.js';
 import type { IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
-import { err, ok, type Result } from './result.js';
 
 export interface BodyError {
   status: 400 | 413 | 415;

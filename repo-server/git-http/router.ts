@@ -1,15 +1,13 @@
+import { isValidRepoName, readRefSnapshot, repositoryExists, type ObjectStore } from '../git/index.js';
 import express, { type Request, type Response } from 'express';
 import type { RepoStore } from '../../fs-service/index.js';
 import { silentLogger } from './logger.js';
-import { createObjectCaches } from './object-cache.js';
-import { ObjectDb } from './object-db.js';
 import { pktLine } from './pkt-line.js';
 import { parseReceivePackRequest } from './receive-pack-request.js';
 import { serveReceivePack } from './receive-pack.js';
 import { v0Advertisement } from './ref-advertisement.js';
 import { OPEN_POLICY } from './ref-policy.js';
-import { readRefSnapshot, repoExists } from './refs.js';
-import { isValidRepoName, parseGitPath } from './repo-name.js';
+import { parseGitPath } from './repo-name.js';
 import { readBody } from './request-body.js';
 import { ResponseSink } from './response-sink.js';
 import type { AuthDecision, GitHttpDeps, GitService } from './types.js';
@@ -56,7 +54,6 @@ function protocolVersion(req: Request): number {
 export function gitHttpRouter(deps: GitHttpDeps): express.Router {
   const router = express.Router();
   const logger = deps.logger ?? silentLogger;
-  const caches = createObjectCaches(deps.cache);
   const maxPack = deps.maxPackBytes ?? DEFAULT_MAX_PACK;
   const maxRequest = deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST;
   const maxPackObjects = deps.maxPackObjects ?? DEFAULT_MAX_PACK_OBJECTS;
@@ -70,7 +67,7 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
    * Common gate: valid name, authorized, existing repository. Authorization comes before the
    * existence check so that a repository the caller may not see answers exactly like a missing one.
    */
-  const open = async (req: Request, res: Response, repo: string, service: GitService): Promise<{ store: RepoStore; actor: string } | null> => {
+  const open = async (req: Request, res: Response, repo: string, service: GitService): Promise<{ store: RepoStore; odb: ObjectStore; actor: string } | null> => {
     if (!isValidRepoName(repo)) {
       fail(res, 404, 'repository not found');
       return null;
@@ -80,12 +77,12 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
       fail(res, decision.status, decision.message, decision.headers);
       return null;
     }
-    const store = deps.storage.repo(repo);
-    if (!(await repoExists(store))) {
+    const odb = deps.objects.get(repo);
+    if (!(await repositoryExists(odb.store))) {
       fail(res, 404, 'repository not found');
       return null;
     }
-    return { store, actor: decision.actor };
+    return { store: odb.store, odb, actor: decision.actor };
   };
 
   const infoRefs = async (req: Request, res: Response, repo: string): Promise<void> => {
@@ -108,8 +105,7 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
       return;
     }
     const snapshot = await readRefSnapshot(opened.store);
-    const odb = new ObjectDb(opened.store, caches);
-    res.send(await v0Advertisement(service, snapshot, odb, caches, version === 1));
+    res.send(await v0Advertisement(service, snapshot, opened.odb, version === 1));
   };
 
   const uploadPack = async (req: Request, res: Response, repo: string): Promise<void> => {
@@ -129,7 +125,7 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
     noCache(res);
     res.status(200).type('application/x-git-upload-pack-result');
     const sink = new ResponseSink(res);
-    const ctx = { odb: new ObjectDb(opened.store, caches), caches, snapshot: await readRefSnapshot(opened.store), logger, observer };
+    const ctx = { odb: opened.odb, snapshot: await readRefSnapshot(opened.store), logger, observer };
     const served = Array.isArray(parsed.value)
       ? await serveV2UploadPack(ctx, parsed.value, sink)
       : await serveV0UploadPack(ctx, parsed.value, sink);
@@ -162,7 +158,7 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
     const policy = deps.policy === undefined ? OPEN_POLICY : await deps.policy(repo);
     res.status(200).type('application/x-git-receive-pack-result');
     const sink = new ResponseSink(res);
-    const odb = new ObjectDb(opened.store, caches);
+    const odb = opened.odb;
     await serveReceivePack(
       { store: opened.store, odb, policy, events: deps.events, actor: opened.actor, logger, maxPackObjects, limits, observer },
       parsed.value,

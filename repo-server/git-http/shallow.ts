@@ -1,5 +1,4 @@
-import type { ObjectDb } from './object-db.js';
-import { err, ok, type Result } from './result.js';
+import { err, type ObjectStore, ok, type Result } from '../git/index.js';
 
 /** git's INFINITE_DEPTH: `git fetch --unshallow` sends "deepen 2147483647". */
 export const INFINITE_DEPTH = 0x7fffffff;
@@ -35,7 +34,7 @@ export interface ShallowPlan {
  * depth; commits at `depth` become the new boundary (SHALLOW), everything above it NOT_SHALLOW.
  */
 async function shallowCommits(
-  odb: ObjectDb,
+  odb: ObjectStore,
   heads: string[],
   depth: number,
 ): Promise<Result<{ shallow: Set<string>; notShallow: Set<string> }>> {
@@ -69,7 +68,7 @@ async function shallowCommits(
 }
 
 /** upload-pack.c deepen()/send_shallow()/send_unshallow() for depth-based requests. */
-export async function planShallow(odb: ObjectDb, req: ShallowRequest): Promise<Result<ShallowPlan>> {
+export async function planShallow(odb: ObjectStore, req: ShallowRequest): Promise<Result<ShallowPlan>> {
   const active = req.depth > 0 || req.clientShallow.size > 0;
   let shallow = new Set<string>();
   let notShallow = new Set<string>();

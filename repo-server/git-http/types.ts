@@ -1,8 +1,6 @@
 import type { Request } from 'express';
-import type { Storage } from '../../fs-service/index.js';
-import type { RefEventSink } from '../refs/ref-update.js';
+import type { ObjectStores, RefEventSink } from '../git/index.js';
 import type { GitHttpLogger } from './logger.js';
-import type { CacheBudget } from './object-cache.js';
 import type { RepoPolicy } from './ref-policy.js';
 
 export type GitService = 'git-upload-pack' | 'git-receive-pack';
@@ -44,7 +42,8 @@ export interface GitHttpObserver {
 }
 
 export interface GitHttpDeps {
-  storage: Storage;
+  /** The object stores of the front end (one per repository, one cache), shared with the REST side. */
+  objects: ObjectStores;
   events: RefEventSink;
   /** Protected branches per repository; none when absent. */
   policy?: (repo: string) => Promise<RepoPolicy>;
@@ -63,8 +62,6 @@ export interface GitHttpDeps {
   /** Largest upload-pack request body (after decompression); default 16 MiB. */
   maxRequestBytes?: number;
   authorize?: AuthorizeHook;
-  /** Memory for the shared, immutable object caches. */
-  cache?: CacheBudget;
   /** Pack bytes and objects in and out (e.g. Prometheus counters); nothing is counted when absent. */
   observer?: GitHttpObserver;
 }

@@ -1,14 +1,10 @@
+import { err, isOid, type ObjectStore, ok, type Result, type RefSnapshot } from '../git/index.js';
 import { parseCapabilities } from './capabilities.js';
 import { checkWants, streamPack } from './fetch-pack.js';
-import { isOid } from './git-object.js';
 import type { GitHttpLogger } from './logger.js';
 import { Negotiator } from './negotiation.js';
-import type { ObjectCaches } from './object-cache.js';
-import type { ObjectDb } from './object-db.js';
 import { FLUSH, PktReader, pktLine } from './pkt-line.js';
-import type { RefSnapshot } from './refs.js';
 import type { ResponseSink } from './response-sink.js';
-import { err, ok, type Result } from './result.js';
 import { planShallow } from './shallow.js';
 import { PackChannel, SIDE_BAND_64K_MAX, SIDE_BAND_MAX } from './side-band.js';
 import type { GitHttpObserver } from './types.js';
@@ -82,8 +78,7 @@ export function parseV0UploadRequest(body: Buffer): Result<V0UploadRequest> {
 }
 
 export interface UploadContext {
-  odb: ObjectDb;
-  caches: ObjectCaches;
+  odb: ObjectStore;
   snapshot: RefSnapshot;
   logger: GitHttpLogger;
   observer?: GitHttpObserver | undefined;
@@ -97,7 +92,7 @@ export interface UploadContext {
 export async function serveV0UploadPack(ctx: UploadContext, req: V0UploadRequest, sink: ResponseSink): Promise<Result<void>> {
   if (req.wants.length === 0) return ok(undefined);
   const { odb } = ctx;
-  const wantsOk = await checkWants(odb, ctx.caches, ctx.snapshot, req.wants);
+  const wantsOk = await checkWants(odb, ctx.snapshot, req.wants);
   if (!wantsOk.ok) return wantsOk;
   const clientShallow = new Set<string>();
   for (const s of req.clientShallow) if ((await odb.commit(s)) !== null) clientShallow.add(s);

@@ -1,11 +1,10 @@
+import { err, isOid, ok, type Result } from '../git/index.js';
 import { V2_CAPABILITIES } from './capabilities.js';
 import { checkWants, streamPack } from './fetch-pack.js';
-import { isOid } from './git-object.js';
 import { lsRefs } from './ls-refs.js';
 import { Negotiator } from './negotiation.js';
 import { DELIM, FLUSH, PktReader, pktLine } from './pkt-line.js';
 import type { ResponseSink } from './response-sink.js';
-import { err, ok, type Result } from './result.js';
 import { planShallow } from './shallow.js';
 import { PackChannel, SIDE_BAND_64K_MAX } from './side-band.js';
 import type { UploadContext } from './upload-pack-v0.js';
@@ -117,7 +116,7 @@ function parseFetchArgs(args: string[]): Result<V2FetchArgs> {
 export async function serveV2UploadPack(ctx: UploadContext, commands: V2Command[], sink: ResponseSink): Promise<Result<void>> {
   for (const cmd of commands) {
     if (cmd.command === 'ls-refs') {
-      const body = await lsRefs(ctx.odb, ctx.caches, ctx.snapshot, cmd.args);
+      const body = await lsRefs(ctx.odb, ctx.snapshot, cmd.args);
       if (!body.ok) return body;
       await sink.write(body.value);
       continue;
@@ -134,7 +133,7 @@ export async function serveV2UploadPack(ctx: UploadContext, commands: V2Command[
 async function v2Fetch(ctx: UploadContext, a: V2FetchArgs, sink: ResponseSink): Promise<Result<void>> {
   const { odb } = ctx;
   if (a.wants.length === 0) return err('fetch: no wants');
-  const wantsOk = await checkWants(odb, ctx.caches, ctx.snapshot, a.wants);
+  const wantsOk = await checkWants(odb, ctx.snapshot, a.wants);
   if (!wantsOk.ok) return wantsOk;
   const negotiator = new Negotiator(odb);
   for (const h of a.haves) await negotiator.have(h);

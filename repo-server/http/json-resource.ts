@@ -1,6 +1,6 @@
+import { isWellFormedText } from '../git/index.js';
 import type { ZodType } from 'zod';
 import { type ContentTypesProvided, halt, type Halt, type Outcome, Resource } from '../../webmachine/index.js';
-import { isWellFormedText } from '../git/text.js';
 
 /**
  * Base of every JSON resource: JSON out (gzip/br when asked), JSON in validated by a

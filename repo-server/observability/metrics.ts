@@ -1,7 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { GitHttpObserver } from '../git-http/index.js';
-import type { Step } from '../http/front-door.js';
 
 /** One Prometheus registry per front end (prom-client: the maintained Node client). */
 export class Metrics {
@@ -43,7 +41,7 @@ export class Metrics {
   }
 
   /** What the git smart HTTP router reports its pack traffic to (GitHttpDeps.observer). */
-  gitObserver(): GitHttpObserver {
+  gitObserver(): { packBytes(direction: 'in' | 'out', bytes: number): void; packObjects(direction: 'in' | 'out', count: number): void } {
     return {
       packBytes: (direction, bytes) => this.gitPackBytes.inc({ direction }, bytes),
       packObjects: (direction, count) => this.gitPackObjects.inc({ direction }, count),
@@ -51,7 +49,7 @@ export class Metrics {
   }
 
   /** Times every request under its route pattern (never the raw path): `routeOf` names it once answered. */
-  timer(routeOf: (req: IncomingMessage) => string | undefined): Step {
+  timer(routeOf: (req: IncomingMessage) => string | undefined): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
     return (req, res, next) => {
       const end = this.requestDuration.startTimer();
       res.on('finish', () => end({ method: req.method, route: routeOf(req) ?? 'unmatched', status: String(res.statusCode) }));

@@ -4,6 +4,7 @@
  * fcgiwrap (installed from Debian's packages when missing). Median of 5 runs per operation.
  * Run: npx tsx test/bench/git-http.ts   (needs root for apt-get when fcgiwrap is absent)
  */
+import { GitCache, ObjectStores } from '../../repo-server/git/index.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
     await sb.ok(['checkout', '-q', 'main'], { cwd: source });
 
     const app = express();
-    app.use(gitHttpRouter({ storage, events: { publish: () => undefined } }));
+    app.use(gitHttpRouter({ objects: new ObjectStores(storage, new GitCache()), events: { publish: () => undefined } }));
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -9,6 +9,7 @@
  * the same caches bounded with lru-cache's `max`, which allocates every slot up front (what they
  * were until 2026-12-03). Budget: 64 KiB and 0.5 ms per repository context.
  */
+import { GitCache, ObjectStores } from '../../repo-server/git/index.js';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { LRUCache } from 'lru-cache';
@@ -48,7 +49,7 @@ function measure(count: number, make: (i: number) => unknown): { bytes: number; 
 
 const preallocated = (max: number) => new LRUCache<string, object>({ max });
 const rows = [
-  { name: 'repository context (5 caches, grow as filled)', ...measure(64, (i) => new RepoContexts(new MemoryStorage(), 64).get(`r${i}`)) },
+  { name: 'repository context (5 caches, grow as filled)', ...measure(64, (i) => new RepoContexts(new ObjectStores(new MemoryStorage(), new GitCache()), 64).get(`r${i}`)) },
   { name: 'reference: the same 5 caches with lru-cache max', ...measure(64, () => [20_000, 5_000, 20_000, 200_000, 50_000].map(preallocated)) },
   { name: 'cluster cache state (grow as filled)', ...measure(1_000, () => new RepoCacheState()) },
   { name: 'reference: its miss cache with lru-cache max', ...measure(1_000, () => preallocated(50_000)) },

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStorage } from '../../fs-service/index.js';
-import { applyRefUpdates } from '../../repo-server/refs/ref-update.js';
+import { applyRefUpdates } from '../../repo-server/git/refs/ref-update.js';
 import { commitOnServer, initRepo, looseObjectOnServer } from './git-http/helpers/server-repo.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fsck-cli-'));

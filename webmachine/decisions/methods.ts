@@ -6,10 +6,12 @@ import type { Step } from './types.js';
 
 /** Columns M to P on an existing resource: DELETE, POST, PUT/PATCH, and body generation. */
 
+/** M16: DELETE? */
 export function m16(f: FlowState): Step {
   return f.method === 'DELETE' ? 'm20' : 'n16';
 }
 
+/** M20: Delete enacted? */
 export function m20(f: FlowState): Maybe<Step> {
   return andThen(f.ask(f.resource.deleteResource()), (enacted) => {
     if (enacted) return 'm20b';
@@ -17,10 +19,12 @@ export function m20(f: FlowState): Maybe<Step> {
   });
 }
 
+/** M20B: Delete completed (or only accepted: 202)? */
 export function m20b(f: FlowState): Maybe<Step> {
   return andThen(f.ask(f.resource.deleteCompleted()), (completed) => (completed ? 'o20' : 202));
 }
 
+/** N16: POST? */
 export function n16(f: FlowState): Step {
   return f.method === 'POST' ? 'n11' : 'o16';
 }
@@ -30,6 +34,7 @@ function joinPath(base: string, child: string): string {
   return `${base.replace(/\/+$/, '')}/${child}`;
 }
 
+/** N11: Redirect (after a POST)? */
 export async function n11(f: FlowState): Promise<Step> {
   if (await f.ask(f.resource.postIsCreate())) {
     const path = await f.ask(f.resource.createPath());
@@ -46,6 +51,7 @@ export async function n11(f: FlowState): Promise<Step> {
   return 303;
 }
 
+/** O16: PUT? */
 export function o16(f: FlowState): Step {
   if (f.method === 'PUT') return 'o14';
   // RFC 5789: PATCH modifies an existing resource exactly where PUT would.
@@ -53,12 +59,14 @@ export function o16(f: FlowState): Step {
   return 'o18';
 }
 
+/** O14: Conflict (on PUT to an existing resource)? */
 export async function o14(f: FlowState): Promise<Step> {
   if (await f.ask(f.resource.isConflict())) return 409;
   const accepted = await acceptHelper(f);
   return accepted === true ? 'p11' : accepted;
 }
 
+/** O18: Multiple representations? */
 export function o18(f: FlowState): Maybe<Step> {
   if (!f.isGetOrHead) return 'o18b';
   return andThen(setValidators(f, false), () =>
@@ -74,14 +82,17 @@ export function o18(f: FlowState): Maybe<Step> {
   );
 }
 
+/** O18b: Multiple choices? (after the body for GET/HEAD was built in O18) */
 export function o18b(f: FlowState): Maybe<Step> {
   return andThen(f.ask(f.resource.multipleChoices()), (multiple) => (multiple ? 300 : 200));
 }
 
+/** O20: Response includes an entity? */
 export function o20(f: FlowState): Step {
   return f.res.body !== undefined ? 'o18' : 204;
 }
 
+/** P11: New resource (Location set)? */
 export function p11(f: FlowState): Step {
   if (f.res.hasHeader('location') || f.createdByPut) return 201;
   return 'o20';

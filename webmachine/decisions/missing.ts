@@ -9,6 +9,7 @@ const notFound = (f: FlowState): Step => halt(404, { detail: `Nothing is found a
 
 /** The branch taken when resource_exists answered false (H7 onwards). */
 
+/** H7: If-Match exists (on a missing resource)? */
 export function h7(f: FlowState): Step {
   if (f.req.header('if-match') === undefined) return 'i7';
   // Basho answers 412 at once. RFC 9110 13.2.1 lets 301/307/404/410 win, so the rfc profile
@@ -18,10 +19,12 @@ export function h7(f: FlowState): Step {
   return 'i7';
 }
 
+/** I7: PUT (to a missing resource)? */
 export function i7(f: FlowState): Step {
   return f.method === 'PUT' ? 'i4' : 'k7';
 }
 
+/** I4: Moved permanently (for a PUT to a missing resource)? */
 export function i4(f: FlowState): Maybe<Step> {
   return andThen(f.ask(f.resource.movedPermanently()), (uri) => {
     if (uri === false) return 'p3';
@@ -31,6 +34,7 @@ export function i4(f: FlowState): Maybe<Step> {
   });
 }
 
+/** P3: Conflict (on PUT to a missing resource)? */
 export async function p3(f: FlowState): Promise<Step> {
   if (f.deferredIfMatchFailure) return missingForIfMatch;
   if (await f.ask(f.resource.isConflict())) return 409;
@@ -41,10 +45,12 @@ export async function p3(f: FlowState): Promise<Step> {
   return 'p11';
 }
 
+/** K7: Previously existed? */
 export function k7(f: FlowState): Maybe<Step> {
   return andThen(f.ask(f.resource.previouslyExisted()), (existed) => (existed ? 'k5' : 'l7'));
 }
 
+/** K5: Moved permanently? */
 export function k5(f: FlowState): Maybe<Step> {
   return andThen(f.ask(f.resource.movedPermanently()), (uri) => {
     if (uri === false) return 'l5';
@@ -53,6 +59,7 @@ export function k5(f: FlowState): Maybe<Step> {
   });
 }
 
+/** L5: Moved temporarily? */
 export function l5(f: FlowState): Maybe<Step> {
   return andThen(f.ask(f.resource.movedTemporarily()), (uri) => {
     if (uri === false) return 'm5';
@@ -61,10 +68,12 @@ export function l5(f: FlowState): Maybe<Step> {
   });
 }
 
+/** M5: POST (to a resource that previously existed)? */
 export function m5(f: FlowState): Step {
   return f.method === 'POST' ? 'n5' : 410;
 }
 
+/** N5: Server allows POST to a missing resource (that previously existed)? */
 export function n5(f: FlowState): Maybe<Step> {
   return andThen(f.ask(f.resource.allowMissingPost()), (allowed) => {
     if (!allowed) return 410;
@@ -72,10 +81,12 @@ export function n5(f: FlowState): Maybe<Step> {
   });
 }
 
+/** L7: POST (to a missing resource)? */
 export function l7(f: FlowState): Step {
   return f.method === 'POST' ? 'm7' : notFound(f);
 }
 
+/** M7: Server allows POST to a missing resource? */
 export function m7(f: FlowState): Maybe<Step> {
   return andThen(f.ask(f.resource.allowMissingPost()), (allowed) => {
     if (!allowed) return notFound(f);

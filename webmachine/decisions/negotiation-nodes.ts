@@ -7,6 +7,7 @@ import type { Step } from './types.js';
 
 /** Columns C to F: content negotiation for Accept, Accept-Language, Accept-Charset, Accept-Encoding. */
 
+/** C3: Accept exists? */
 export function c3(f: FlowState): Maybe<Step> {
   if (f.req.header('accept') !== undefined) return 'c4';
   return andThen(f.provided(), (provided) => {
@@ -16,6 +17,7 @@ export function c3(f: FlowState): Maybe<Step> {
   });
 }
 
+/** C4: Acceptable media type available? */
 export function c4(f: FlowState): Maybe<Step> {
   return andThen(f.provided(), (provided) => {
     const offered = provided.map(([type]) => type);
@@ -26,6 +28,7 @@ export function c4(f: FlowState): Maybe<Step> {
   });
 }
 
+/** D4: Accept-Language exists? */
 export function d4(f: FlowState): Maybe<Step> {
   if (f.req.header('accept-language') !== undefined) return 'd5';
   if (!f.rfc) return 'e5';
@@ -40,6 +43,7 @@ function setLanguage(f: FlowState, language: string): void {
   f.res.setHeader('Content-Language', language);
 }
 
+/** D5: Acceptable language available? */
 export async function d5(f: FlowState): Promise<Step> {
   if (!f.rfc) return (await f.ask(f.resource.languageAvailable())) ? 'e5' : 406;
   const languages = await f.languages();
@@ -55,6 +59,7 @@ export async function d5(f: FlowState): Promise<Step> {
   return 'e5';
 }
 
+/** E5: Accept-Charset exists? */
 export function e5(f: FlowState): Maybe<Step> {
   return andThen(f.charsets(), (charsets) => {
     if (charsets === null) return 'f6';
@@ -65,6 +70,7 @@ export function e5(f: FlowState): Maybe<Step> {
   });
 }
 
+/** E6: Acceptable charset available? */
 export async function e6(f: FlowState): Promise<Step> {
   // E5 only comes here when charset negotiation is on (the list is not null).
   const offered = (await f.charsets())!.map(([name]) => name);
@@ -75,6 +81,7 @@ export async function e6(f: FlowState): Promise<Step> {
   return 'f6';
 }
 
+/** F6: Accept-Encoding exists? */
 export function f6(f: FlowState): Maybe<Step> {
   // C3/C4 always chose a media type.
   const { mediaType, charset } = f.resource.chosen;
@@ -87,6 +94,7 @@ export function f6(f: FlowState): Maybe<Step> {
   });
 }
 
+/** F7: Acceptable encoding available? */
 export function f7(f: FlowState): Maybe<Step> {
   return andThen(f.encodings(), (encodings) => {
     const chosen = chooseEncoding(f.req.header('accept-encoding')!, [...encodings]);

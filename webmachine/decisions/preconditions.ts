@@ -26,6 +26,7 @@ function buildVary(f: FlowState): Maybe<string[]> {
   });
 }
 
+/** G7: Resource exists? */
 export function g7(f: FlowState): Maybe<Step> {
   // All negotiation is done here, so Vary is known; every answer from now on carries it.
   return andThen(buildVary(f), (fields) => {
@@ -34,7 +35,7 @@ export function g7(f: FlowState): Maybe<Step> {
   });
 }
 
-/** RFC 6585 428, not on the 2009 diagram: a lost-update guard for unsafe methods. */
+/** G7a: Precondition required for this unsafe method? (RFC 6585 428, not on the 2009 diagram: a lost-update guard) */
 export function g7a(f: FlowState): Maybe<Step> {
   // Any precondition guards against a lost update; If-None-Match: * is the create-only guard.
   const unguarded = ['if-match', 'if-unmodified-since', 'if-none-match'].every((h) => f.req.header(h) === undefined);
@@ -44,10 +45,12 @@ export function g7a(f: FlowState): Maybe<Step> {
   );
 }
 
+/** G8: If-Match exists? */
 export function g8(f: FlowState): Step {
   return f.req.header('if-match') !== undefined ? 'g9' : 'h10';
 }
 
+/** G9: If-Match: * ? */
 export function g9(f: FlowState): Step {
   // Node strips the field value's surrounding whitespace, so `*` arrives bare.
   return f.req.header('if-match') === '*' ? 'h10' : 'g11';
@@ -59,6 +62,7 @@ function listed(header: string, current: EntityTag[], match: (a: EntityTag, b: E
   return tags.some((t) => current.some((c) => match(t, c)));
 }
 
+/** G11: ETag in If-Match? */
 export function g11(f: FlowState): Maybe<Step> {
   // RFC 9110 13.1.1: If-Match uses the strong comparison; Basho's v3 compared opaque parts only.
   const match = f.rfc ? strongMatch : weakMatch;
@@ -67,16 +71,19 @@ export function g11(f: FlowState): Maybe<Step> {
   );
 }
 
+/** H10: If-Unmodified-Since exists? */
 export function h10(f: FlowState): Step {
   // RFC 9110 13.2.2: If-Unmodified-Since is evaluated only when If-Match is absent.
   if (f.rfc && f.req.header('if-match') !== undefined) return 'i12';
   return f.req.header('if-unmodified-since') !== undefined ? 'h11' : 'i12';
 }
 
+/** H11: If-Unmodified-Since is a valid date? */
 export function h11(f: FlowState): Step {
   return parseHttpDate(f.req.header('if-unmodified-since')) !== undefined ? 'h12' : 'i12';
 }
 
+/** H12: Last-Modified > If-Unmodified-Since? */
 export function h12(f: FlowState): Maybe<Step> {
   const since = parseHttpDate(f.req.header('if-unmodified-since'))!;
   return andThen(f.lastModified(), (modified) => {
@@ -85,39 +92,47 @@ export function h12(f: FlowState): Maybe<Step> {
   });
 }
 
+/** I12: If-None-Match exists? */
 export function i12(f: FlowState): Step {
   return f.req.header('if-none-match') !== undefined ? 'i13' : 'l13';
 }
 
+/** I13: If-None-Match: * ? */
 export function i13(f: FlowState): Step {
   return f.req.header('if-none-match') === '*' ? 'j18' : 'k13';
 }
 
+/** K13: ETag in If-None-Match? */
 export function k13(f: FlowState): Maybe<Step> {
   // RFC 9110 13.1.2: If-None-Match uses the weak comparison.
   return andThen(f.currentTags(), (current) => (listed(f.req.header('if-none-match')!, current, weakMatch) ? 'j18' : 'l13'));
 }
 
+/** J18: GET or HEAD? */
 export function j18(f: FlowState): Step {
   if (f.isGetOrHead) return 304;
   return halt(412, { detail: 'If-None-Match matched: the resource already exists in that state.' });
 }
 
+/** L13: If-Modified-Since exists? */
 export function l13(f: FlowState): Step {
   // RFC 9110 13.1.3: If-Modified-Since only for GET/HEAD, and ignored when If-None-Match is present.
   if (f.rfc && (!f.isGetOrHead || f.req.header('if-none-match') !== undefined)) return 'm16';
   return f.req.header('if-modified-since') !== undefined ? 'l14' : 'm16';
 }
 
+/** L14: If-Modified-Since is a valid date? */
 export function l14(f: FlowState): Step {
   return parseHttpDate(f.req.header('if-modified-since')) !== undefined ? 'l15' : 'm16';
 }
 
+/** L15: If-Modified-Since in the future? */
 export function l15(f: FlowState): Step {
   const since = parseHttpDate(f.req.header('if-modified-since'))!;
   return since > toSeconds(new Date()) ? 'm16' : 'l17';
 }
 
+/** L17: Last-Modified > If-Modified-Since? */
 export function l17(f: FlowState): Maybe<Step> {
   const since = parseHttpDate(f.req.header('if-modified-since'))!;
   return andThen(f.lastModified(), (modified) => (modified === undefined || toSeconds(modified) > since ? 'm16' : 304));

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../../fs-service/index.js';
 import type { Grants } from '../../../repo-server/auth/roles.js';
-import type { RefUpdatedEvent } from '../../../repo-server/refs/ref-update.js';
+import type { RefUpdatedEvent } from '../../../repo-server/git/refs/ref-update.js';
 import { createRepo, json, writeFile } from '../api/helpers/fixtures.js';
 import { type ApiClient, type ApiHarness, startApi } from '../api/helpers/harness.js';
 import { undocumentedObservations } from '../api/helpers/observed.js';

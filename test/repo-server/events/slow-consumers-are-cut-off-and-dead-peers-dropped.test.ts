@@ -13,7 +13,7 @@ import { EventBus } from '../../../repo-server/events/event-bus.js';
 import { EventFeed } from '../../../repo-server/events/event-feed.js';
 import { attachEventSocket, CLOSE_SLOW_CONSUMER } from '../../../repo-server/events/websocket.js';
 import { createLogger } from '../../../repo-server/observability/logger.js';
-import { applyRefUpdates } from '../../../repo-server/refs/ref-update.js';
+import { applyRefUpdates } from '../../../repo-server/git/refs/ref-update.js';
 import type { RunningServer } from '../../../repo-server/server.js';
 import { createRepo } from '../api/helpers/fixtures.js';
 import { startFrontEnd } from '../api/helpers/front-end.js';

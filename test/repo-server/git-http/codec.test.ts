@@ -2,11 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyDelta } from '../../../repo-server/git-http/delta.js';
-import { objectId, parseCommit, parseTree, type GitObject } from '../../../repo-server/git-http/git-object.js';
-import { encodeOfsDistance, encodeTypeAndSize, packHeader, readEntryHeader } from '../../../repo-server/git-http/pack-format.js';
-import { PackIndex } from '../../../repo-server/git-http/pack-index.js';
-import { verifyPack } from '../../../repo-server/git-http/pack-verifier.js';
+import { applyDelta } from '../../../repo-server/git/pack/delta.js';
+import { objectId, parseCommit, parseTree, type GitObject } from '../../../repo-server/git/object.js';
+import { encodeOfsDistance, encodeTypeAndSize, packHeader, readEntryHeader } from '../../../repo-server/git/pack/format.js';
+import { PackIndex } from '../../../repo-server/git/pack/index-file.js';
+import { verifyPack } from '../../../repo-server/git/pack/indexer.js';
 import { FLUSH, PktReader, pktLine } from '../../../repo-server/git-http/pkt-line.js';
 import { ResponseSink } from '../../../repo-server/git-http/response-sink.js';
 import { PackChannel, SIDE_BAND_64K_MAX } from '../../../repo-server/git-http/side-band.js';
@@ -100,9 +100,9 @@ describe('pack format pieces', () => {
     const commit = Buffer.from(`tree ${'a'.repeat(40)}\nparent ${'b'.repeat(40)}\nauthor A <a@b> 1 +0000\ncommitter C <c@d> 1700000000 +0100\n\nmsg\n`);
     expect(parseCommit(commit)).toEqual({ tree: 'a'.repeat(40), parents: ['b'.repeat(40)], time: 1700000000 });
     const tree = Buffer.concat([Buffer.from('100644 a.txt\0'), Buffer.alloc(20, 1), Buffer.from('40000 dir\0'), Buffer.alloc(20, 2)]);
-    expect(parseTree(tree)?.map((e) => [e.mode, e.name])).toEqual([
-      ['100644', 'a.txt'],
-      ['40000', 'dir'],
+    expect(parseTree(tree)?.map((e) => [e.mode, e.path, e.type])).toEqual([
+      ['100644', 'a.txt', 'blob'],
+      ['040000', 'dir', 'tree'],
     ]);
     expect(parseTree(tree.subarray(0, 20))).toBeNull();
     expect(objectId('blob', Buffer.alloc(0))).toBe('e69de29bb2d1d6434b8b29ae775ad8c2e48c5391');

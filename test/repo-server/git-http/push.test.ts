@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RepoStore, Storage } from '../../../fs-service/index.js';
-import { applyRefUpdates } from '../../../repo-server/refs/ref-update.js';
+import { applyRefUpdates } from '../../../repo-server/git/refs/ref-update.js';
 import { GitSandbox, tearDown } from './helpers/git-client.js';
 import { commitFiles, fsckClean } from './helpers/local-repo.js';
 import { openGitWorld } from './helpers/git-world.js';

@@ -9,7 +9,7 @@ import { createRepoService } from '../../../../repo-server/domain/index.js';
 import { EventBus } from '../../../../repo-server/events/event-bus.js';
 import { openApiDocument } from '../../../../repo-server/http/openapi.js';
 import type { RouteSpec } from '../../../../repo-server/http/route-spec.js';
-import { apiRoutes } from '../../../../repo-server/http/routes.js';
+import { apiRoutes } from '../../../../repo-server/resources/routes.js';
 import { createLogger } from '../../../../repo-server/observability/logger.js';
 import { SettingsStore } from '../../../../repo-server/settings/repo-settings.js';
 

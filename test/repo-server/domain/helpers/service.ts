@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
 import type { Storage } from '../../../../fs-service/index.js';
 import { createRepoService, type CommitDetails, type RepoService } from '../../../../repo-server/domain/index.js';
-import type { RefEventSink, RefUpdatedEvent } from '../../../../repo-server/refs/ref-update.js';
+import type { RefEventSink, RefUpdatedEvent } from '../../../../repo-server/git/refs/ref-update.js';
 import type { StorageFactory, StorageHandle } from './storages.js';
 
 export class RecordingEvents implements RefEventSink {

@@ -8,6 +8,7 @@ export function wrapStore(store: RepoStore, overrides: Partial<Pick<RepoStore, '
     compareAndSwap: overrides.compareAndSwap ?? ((ops) => store.compareAndSwap(ops)),
     createExclusive: (path, data) => store.createExclusive(path, data),
     readMany: (paths) => store.readMany(paths),
+    readRange: (path, offset, length) => store.readRange(path, offset, length),
     destroy: () => store.destroy(),
   };
 }

@@ -1,7 +1,7 @@
 import git from 'isomorphic-git';
 import { FileSystem } from 'isomorphic-git/models';
 import type { RepoStore } from '../../../../fs-service/index.js';
-import { applyRefUpdates, readRef, type RefEventSink } from '../../../../repo-server/refs/ref-update.js';
+import { applyRefUpdates, METADATA_PATH, readRef, type RefEventSink } from '../../../../repo-server/git/index.js';
 
 type IsoFs = Parameters<typeof git.init>[0]['fs'];
 
@@ -17,8 +17,10 @@ export function isoFs(store: RepoStore): IsoFs {
   return fs;
 }
 
-/** A bare repository with HEAD -> refs/heads/main, as the REST API creates one. */
+/** A bare repository with HEAD -> refs/heads/main and its metadata (what makes it exist), as the REST API creates one. */
 export async function initRepo(store: RepoStore): Promise<void> {
+  const at = new Date().toISOString();
+  await store.createExclusive(METADATA_PATH, `${JSON.stringify({ description: '', defaultBranch: 'main', createdAt: at, updatedAt: at })}\n`);
   await git.init({ fs: isoFs(store), gitdir: '/', bare: true, defaultBranch: 'main' });
 }
 

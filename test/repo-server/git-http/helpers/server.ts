@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import type { Storage } from '../../../../fs-service/index.js';
-import type { RefUpdatedEvent } from '../../../../repo-server/refs/ref-update.js';
+import { GitCache, ObjectStores } from '../../../../repo-server/git/index.js';
+import type { RefUpdatedEvent } from '../../../../repo-server/git/refs/ref-update.js';
 import { gitHttpRouter, type GitHttpDeps, type RepoPolicy } from '../../../../repo-server/git-http/index.js';
 
 export interface TestServer {
@@ -28,7 +29,7 @@ export async function startServer(storage: Storage, extra: Partial<GitHttpDeps> 
   const app = express();
   app.use(
     gitHttpRouter({
-      storage,
+      objects: new ObjectStores(storage, new GitCache()),
       events: { publish: (e) => events.push(e) },
       policy: async (repo): Promise<RepoPolicy> => {
         if (state.onPush !== null) await state.onPush(repo);

@@ -1,5 +1,5 @@
-import type { ObjectDb } from './object-db.js';
-import type { ReceivedObject } from './pack-verifier.js';
+import type { ObjectStore } from '../store/object-store.js';
+import type { ReceivedObject } from '../pack/indexer.js';
 
 /**
  * git's check_connected for a push: everything a new tip reaches must exist. Objects that
@@ -10,7 +10,7 @@ import type { ReceivedObject } from './pack-verifier.js';
 export async function findMissingObject(
   tip: string,
   received: Map<string, ReceivedObject>,
-  odb: ObjectDb,
+  odb: ObjectStore,
   checked: Set<string>,
 ): Promise<string | null> {
   const stack = [tip];

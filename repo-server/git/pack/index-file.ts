@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { err, ok, type Result } from './result.js';
+import { err, ok, type Result } from '../result.js';
 
 const IDX_MAGIC = 0xff744f63;
 
@@ -64,6 +64,35 @@ export class PackIndex {
       else lo = mid + 1;
     }
     return -1;
+  }
+
+  /**
+   * Ids starting with `prefix` (even number of hex digits or not), at most `limit` of them: the
+   * candidates an abbreviated id may mean. Binary search to the first, then a scan.
+   */
+  idsWithPrefix(prefix: string, limit: number): string[] {
+    const low = prefix.padEnd(40, '0');
+    const start = Buffer.from(low, 'hex');
+    const first = start[0] as number;
+    let lo = first === 0 ? 0 : this.buf.readUInt32BE(8 + (first - 1) * 4);
+    let hi = this.buf.readUInt32BE(8 + first * 4);
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.buf.compare(start, 0, 20, this.oidsAt + mid * 20, this.oidsAt + mid * 20 + 20) > 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: string[] = [];
+    for (let i = lo; i < this.count && out.length < limit; i++) {
+      const oid = this.oidAt(i);
+      if (!oid.startsWith(prefix)) break;
+      out.push(oid);
+    }
+    return out;
+  }
+
+  /** Bytes held (the index file itself, read in place). */
+  get byteLength(): number {
+    return this.buf.length;
   }
 
   offsetOf(oid: string): number | null {

@@ -1,14 +1,20 @@
 import { createHash, type Hash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-import { codeFromType, type GitObject } from './git-object.js';
-import { encodeTypeAndSize, packHeader } from './pack-format.js';
-import type { PackChannel } from './side-band.js';
+import { codeFromType, type GitObject } from '../object.js';
+import { encodeTypeAndSize, packHeader } from './format.js';
+
+/** Where a pack goes: its bytes, progress lines, and whether the reader went away. */
+export interface PackSink {
+  readonly closed: boolean;
+  data(chunk: Buffer): Promise<void>;
+  progress(text: string): Promise<void>;
+}
 
 /**
  * Writes a pack as a stream: header with the object count, entries, then the SHA-1 trailer,
  * hashed as the bytes go out so the pack never has to exist whole in memory. Each full object
  * is deflated on its own with Node's zlib (isomorphic-git's CompressionStream path is ~10x
- * slower, see the notes); reused entries are copied as stored.
+ * slower, docs/architecture.md); reused entries are copied as stored.
  */
 export class PackWriter {
   private readonly hash: Hash = createHash('sha1');
@@ -16,7 +22,7 @@ export class PackWriter {
   private written = 0;
 
   constructor(
-    private readonly channel: PackChannel,
+    private readonly channel: PackSink,
     private readonly expected: number,
   ) {}
 
@@ -46,10 +52,15 @@ export class PackWriter {
     this.written += entries;
   }
 
-  /** A run of stored entries copied verbatim (a whole pack's body on the clone path). */
+  /** A run of stored entries copied verbatim (a whole pack's body on the clone path, in parts). */
   async raw(bytes: Buffer, entries: number): Promise<void> {
     const step = 1 << 20;
     for (let at = 0; at < bytes.length; at += step) await this.emit(bytes.subarray(at, Math.min(bytes.length, at + step)));
+    this.written += entries;
+  }
+
+  /** Counts entries whose bytes went out through raw() in parts. */
+  countEntries(entries: number): void {
     this.written += entries;
   }
 

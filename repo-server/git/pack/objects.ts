@@ -1,8 +1,7 @@
-import { OBJ_OFS_DELTA, OBJ_REF_DELTA } from './git-object.js';
-import type { ObjectDb, PackedEntry, StoredPack } from './object-db.js';
-import { encodeOfsDistance, encodeTypeAndSize } from './pack-format.js';
-import { PackWriter } from './pack-writer.js';
-import type { PackChannel } from './side-band.js';
+import { OBJ_OFS_DELTA, OBJ_REF_DELTA } from '../object.js';
+import type { ObjectStore, PackedEntry, StoredPack } from '../store/object-store.js';
+import { encodeOfsDistance, encodeTypeAndSize } from './format.js';
+import { PackWriter, type PackSink } from './writer.js';
 
 export interface PackOptions {
   ofsDelta: boolean;
@@ -30,7 +29,7 @@ interface Located {
  * thin-pack request, when the client already has the base; anything else is inflated,
  * resolved and deflated again. Objects go out in stored order, so OFS bases come first.
  */
-export async function writePack(odb: ObjectDb, oids: string[], channel: PackChannel, opts: PackOptions): Promise<PackStats> {
+export async function writePack(odb: ObjectStore, oids: string[], channel: PackSink, opts: PackOptions): Promise<PackStats> {
   const packs = await odb.packs();
   const packOrder = new Map(packs.map((p, i) => [p.name, i]));
   const located: Located[] = [];
@@ -81,10 +80,9 @@ async function reuseEntry(
   sentAt: Map<string, number>,
   opts: PackOptions,
 ): Promise<false | 'whole' | 'delta'> {
-  const { header, data } = entry;
-  const body = data.subarray(header.dataStart, entry.end);
+  const { header, head: storedHead, body } = entry;
   if (header.typeCode !== OBJ_OFS_DELTA && header.typeCode !== OBJ_REF_DELTA) {
-    await writer.entry(data.subarray(entry.offset, header.dataStart), body);
+    await writer.entry(storedHead, body);
     return 'whole';
   }
   const baseOid =

@@ -1,4 +1,4 @@
-import { isWellFormedText } from '../git/text.js';
+import { isWellFormedText } from '../text.js';
 
 // Normalisation leaves printable ASCII as it is (and is the costly part of the check).
 const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;

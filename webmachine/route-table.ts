@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import parseurl from 'parseurl';
 import { match, type MatchFunction } from 'path-to-regexp';
-import { andThen, type EngineOptions, engineOptions, handle, type Maybe, type ResourceFactory } from '../../webmachine/index.js';
+import { handle } from './engine.js';
+import { andThen, type Maybe } from './maybe.js';
+import { type EngineOptions, engineOptions } from './options.js';
+import type { ResourceFactory } from './resource.js';
 
 /** A resource at an Express-syntax path ("/repos/:repo/contents/*path"); the pattern labels metrics. */
 export interface TableRoute {

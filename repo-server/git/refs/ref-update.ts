@@ -1,20 +1,27 @@
-import type { RepoStore, SwapOp } from '../../fs-service/index.js';
-import { appendOps, parseSeq, prune, SEQ_PATH } from '../events/event-log.js';
+/**
+ * The single place where refs move, for REST and git alike: one all-or-nothing compare-and-swap
+ * of the refs' files (the loose files, and packed-refs when a ref lives only there) together with
+ * the repository's event log, so an event exists exactly when its ref moved.
+ */
+import type { RepoStore, SwapOp } from '../../../fs-service/index.js';
+import { isOid, type Oid } from '../object.js';
+import { appendOps, parseSeq, prune, SEQ_PATH } from './event-log.js';
 import { isValidRefName } from './ref-name.js';
+import { PACKED_REFS_PATH, packedRefsWithout, parsePackedRefs, refFile, refValue } from './ref-store.js';
 
 /** One requested ref change; `old`/`new` null mean "absent" (create / delete). */
 export interface RefUpdate {
   ref: string;
-  old: string | null;
-  new: string | null;
+  old: Oid | null;
+  new: Oid | null;
 }
 
-/** What every front end publishes after a ref moved durably (the WebSocket issue fans it out). */
+/** What every front end publishes after a ref moved durably (the WebSocket fans it out). */
 export interface RefUpdatedEvent {
   repo: string;
   ref: string;
-  old: string | null;
-  new: string | null;
+  old: Oid | null;
+  new: Oid | null;
   actor: string;
   via: 'rest' | 'git';
   at: string;
@@ -32,23 +39,6 @@ export interface RefUpdateContext {
   events: RefEventSink;
 }
 
-const OID = /^[0-9a-f]{40}$/;
-
-function refFile(ref: string): string {
-  return `/${ref}`;
-}
-
-function content(oid: string | null): Buffer | null {
-  return oid === null ? null : Buffer.from(`${oid}\n`);
-}
-
-function assertWellFormed(update: RefUpdate): void {
-  if (!isValidRefName(update.ref)) throw new Error(`invalid ref name: ${update.ref}`);
-  for (const oid of [update.old, update.new]) {
-    if (oid !== null && !OID.test(oid)) throw new Error(`invalid object id for ${update.ref}: ${oid}`);
-  }
-}
-
 /**
  * What applyRefUpdates answers. `stale`: a ref no longer had its expected old value. `name-conflict`:
  * a ref would be a folder of another ref or the reverse ("refs/heads/a" and "refs/heads/a/b"),
@@ -60,26 +50,44 @@ export type RefUpdateResult =
   | { ok: false; reason: 'name-conflict'; ref: string; conflictsWith: string };
 
 const STALE: RefUpdateResult = { ok: false, reason: 'stale' };
+const MAX_LOG_RACES = 100;
+
+function content(oid: Oid | null): Buffer | null {
+  return oid === null ? null : Buffer.from(`${oid}\n`);
+}
+
+function assertWellFormed(update: RefUpdate): void {
+  if (!isValidRefName(update.ref)) throw new Error(`invalid ref name: ${update.ref}`);
+  for (const oid of [update.old, update.new]) {
+    if (oid !== null && !isOid(oid)) throw new Error(`invalid object id for ${update.ref}: ${oid}`);
+  }
+}
 
 /**
- * The single place where refs move, for REST and git alike: an all-or-nothing compare-and-swap
- * against the old values the caller saw, then one event per moved ref. Nothing moves (and no
- * event is published) unless everything does.
+ * Moves every ref from its `old` to its `new` value, or none: judged against the refs as read
+ * (a loose file, else packed-refs), then one compare-and-swap of the files as read. A ref that
+ * lives only in packed-refs is updated by a loose file (which wins) and deleted by rewriting
+ * packed-refs without it. Nothing moves (and no event is published) unless everything does.
  */
-export async function applyRefUpdates(
-  store: RepoStore,
-  updates: RefUpdate[],
-  ctx: RefUpdateContext,
-): Promise<RefUpdateResult> {
+export async function applyRefUpdates(store: RepoStore, updates: RefUpdate[], ctx: RefUpdateContext): Promise<RefUpdateResult> {
   if (updates.length === 0) return { ok: true };
   updates.forEach(assertWellFormed);
   const inBatch = conflictInBatch(updates);
   if (inBatch !== null) return inBatch;
-  const refOps: SwapOp[] = updates.map((u) => ({ path: refFile(u.ref), expected: content(u.old), next: content(u.new) }));
+  const paths = updates.map((u) => refFile(u.ref));
   // The event log's counter is part of the swap; when only the counter moved (another ref of
   // this repository changed meanwhile) the refs are still as expected and we try again.
   for (let attempt = 0; attempt < MAX_LOG_RACES; attempt++) {
-    const [seqData] = await store.readMany([SEQ_PATH]);
+    const [seqData, packed, ...loose] = await store.readMany([SEQ_PATH, PACKED_REFS_PATH, ...paths]);
+    if (updates.some((u, i) => refValue(u.ref, loose[i] ?? null, packed ?? null) !== u.old)) return STALE;
+    // Loose files cannot see a clash with a ref that lives only in packed-refs.
+    for (const u of updates) {
+      const clash = u.new === null ? null : packedClash(u.ref, parsePackedRefs(packed));
+      if (clash !== null) return { ok: false, reason: 'name-conflict', ref: u.ref, conflictsWith: clash };
+    }
+    const refOps: SwapOp[] = updates.map((u, i) => ({ path: paths[i] as string, expected: loose[i] ?? null, next: content(u.new) }));
+    const unpacked = new Set(updates.filter((u) => u.new === null && parsePackedRefs(packed).has(u.ref)).map((u) => u.ref));
+    if (unpacked.size > 0) refOps.push({ path: PACKED_REFS_PATH, expected: packed ?? null, next: packedRefsWithout(packed as Buffer, unpacked) });
     const seq = parseSeq(seqData);
     const at = new Date().toISOString();
     const events: RefUpdatedEvent[] = updates.map((u) => ({ repo: store.name, ref: u.ref, old: u.old, new: u.new, actor: ctx.actor, via: ctx.via, at }));
@@ -96,9 +104,6 @@ export async function applyRefUpdates(
       await prune(store, seq + events.length, events.length);
       return { ok: true };
     }
-    const current = await store.readMany(refOps.map((op) => op.path));
-    const refsUnchanged = refOps.every((op, i) => sameContent(current[i] ?? null, op.expected));
-    if (!refsUnchanged) return STALE;
   }
   throw new Error(`event log of ${store.name} stayed contended for ${MAX_LOG_RACES} attempts`);
 }
@@ -125,6 +130,14 @@ function foldersOf(ref: string): string[] {
   const out: string[] = [];
   for (let n = 3; n < parts.length; n++) out.push(parts.slice(0, n).join('/'));
   return out;
+}
+
+/** A packed ref that `ref` would be a folder of (or the first one below it). */
+function packedClash(ref: string, packed: ReadonlyMap<string, Oid>): string | null {
+  const above = foldersOf(ref).find((f) => packed.has(f));
+  if (above !== undefined) return above;
+  for (const name of packed.keys()) if (name.startsWith(`${ref}/`)) return name;
+  return null;
 }
 
 /**
@@ -154,8 +167,9 @@ async function nameConflict(store: RepoStore, updates: RefUpdate[]): Promise<Ref
 export async function precheckRefUpdates(store: RepoStore, updates: readonly RefUpdate[]): Promise<RefUpdateResult[]> {
   const written = updates.filter((u) => u.new !== null);
   const folders = [...new Set(written.flatMap((u) => foldersOf(u.ref)))];
-  const values = await store.readMany([...updates.map((u) => refFile(u.ref)), ...folders.map(refFile)]);
-  const current = new Map(updates.map((u, i) => [u.ref, parseRef(values[i] ?? null)]));
+  const [packedData, ...values] = await store.readMany([PACKED_REFS_PATH, ...updates.map((u) => refFile(u.ref)), ...folders.map(refFile)]);
+  const packed = parsePackedRefs(packedData);
+  const current = new Map(updates.map((u, i) => [u.ref, refValue(u.ref, values[i] ?? null, packedData ?? null)]));
   const fileRefs = new Set(folders.filter((_, i) => values[updates.length + i] !== null));
   const parents = [...new Set(written.map((u) => u.ref.slice(0, u.ref.lastIndexOf('/'))))];
   const listings = await Promise.all(parents.map((dir) => store.fs.promises.readdir(refFile(dir)).catch(() => [] as string[])));
@@ -166,6 +180,8 @@ export async function precheckRefUpdates(store: RepoStore, updates: readonly Ref
       if (u.new === null) return { ok: true };
       const above = foldersOf(u.ref).find((f) => fileRefs.has(f));
       if (above !== undefined) return { ok: false, reason: 'name-conflict', ref: u.ref, conflictsWith: above };
+      const inPacked = packedClash(u.ref, packed);
+      if (inPacked !== null) return { ok: false, reason: 'name-conflict', ref: u.ref, conflictsWith: inPacked };
       const cut = u.ref.lastIndexOf('/');
       // Listed by its parent but no file: a folder of other refs.
       if (u.old === null && listed.get(u.ref.slice(0, cut))?.has(u.ref.slice(cut + 1)) === true) {
@@ -192,23 +208,4 @@ async function firstRefBelow(store: RepoStore, ref: string): Promise<string | nu
     if (deeper !== null) return deeper;
   }
   return null;
-}
-
-const MAX_LOG_RACES = 100;
-
-function sameContent(a: Buffer | null, b: Buffer | null): boolean {
-  return a === null || b === null ? a === b : a.equals(b);
-}
-
-/** Current value of a loose ref, or null when absent. Refs are never cached (never stale). */
-export async function readRef(store: RepoStore, ref: string): Promise<string | null> {
-  const [data] = await store.readMany([refFile(ref)]);
-  return parseRef(data ?? null);
-}
-
-/** A loose ref file's content as an object id; null for absent or not an id. */
-export function parseRef(data: Buffer | null): string | null {
-  if (data === null) return null;
-  const oid = data.toString('utf8').trim();
-  return OID.test(oid) ? oid : null;
 }

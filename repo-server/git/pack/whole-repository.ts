@@ -1,9 +1,8 @@
-import { OBJ_OFS_DELTA, OBJ_REF_DELTA, objectLinks } from './git-object.js';
-import type { ObjectDb, StoredPack } from './object-db.js';
-import { encodeOfsDistance, encodeTypeAndSize, readEntryHeader } from './pack-format.js';
-import type { PackStats } from './pack-objects.js';
-import { PackWriter } from './pack-writer.js';
-import type { PackChannel } from './side-band.js';
+import { OBJ_OFS_DELTA, OBJ_REF_DELTA, objectLinks } from '../object.js';
+import type { ObjectStore, StoredPack } from '../store/object-store.js';
+import { encodeOfsDistance, encodeTypeAndSize } from './format.js';
+import type { PackStats } from './objects.js';
+import { PackWriter, type PackSink } from './writer.js';
 
 interface Placed {
   pack: StoredPack;
@@ -30,8 +29,8 @@ interface Placed {
  * null, having sent nothing, when a wanted object is not among them (the caller walks instead).
  */
 export async function writeWholeRepository(
-  odb: ObjectDb,
-  channel: PackChannel,
+  odb: ObjectStore,
+  channel: PackSink,
   ofsDelta: boolean,
   wants: readonly string[],
   reachable: ReadonlySet<string>,
@@ -73,10 +72,14 @@ export async function writeWholeRepository(
 
   for (const [i, pack] of packs.entries()) {
     if (channel.closed) return stats;
-    const data = await odb.packData(pack);
     if (verbatim[i] === true) {
       const start = writer.position;
-      await writer.raw(data.subarray(12, data.length - 20), pack.index.count);
+      // Streamed in parts and not kept: a clone never holds a whole pack, nor evicts the cache for it.
+      for await (const part of odb.streamPack(pack, 12, pack.size - 20)) {
+        if (channel.closed) return stats;
+        await writer.raw(part, 0);
+      }
+      writer.countEntries(pack.index.count);
       placed.push({ pack, start, positions: new Map() });
       stats.reused += pack.index.count;
       continue;
@@ -90,10 +93,7 @@ export async function writeWholeRepository(
       const oid = pack.index.oidAt(order[k] as number);
       if (!reachable.has(oid) || emitted.has(oid) || positionOf(oid) !== undefined) continue;
       emitted.add(oid);
-      const end = k + 1 < offsets.length ? (offsets[k + 1] as number) : data.length - 20;
-      const header = readEntryHeader(data, offset, end);
-      if (header === null) throw new Error(`${pack.name}: bad entry at ${offset}`);
-      const body = data.subarray(header.dataStart, end);
+      const { header, head: storedHead, body } = await odb.entryAt(pack, offset);
       const at = writer.position;
       if (header.typeCode === OBJ_OFS_DELTA || header.typeCode === OBJ_REF_DELTA) {
         const baseOid = header.typeCode === OBJ_REF_DELTA ? (header.baseOid as string) : pack.index.oidAtOffset(header.baseOffset as number);
@@ -112,7 +112,7 @@ export async function writeWholeRepository(
           stats.reused++;
         }
       } else {
-        await writer.entry(data.subarray(offset, header.dataStart), body);
+        await writer.entry(storedHead, body);
         stats.reused++;
       }
       mine.positions.set(oid, at);
@@ -132,7 +132,7 @@ export async function writeWholeRepository(
  * The loose objects not in `packed` whose links all resolve to a packed object or another kept
  * loose object: a dangling link drops the object and, in turn, everything that links to it.
  */
-async function closedLooseObjects(odb: ObjectDb, packed: ReadonlySet<string>): Promise<string[]> {
+async function closedLooseObjects(odb: ObjectStore, packed: ReadonlySet<string>): Promise<string[]> {
   const listed = (await odb.looseObjectIds()).filter((oid) => !packed.has(oid));
   const present = new Set(listed);
   const dependents = new Map<string, string[]>();

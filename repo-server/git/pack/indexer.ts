@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
-import { checkObject, type TypedLink } from '../git/object-checks.js';
+import { checkObject, type TypedLink } from '../object-checks.js';
 import { applyDelta, deltaResultSize } from './delta.js';
 import {
   OBJ_OFS_DELTA,
@@ -13,10 +13,10 @@ import {
   type CommitInfo,
   type GitObject,
   type ObjectType,
-} from './git-object.js';
-import { encodeTypeAndSize, readEntryHeader, readPackHeader, type EntryHeader } from './pack-format.js';
-import { writePackIndex, type IndexEntry } from './pack-index.js';
-import { err, ok, type Result } from './result.js';
+} from '../object.js';
+import { encodeTypeAndSize, readEntryHeader, readPackHeader, type EntryHeader } from './format.js';
+import { writePackIndex, type IndexEntry } from './index-file.js';
+import { err, ok, type Result } from '../result.js';
 
 interface Entry {
   offset: number;
@@ -61,7 +61,7 @@ export type ExternalLookup = (oids: string[]) => Promise<Map<string, GitObject>>
  * header and version, every entry inflates to its declared size, exactly the declared number
  * of entries and nothing after them, the SHA-1 trailer, every delta resolves. isomorphic-git's
  * indexPack skips entries it cannot resolve and never checks the trailer, so a truncated push
- * would be indexed partially without a word (see the notes, 2.4); here it is an error value.
+ * would be indexed partially without a word (docs/architecture.md, "isomorphic-git"); here it is an error value.
  * REF_DELTA bases missing from the pack (git pushes thin packs) are read from the repository
  * and appended as whole objects, so the stored pack stays readable by any git. Every object but
  * a blob passes checkObject (git's fsck); an entry whose header declares more than the limits

@@ -1,4 +1,4 @@
-import type { RepoStore, SwapOp } from '../../fs-service/index.js';
+import type { RepoStore, SwapOp } from '../../../fs-service/index.js';
 
 /**
  * The per-repository event log, stored beside the git data (git ignores unknown files in a

@@ -1,4 +1,4 @@
-import { err, ok, type Result } from './result.js';
+import { err, ok, type Result } from '../result.js';
 
 /** Larger than any Buffer Node can allocate: a header that claims more is corrupt. */
 const MAX_SAFE_BUFFER = 2 ** 32;

@@ -1,8 +1,6 @@
-import type { RepoStore } from '../../fs-service/index.js';
-import { checkObject, type ObjectType, type TypedLink } from '../git/object-checks.js';
-import type { ObjectCaches } from './object-cache.js';
-import { ObjectDb } from './object-db.js';
-import { readRefSnapshot } from './refs.js';
+import { checkObject, type ObjectType, type TypedLink } from './object-checks.js';
+import type { ObjectStore } from './store/object-store.js';
+import { readRefSnapshot } from './refs/ref-store.js';
 
 /** An object some ref reaches that fails the checks a push passes today, and the refs that reach it. */
 export interface ObjectFault {
@@ -32,9 +30,8 @@ interface Pending {
  * type is read from the pack header, their bytes are never inflated). Each fault names the refs
  * from which it is reachable: those are the refs a clone would choke on.
  */
-export async function checkRepository(store: RepoStore, caches: ObjectCaches): Promise<RepositoryCheck> {
-  const snapshot = await readRefSnapshot(store);
-  const odb = new ObjectDb(store, caches);
+export async function checkRepository(odb: ObjectStore): Promise<RepositoryCheck> {
+  const snapshot = await readRefSnapshot(odb.store);
   const problems = new Map<string, string>();
   const linksOf = new Map<string, string[]>();
   const seen = new Set<string>();

@@ -1,4 +1,4 @@
-import { OBJ_OFS_DELTA, OBJ_REF_DELTA } from './git-object.js';
+import { OBJ_OFS_DELTA, OBJ_REF_DELTA } from '../object.js';
 
 /** "PACK", version 2, object count: the 12 bytes every pack starts with. */
 export function packHeader(count: number): Buffer {
@@ -33,8 +33,19 @@ export interface EntryHeader {
   baseOid?: string;
 }
 
-/** Parses the entry header at `offset`; null when it runs past `limit` or is malformed. */
-export function readEntryHeader(buf: Buffer, offset: number, limit = buf.length): EntryHeader | null {
+/**
+ * Parses the entry header at `offset` of `buf`; null when it runs past `limit` or is malformed.
+ * `position` is where buf[offset] sits in the pack (when `buf` holds only part of it): the
+ * returned offsets are pack offsets.
+ */
+export function readEntryHeader(buf: Buffer, offset: number, limit = buf.length, position = offset): EntryHeader | null {
+  const shiftBy = position - offset;
+  const header = parseEntryHeader(buf, offset, limit, position);
+  if (header === null || shiftBy === 0) return header;
+  return { ...header, dataStart: header.dataStart + shiftBy };
+}
+
+function parseEntryHeader(buf: Buffer, offset: number, limit: number, position: number): EntryHeader | null {
   let pos = offset;
   if (pos >= limit) return null;
   let byte = buf[pos++] as number;
@@ -56,8 +67,8 @@ export function readEntryHeader(buf: Buffer, offset: number, limit = buf.length)
       byte = buf[pos++] as number;
       rel = (rel + 1) * 128 + (byte & 0x7f);
     }
-    if (rel <= 0 || rel > offset) return null;
-    return { typeCode, size, dataStart: pos, baseOffset: offset - rel };
+    if (rel <= 0 || rel > position) return null;
+    return { typeCode, size, dataStart: pos, baseOffset: position - rel };
   }
   if (typeCode === OBJ_REF_DELTA) {
     if (pos + 20 > limit) return null;

@@ -2,20 +2,37 @@
  * Ancestry questions answered exactly: every walk is ordered by generation number (1 + the
  * largest parent generation), the key git's commit-graph uses. Commit dates, the alternative,
  * give wrong merge bases and counts when clocks were skewed. Generations are computed lazily
- * and memoised per repository (commits are immutable); the first question on a cold repository
- * reads its history once.
+ * and kept in the cache (commits are immutable); the first question on a cold repository reads
+ * its history once. This is the one ancestry of the service: REST branch moves, merges and
+ * compare, and pushes to protected branches all ask here, so they cannot disagree.
  */
 import { Heap } from './heap.js';
-import { readCommit } from './objects.js';
-import type { RepoContext } from './repo-context.js';
-import type { Oid } from './types.js';
+import type { CommitInfo, Oid } from './object.js';
+import { cost, type GitCache } from './store/cache.js';
 
-export async function generation(ctx: RepoContext, oid: Oid): Promise<number> {
-  const memo = ctx.generations.get(oid);
+/**
+ * Where ancestry reads commits: a repository's ObjectStore, or (for a push being checked) one
+ * that answers the pushed commits first. Generation numbers are kept in its cache.
+ */
+export interface CommitSource {
+  readonly repo: string;
+  readonly cache: GitCache;
+  commit(oid: Oid): Promise<CommitInfo | null>;
+}
+
+/** The commit's walk fields; a missing commit is an error here (every ref's history is complete). */
+async function readCommit(objects: CommitSource, oid: Oid): Promise<CommitInfo> {
+  const info = await objects.commit(oid);
+  if (info === null) throw new Error(`commit ${oid} is missing from ${objects.repo}`);
+  return info;
+}
+
+export async function generation(objects: CommitSource, oid: Oid): Promise<number> {
+  const memo = objects.cache.get<number>('generation', objects.repo, oid);
   if (memo !== undefined) return memo;
   // Local map too: the LRU may evict a parent's value before its child is done.
   const local = new Map<Oid, number>();
-  const known = (id: Oid): number | undefined => local.get(id) ?? ctx.generations.get(id);
+  const known = (id: Oid): number | undefined => local.get(id) ?? objects.cache.get<number>('generation', objects.repo, id);
   const stack: Oid[] = [oid];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
@@ -23,16 +40,16 @@ export async function generation(ctx: RepoContext, oid: Oid): Promise<number> {
       stack.pop();
       continue;
     }
-    const { parents } = await readCommit(ctx, top);
+    const { parents } = await readCommit(objects, top);
     const pending = parents.filter((p) => known(p) === undefined);
     if (pending.length > 0) {
-      await Promise.all(pending.map((p) => readCommit(ctx, p)));
+      await Promise.all(pending.map((p) => readCommit(objects, p)));
       stack.push(...pending);
       continue;
     }
     const value = 1 + Math.max(0, ...parents.map((p) => known(p) ?? 0));
     local.set(top, value);
-    ctx.generations.set(top, value);
+    objects.cache.set('generation', objects.repo, top, value, cost.small);
     stack.pop();
   }
   return known(oid)!;
@@ -48,18 +65,18 @@ function byGenerationDesc(a: Queued, b: Queued): boolean {
 }
 
 /** Is `ancestor` reachable from `descendant` (or equal to it)? */
-export async function isAncestor(ctx: RepoContext, ancestor: Oid, descendant: Oid): Promise<boolean> {
+export async function isAncestor(objects: CommitSource, ancestor: Oid, descendant: Oid): Promise<boolean> {
   if (ancestor === descendant) return true;
-  const [ga, gd] = await Promise.all([generation(ctx, ancestor), generation(ctx, descendant)]);
+  const [ga, gd] = await Promise.all([generation(objects, ancestor), generation(objects, descendant)]);
   if (ga >= gd) return false;
   const seen = new Set<Oid>([descendant]);
   const todo: Oid[] = [descendant];
   while (todo.length > 0) {
-    const { parents } = await readCommit(ctx, todo.pop()!);
+    const { parents } = await readCommit(objects, todo.pop()!);
     for (const p of parents) {
       if (p === ancestor) return true;
       // Below the ancestor's generation nothing can lead back up to it.
-      if (seen.has(p) || (await generation(ctx, p)) <= ga) continue;
+      if (seen.has(p) || (await generation(objects, p)) <= ga) continue;
       seen.add(p);
       todo.push(p);
     }
@@ -73,7 +90,7 @@ export async function isAncestor(ctx: RepoContext, ancestor: Oid, descendant: Oi
  * (again). Stops when `done(queue)`. Returns the final flags of every commit reached.
  */
 async function paint(
-  ctx: RepoContext,
+  objects: CommitSource,
   tips: { oid: Oid; flag: number }[],
   visit: (oid: Oid, flags: number) => number,
   done: (queued: Queued[], flags: Map<Oid, number>) => boolean,
@@ -82,18 +99,18 @@ async function paint(
   const heap = new Heap<Queued>(byGenerationDesc);
   for (const tip of tips) {
     flags.set(tip.oid, (flags.get(tip.oid) ?? 0) | tip.flag);
-    heap.push({ oid: tip.oid, gen: await generation(ctx, tip.oid) });
+    heap.push({ oid: tip.oid, gen: await generation(objects, tip.oid) });
   }
   while (heap.size > 0 && !done(heap.values(), flags)) {
     const { oid } = heap.pop()!;
     const passed = visit(oid, flags.get(oid) ?? 0);
     flags.set(oid, (flags.get(oid) ?? 0) | passed);
-    const { parents } = await readCommit(ctx, oid);
+    const { parents } = await readCommit(objects, oid);
     for (const p of parents) {
       const current = flags.get(p) ?? 0;
       if ((current & passed) === passed) continue;
       flags.set(p, current | passed);
-      heap.push({ oid: p, gen: await generation(ctx, p) });
+      heap.push({ oid: p, gen: await generation(objects, p) });
     }
   }
   return flags;
@@ -107,11 +124,11 @@ const STALE = 4;
  * The best common ancestors of a and b (git merge-base --all): usually one; two or more in
  * criss-cross histories; none for unrelated histories. Sorted by generation, newest first.
  */
-export async function mergeBases(ctx: RepoContext, a: Oid, b: Oid): Promise<Oid[]> {
+export async function mergeBases(objects: CommitSource, a: Oid, b: Oid): Promise<Oid[]> {
   if (a === b) return [a];
   const candidates: Oid[] = [];
   await paint(
-    ctx,
+    objects,
     [
       { oid: a, flag: SIDE_A },
       { oid: b, flag: SIDE_B },
@@ -134,14 +151,14 @@ export async function mergeBases(ctx: RepoContext, a: Oid, b: Oid): Promise<Oid[
   for (const c of unique) {
     let redundant = false;
     for (const other of unique) {
-      if (other !== c && (await isAncestor(ctx, c, other))) {
+      if (other !== c && (await isAncestor(objects, c, other))) {
         redundant = true;
         break;
       }
     }
     if (!redundant) best.push(c);
   }
-  const gens = new Map(await Promise.all(best.map(async (oid) => [oid, await generation(ctx, oid)] as const)));
+  const gens = new Map(await Promise.all(best.map(async (oid) => [oid, await generation(objects, oid)] as const)));
   return best.sort((x, y) => gens.get(y)! - gens.get(x)! || (x < y ? -1 : 1));
 }
 
@@ -150,11 +167,11 @@ export async function mergeBases(ctx: RepoContext, a: Oid, b: Oid): Promise<Oid[
  * `git rev-list --left-right --count base...head`. In generation order a commit reached by one
  * side only can no longer be reached by the other once every queued commit carries both flags.
  */
-export async function aheadBehind(ctx: RepoContext, base: Oid, head: Oid): Promise<{ ahead: number; behind: number }> {
+export async function aheadBehind(objects: CommitSource, base: Oid, head: Oid): Promise<{ ahead: number; behind: number }> {
   if (base === head) return { ahead: 0, behind: 0 };
   const both = SIDE_A | SIDE_B;
   const flags = await paint(
-    ctx,
+    objects,
     [
       { oid: base, flag: SIDE_A },
       { oid: head, flag: SIDE_B },

@@ -1,7 +1,7 @@
-import { CommitQueue } from './commit-queue.js';
-import { GITLINK_MODE, isTreeMode, parseTag } from './git-object.js';
-import type { ObjectDb } from './object-db.js';
-import { err, ok, type Result } from './result.js';
+import { Heap } from '../heap.js';
+import { parseTag, type TreeEntry } from '../object.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { err, ok, type Result } from '../result.js';
 
 export interface WalkRequest {
   /** Objects the client asked for (commits, or tags/trees/blobs). */
@@ -29,6 +29,11 @@ const QUEUED = 4;
 /** Extra commits to look at once only uninteresting ones are queued (git's SLOP). */
 const SLOP = 5;
 
+/** Commits by committer time, newest first: the order of git's revision walk. */
+export function newestFirst(): Heap<{ oid: string; time: number }> {
+  return new Heap<{ oid: string; time: number }>((a, b) => a.time > b.time);
+}
+
 /**
  * Which objects a fetch must send: everything reachable from the wants minus everything
  * reachable from the haves, the way git's rev-list with "--not <haves>" decides it. The commit
@@ -36,10 +41,10 @@ const SLOP = 5;
  * little slop for clock skew); trees of the uninteresting parents of sent commits ("edges") are
  * enumerated so that unchanged subtrees and blobs are skipped, as mark_edges_uninteresting does.
  */
-export async function enumerateObjects(odb: ObjectDb, req: WalkRequest): Promise<Result<WalkResult>> {
+export async function enumerateObjects(odb: ObjectStore, req: WalkRequest): Promise<Result<WalkResult>> {
   const flags = new Map<string, number>();
   const parentsOf = new Map<string, string[]>();
-  const queue = new CommitQueue();
+  const queue = newestFirst();
   let interestingQueued = 0;
   const objects: string[] = [];
   const added = new Set<string>();
@@ -82,7 +87,7 @@ export async function enumerateObjects(odb: ObjectDb, req: WalkRequest): Promise
     if (info === null) return uninteresting ? ok(undefined) : err(`missing commit ${oid}`);
     flags.set(oid, f | SEEN | QUEUED | (uninteresting ? UNINTERESTING : 0));
     parentsOf.set(oid, info.parents);
-    queue.push(oid, info.time);
+    queue.push({ oid, time: info.time });
     if (!uninteresting) interestingQueued++;
     return ok(undefined);
   };
@@ -183,7 +188,7 @@ export async function enumerateObjects(odb: ObjectDb, req: WalkRequest): Promise
  * in walk order (tree before its entries, as pack-objects orders them).
  */
 export async function collectTree(
-  odb: ObjectDb,
+  odb: ObjectStore,
   root: string,
   into: Set<string>,
   skip: Set<string> | null,
@@ -198,9 +203,9 @@ export async function collectTree(
     const entries = await odb.tree(oid);
     if (entries === null) return err(`missing tree ${oid}`);
     for (let i = entries.length - 1; i >= 0; i--) {
-      const e = entries[i] as { mode: string; oid: string };
-      if (e.mode === GITLINK_MODE) continue;
-      if (isTreeMode(e.mode)) stack.push(e.oid);
+      const e = entries[i] as TreeEntry;
+      if (e.type === 'commit') continue;
+      if (e.type === 'tree') stack.push(e.oid);
       else if (!into.has(e.oid) && !(skip !== null && skip.has(e.oid))) {
         into.add(e.oid);
         out?.push(e.oid);
@@ -215,7 +220,7 @@ export async function collectTree(
  * excluded): what a clone of the whole repository may send. Walked without recursion, each
  * commit and tree once.
  */
-export async function reachableFrom(odb: ObjectDb, tips: Iterable<string>): Promise<Result<Set<string>>> {
+export async function reachableFrom(odb: ObjectStore, tips: Iterable<string>): Promise<Result<Set<string>>> {
   const reached = new Set<string>();
   const commits: string[] = [];
   for (const tip of tips) {
