@@ -8,7 +8,8 @@ import type { TreeEntry } from 'isomorphic-git';
 import type { PendingObjects } from './pending-objects.js';
 import type { Oid } from './types.js';
 
-export type Edit = { kind: 'write'; blob: Oid } | { kind: 'delete' };
+/** write: a file's new content (its mode kept); entry: exactly this entry (a merge resolution taking one side's). */
+export type Edit = { kind: 'write'; blob: Oid } | { kind: 'delete' } | { kind: 'entry'; entry: Omit<TreeEntry, 'path'> };
 export type Outcome = 'created' | 'replaced' | 'deleted';
 
 export type EditFailure =
@@ -64,6 +65,11 @@ async function editFolder(objects: PendingObjects, base: Oid | null, folder: Fol
         const children = await editFolder(objects, existing?.oid ?? null, node, path, outcomes);
         if (children.length === 0) entries.delete(name);
         else entries.set(name, { mode: '040000', path: name, oid: objects.putTree(children), type: 'tree' });
+        return;
+      }
+      if (node.kind === 'entry') {
+        entries.set(name, { ...node.entry, path: name });
+        outcomes.set(path, existing === undefined ? 'created' : 'replaced');
         return;
       }
       if (existing?.type === 'tree') throw new Failed({ ok: false, reason: 'invalid-change', path, detail: `"${path}" is a folder` });

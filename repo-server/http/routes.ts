@@ -9,7 +9,7 @@ import { TokenResource, TokensResource, tokenInputSchema } from '../resources/ad
 import { RepoSettingsResource } from '../resources/repo-settings.js';
 import { repoSettingsSchema } from '../settings/repo-settings.js';
 import { CompareResource } from '../resources/compare.js';
-import { MergesResource, mergeInputSchema } from '../resources/merges.js';
+import { MergeResource, MergesResource, mergeInputSchema, resolvedMergeSchema } from '../resources/merges.js';
 import { ArchiveResource } from '../resources/archives.js';
 import { RepositoriesResource, RepositoryResource, repoInputSchema } from '../resources/repositories.js';
 
@@ -180,6 +180,25 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
           summary: 'Merge head into the base branch: 201 merged or fast-forwarded, 204 nothing to do, 409 conflicts (listed; no ref moved)',
           statuses: [201, 204, 404, 409, 412],
           requestBody: json(mergeInputSchema),
+          responses: [json()],
+        },
+      },
+    },
+    {
+      path: '/repos/{repo}/merges/{spec}',
+      rest: 'spec',
+      params: [repoParam, { name: 'spec', description: '{base}...{head}: the branch to merge into, then a branch, tag or commit id' }],
+      factory: (init) => new MergeResource(init, api),
+      operations: {
+        get: {
+          summary: 'What merging head into base would do now: status, and every conflict with its base, ours and theirs and a text file\'s three-way regions; ETag names both commits',
+          statuses: [200, 304, 404],
+          responses: [json()],
+        },
+        post: {
+          summary: 'Commit the merge with a resolution for every conflicting path, as a merge commit with both parents (If-Match required)',
+          statuses: [201, 204, 404, 409, 412, 428],
+          requestBody: json(resolvedMergeSchema),
           responses: [json()],
         },
       },
