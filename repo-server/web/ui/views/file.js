@@ -39,14 +39,14 @@ export async function render(ctx) {
   );
   return {
     title: path,
-    node: h('div', {}, pathCrumbs(ctx, path), title(baseName(path)), info, actions, h('section', { class: 'file-content', 'aria-label': `Content of ${path}` }, content(ctx, path, kind, text, blob))),
+    node: h('div', {}, pathCrumbs(ctx, path), title(baseName(path)), info, actions, h('section', { class: 'file-content', 'aria-label': `Content of ${path}` }, await content(ctx, path, kind, text, blob))),
   };
 }
 
-function content(ctx, path, kind, text, blob) {
+async function content(ctx, path, kind, text, blob) {
   if (kind === 'image') return repoImage(ctx.repoName, ctx.ref, path, `Image ${baseName(path)}`);
   if (text === null) return h('p', { class: 'empty' }, `This is a binary file (${blob.size} bytes); use Download to open it.`);
-  if (kind === 'markdown') return withSource(markdownPreview(ctx, path, text), text, 'Show the Markdown source');
+  if (kind === 'markdown') return withSource(await markdownPreview(ctx, path, text), text, 'Show the Markdown source');
   if (kind === 'html') return withSource(htmlPreview(path, text), text, 'Show the HTML source');
   return h('pre', { class: 'source', tabindex: '0' }, text);
 }

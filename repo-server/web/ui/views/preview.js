@@ -28,17 +28,20 @@ export function repoImage(repo, ref, path, alt) {
   return img;
 }
 
+/** @param {string} url */
+const isExternal = (url) => /^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('//');
+
 /**
+ * A Markdown file rendered (see markdown.js for what is kept and what is removed).
  * @param {{ repoName: string, ref: string }} ctx
  * @param {string} path the Markdown file's own path, for its relative links
  * @param {string} text
  */
-export function markdownPreview(ctx, path, text) {
+export async function markdownPreview(ctx, path, text) {
   const refParam = { ref: ctx.ref };
-  const isExternal = (url) => /^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('//');
-  const content = renderMarkdown(text, {
+  const content = await renderMarkdown(text, {
     link: (url) => {
-      if (isExternal(url) || url.startsWith('#')) return url;
+      if (isExternal(url)) return url;
       const target = resolvePath(path, url);
       if (target === null) return '#/';
       return href(extension(target) === '' ? 'tree' : 'file', ctx.repoName, { ...refParam, path: target });

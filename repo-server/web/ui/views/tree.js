@@ -46,7 +46,7 @@ export async function render(ctx) {
   let readmeNode = null;
   if (readme) {
     const text = await (await api.getFileBlob(ctx.repoName, listing.commit, readme.path)).text();
-    readmeNode = h('section', { class: 'card readme', 'aria-labelledby': 'readme-heading' }, h('h2', { id: 'readme-heading' }, readme.name), markdownPreview(ctx, readme.path, text));
+    readmeNode = h('section', { class: 'card readme', 'aria-labelledby': 'readme-heading' }, h('h2', { id: 'readme-heading' }, readme.name), await markdownPreview(ctx, readme.path, text));
   }
   const actions = h(
     'div',
