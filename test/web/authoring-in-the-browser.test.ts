@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { accessibilityProblems, activeId, imageWidth, openSession, screenshot, type Session } from './helpers/browser.js';
+import { accessibilityProblems, activeId, axeViolations, imageWidth, openSession, screenshot, type Session } from './helpers/browser.js';
 import { startWebServer, type WebServer } from './helpers/web-server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -39,6 +39,7 @@ async function textOf(path: string, ref: string): Promise<string> {
 
 async function shoot(page: Page, name: string): Promise<void> {
   expect(await accessibilityProblems(page), name).toEqual([]);
+  expect(await axeViolations(page), name).toEqual([]);
   await screenshot(page, ARTIFACTS, name);
 }
 

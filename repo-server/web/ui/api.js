@@ -224,3 +224,27 @@ export async function compareDiff(repo, base, head) {
 export const merge = tracked(async (repo, { base, head, message }) => {
   return json(await send('POST', `${repoPath(repo)}/merges`, { json: { base, head, ...(message ? { message } : {}) } }));
 });
+
+/**
+ * What merging head into base would do now, every conflict described (GET /merges/{base}...{head}),
+ * and the ETag that names the two commits: committing the resolution is conditional on it.
+ * @param {string} repo
+ * @param {string} base
+ * @param {string} head
+ * @returns {Promise<{ preview: any, etag: string }>}
+ */
+export async function mergePreview(repo, base, head) {
+  const res = await send('GET', `${repoPath(repo)}/merges/${segments(base)}...${segments(head)}`);
+  return { preview: await res.json(), etag: res.headers.get('ETag') ?? '' };
+}
+
+/**
+ * Commits the merge of exactly the two commits `etag` names, with a resolution for every conflict.
+ * @param {string} repo
+ * @param {{ base: string, head: string, etag: string, message: string, resolutions: Array<Record<string, unknown>> }} merge
+ * @returns {Promise<{ outcome: string, previous: string, commit: any } | null>}
+ */
+export const commitResolvedMerge = tracked(async (repo, { base, head, etag, message, resolutions }) => {
+  const res = await send('POST', `${repoPath(repo)}/merges/${segments(base)}...${segments(head)}`, { json: { message, resolutions }, headers: { 'If-Match': etag } });
+  return json(res);
+});
