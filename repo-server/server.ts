@@ -12,6 +12,7 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { Authorizer, presentedToken } from './auth/authorizer.js';
 import { TokenStore } from './auth/token-store.js';
+import { UserStore } from './auth/user-store.js';
 import { SettingsStore } from './settings/repo-settings.js';
 
 export interface RunningServer {
@@ -27,7 +28,7 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, storage: Storage, logger: Logger, metrics = new Metrics()): Promise<RunningServer> {
   const events = new EventBus();
   const service = createRepoService({ storage, events });
-  const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage)) : undefined;
+  const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage)) : undefined;
   const app = createApp({
     storage,
     events,

@@ -165,7 +165,7 @@ async function attemptMerge(deps: ServiceDeps, ctx: RepoContext, input: MergeInp
     const stray = strayResolutions(input);
     if (stray !== null) return stray;
   }
-  const author = person(deps, input.author, input.actor);
+  const author = person(deps, input.author, input.actor, input.actorEmail);
   const commit = objects.putCommit({
     tree,
     parents: [previous, head.commit],

@@ -118,4 +118,6 @@ export function stale(current: Oid | null): Stale {
 export interface WriteOptions {
   /** Who asked for the change; published with the ref event. Default "anonymous". */
   actor?: string;
+  /** The actor's own address when known (a signed-in user's): commits credit them with it. */
+  actorEmail?: string;
 }

@@ -7,6 +7,8 @@ import { ContentsResource } from '../resources/contents.js';
 import { TagResource, TagsResource, tagInputSchema } from '../resources/tags.js';
 import { TokenResource, TokensResource, tokenInputSchema } from '../resources/admin-tokens.js';
 import { RepoSettingsResource } from '../resources/repo-settings.js';
+import { CurrentSessionResource, SessionsResource, signInSchema } from '../resources/sessions.js';
+import { UserResource, UsersResource, userInputSchema } from '../resources/admin-users.js';
 import { repoSettingsSchema } from '../settings/repo-settings.js';
 import { CompareResource } from '../resources/compare.js';
 import { MergeResource, MergesResource, mergeInputSchema, resolvedMergeSchema } from '../resources/merges.js';
@@ -156,6 +158,39 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
       operations: {
         get: { summary: 'Read a token (no secret; admin)', statuses: [200, 304, 404], responses: [json()] },
         delete: { summary: 'Revoke a token (admin)', statuses: [204, 404] },
+      },
+    },
+    {
+      path: '/admin/users',
+      params: [],
+      factory: (init) => new UsersResource(init, api),
+      operations: { get: { summary: 'List the users who sign in with a password (no secrets; admin)', statuses: [200, 304], responses: [json()] } },
+    },
+    {
+      path: '/admin/users/{name}',
+      params: [{ name: 'name', description: 'User name: 1 to 64 letters, digits, ".", "_" or "-"' }],
+      factory: (init) => new UserResource(init, api),
+      operations: {
+        get: { summary: 'Read a user (no password; admin)', statuses: [200, 304, 404], responses: [json()] },
+        put: { summary: 'Create (201, password required) or replace (200) a user; ends their sign-ins (admin)', statuses: [200, 201, 404, 412], requestBody: json(userInputSchema), responses: [json()] },
+        delete: { summary: 'Delete a user and end their sign-ins (admin)', statuses: [204, 404, 412] },
+      },
+    },
+    {
+      path: '/sessions',
+      params: [],
+      factory: (init) => new SessionsResource(init, api),
+      operations: {
+        post: { summary: 'Sign in with a user name and password: a token for 12 hours carrying the user\'s roles and identity', statuses: [201], requestBody: json(signInSchema), responses: [json()] },
+      },
+    },
+    {
+      path: '/sessions/current',
+      params: [],
+      factory: (init) => new CurrentSessionResource(init, api),
+      operations: {
+        get: { summary: 'Who the presented token is: name, roles, and for a sign-in the user, address and expiry', statuses: [200, 304], responses: [json()] },
+        delete: { summary: 'Sign out: the sign-in\'s token stops working at once (409 for a long-lived token)', statuses: [204, 409, 412] },
       },
     },
     {

@@ -115,7 +115,7 @@ export class CommitsResource extends ApiResource {
       parent: body.parent,
       author: body.author,
       changes,
-      actor: this.actor,
+      ...this.writer,
     });
     if (!result.ok) {
       // The architecture promises 409 when `parent` is no longer the head.

@@ -38,7 +38,7 @@ export class MergesResource extends ApiResource {
     const body = await this.readJson(mergeInputSchema);
     if (body instanceof Halt) return body;
     const repo = this.request.params.repo ?? '';
-    const merged = await this.api.service.merge(repo, { ...body, actor: this.actor });
+    const merged = await this.api.service.merge(repo, { ...body, ...this.writer });
     if (!merged.ok) return failureHalt(merged);
     if (merged.outcome === 'up-to-date') return true;
     this.response.setHeader('Location', `/repos/${repo}/commits/${merged.commit.id}`);
@@ -150,7 +150,7 @@ export class MergeResource extends ApiResource {
       author: body.author,
       noFastForward: false,
       resolutions,
-      actor: this.actor,
+      ...this.writer,
     });
     if (!merged.ok) return failureHalt(merged);
     if (merged.outcome === 'up-to-date') return true;

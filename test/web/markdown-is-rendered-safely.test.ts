@@ -125,7 +125,7 @@ describe('Markdown in the browser', () => {
     expect(await md.locator('s').textContent()).toBe('old');
     expect(await md.locator('table th').allTextContents()).toEqual(['Part', 'Pages']);
     expect(await md.locator('table td').allTextContents()).toEqual(['Intro', '3']);
-    expect(await md.locator('table td').nth(1).evaluate((td) => getComputedStyle(td).textAlign)).toBe('right');
+    expect(await md.locator('table td').nth(1).evaluate((td) => (globalThis as unknown as { getComputedStyle(e: unknown): { textAlign: string } }).getComputedStyle(td).textAlign)).toBe('right');
     const boxes = md.locator('li input[type="checkbox"]');
     expect(await boxes.count()).toBe(2);
     expect([await boxes.nth(0).isChecked(), await boxes.nth(1).isChecked()]).toEqual([true, false]);

@@ -11,6 +11,7 @@ import { createEngineServer } from '../../../../webmachine/index.js';
 import { createApp } from '../../../../repo-server/app.js';
 import { Authorizer } from '../../../../repo-server/auth/authorizer.js';
 import { TokenStore } from '../../../../repo-server/auth/token-store.js';
+import { UserStore } from '../../../../repo-server/auth/user-store.js';
 import type { Grants } from '../../../../repo-server/auth/roles.js';
 import { EventBus } from '../../../../repo-server/events/event-bus.js';
 import { createLogger, type Logger } from '../../../../repo-server/observability/logger.js';
@@ -72,7 +73,7 @@ export function apiClient(url: string, headers: Record<string, string> = {}): Ap
 export async function startApi(opts: ApiOptions): Promise<ApiHarness> {
   const events = new EventBus();
   const storage = opts.storage;
-  const auth = opts.auth === true ? new Authorizer(new TokenStore(storage), new SettingsStore(storage)) : undefined;
+  const auth = opts.auth === true ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage)) : undefined;
   const app = createApp({
     storage,
     events,
