@@ -248,3 +248,26 @@ export const commitResolvedMerge = tracked(async (repo, { base, head, etag, mess
   const res = await send('POST', `${repoPath(repo)}/merges/${segments(base)}...${segments(head)}`, { json: { message, resolutions }, headers: { 'If-Match': etag } });
   return json(res);
 });
+
+// Signing in
+
+/**
+ * Signs in with a user name and password: a token for some hours, with the user's roles, that
+ * credits the user's commits. A 401 (wrong name or password) and 429 (too many tries) throw.
+ * @param {string} user
+ * @param {string} password
+ * @returns {Promise<{ token: string, expiresAt: string, user: { name: string, displayName: string, email: string } }>}
+ */
+export async function signInWithPassword(user, password) {
+  return json(await send('POST', '/sessions', { json: { user, password } }));
+}
+
+/** Who the current token is: {name, grants, user?, email?, expiresAt?}. */
+export async function whoAmI() {
+  return json(await send('GET', '/sessions/current'));
+}
+
+/** Ends this tab's sign-in on the server (its token stops working everywhere at once). */
+export async function endSession() {
+  await send('DELETE', '/sessions/current');
+}

@@ -5,9 +5,9 @@
  */
 import { h } from './dom.js';
 import { parse, go, href } from './router.js';
-import { isAnonymous, isSignedIn, signOut } from './session.js';
+import { isAnonymous, isSignedIn, signOut, who } from './session.js';
 import { subscribe } from './events.js';
-import { writesSettled } from './api.js';
+import { endSession, writesSettled } from './api.js';
 import { clearNotices, flash, showBanner } from './notices.js';
 import { errorScreen } from './views/parts.js';
 import { loadRepoContext, repoChrome } from './views/layout.js';
@@ -41,17 +41,20 @@ function ownChange(ref, commit) {
 function drawAccount() {
   const account = /** @type {HTMLElement} */ (document.getElementById('account'));
   if (!isSignedIn()) return account.replaceChildren();
-  const out = () => {
+  const me = who();
+  const out = async () => {
+    // A sign-in ends on the server too; a long-lived token is only forgotten by this tab.
+    if (me?.signIn) await endSession().catch(() => undefined);
     signOut();
     events?.close();
     events = null;
-    flash('Signed out. The token was removed from this tab.');
+    flash(me?.signIn ? 'Signed out.' : 'Signed out. The token was removed from this tab.');
     go('signin');
   };
   account.replaceChildren(
-    h('span', { class: 'who' }, isAnonymous() ? 'Browsing without a token' : 'Signed in with a token'),
+    h('span', { class: 'who' }, isAnonymous() ? 'Browsing without a token' : me === null ? 'Signed in with a token' : `Signed in as ${me.name}`),
     ' ',
-    isAnonymous() ? h('a', { href: href('signin') }, 'Sign in') : h('button', { type: 'button', class: 'link', onclick: out }, 'Sign out'),
+    isAnonymous() ? h('a', { href: href('signin') }, 'Sign in') : h('button', { type: 'button', class: 'link', onclick: () => void out() }, 'Sign out'),
   );
 }
 
