@@ -99,7 +99,10 @@ describe('prose changes in the browser', () => {
     const { page } = session;
     const draftsHead = await put('chapter.md', 'drafts', CHAPTER.replace('careless word', 'misplaced word').replace('reviewed twice', 'reviewed twice, by two people').replace('sign their reports', 'sign and date their reports'), 'Say who reviews');
     const mainHead = await put('chapter.md', 'main', CHAPTER.replace('reviewed twice', 'reviewed at least twice').replace('sign their reports', 'publish their reports'), 'Tighten the review rules');
+    // The same address as the last test's screen: load it afresh, with both new commits.
     await page.goto(`${server.url}/#/repo/book/compare?base=main&head=drafts`);
+    await page.reload();
+    await page.locator('#compare-summary', { hasText: 'drafts has 2 commits that main does not have, and main has 1 commit' }).waitFor();
     await page.getByRole('button', { name: 'Merge drafts into main' }).click();
     await page.locator('#merge-conflict-heading', { hasText: 'Not merged: 1 conflict' }).waitFor();
     const form = page.locator('form.resolve-form');

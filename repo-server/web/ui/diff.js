@@ -8,7 +8,7 @@ import { diffLines, groupHunks, mergeRegions, splitText } from '#text-diff';
 
 /**
  * One line of a diff: its kind, its number on the old and the new side (null where it has
- * none), and its text without the newline. A `hunk` row carries the "@@ ... @@" header.
+ * none), and its text without the newline. A `hunk` row carries the hunk header as text.
  * @typedef {{ type: 'same'|'add'|'del'|'hunk'|'meta', oldNo: number|null, newNo: number|null, text: string }} Row
  */
 

@@ -22,7 +22,7 @@ const KINDS = {
   submodule: 'both sides changed this submodule differently',
 };
 
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const plural = (/** @type {number} */ n, /** @type {string} */ word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** @param {import('./layout.js').RepoContext} ctx */
 export async function render(ctx) {
@@ -35,7 +35,7 @@ export async function render(ctx) {
     'form',
     {
       class: 'inline-form',
-      onsubmit: (e) => {
+      onsubmit: (/** @type {Event} */ e) => {
         e.preventDefault();
         go('compare', ctx.repoName, { base: baseSelect.value, head: headSelect.value });
       },
@@ -56,7 +56,7 @@ export async function render(ctx) {
   const files = h(
     'ul',
     { class: 'changed-files' },
-    cmp.files.map((f) => h('li', {}, h('span', { class: `status status-${f.status}` }, f.status), ' ', h('a', { href: href('file', ctx.repoName, { ref: head, path: f.path }) }, f.path))),
+    cmp.files.map((/** @type {{ path: string, status: string }} */ f) => h('li', {}, h('span', { class: `status status-${f.status}` }, f.status), ' ', h('a', { href: href('file', ctx.repoName, { ref: head, path: f.path }) }, f.path))),
   );
   const canMerge = cmp.aheadBy > 0 && ctx.branches.some((b) => b.name === base);
   return {
@@ -73,6 +73,11 @@ export async function render(ctx) {
   };
 }
 
+/**
+ * @param {import('./layout.js').RepoContext} ctx
+ * @param {string} base
+ * @param {string} head
+ */
 function mergeForm(ctx, base, head) {
   const message = h('input', { id: 'merge-message', class: 'wide', value: `Merge ${head} into ${base}` });
   const result = h('div', { id: 'merge-result' });
@@ -82,7 +87,7 @@ function mergeForm(ctx, base, head) {
     {
       class: 'card',
       'aria-labelledby': 'merge-heading',
-      onsubmit: (e) => {
+      onsubmit: (/** @type {Event} */ e) => {
         e.preventDefault();
         void busy(submit, async () => {
           let merged;

@@ -17,6 +17,12 @@ import { htmlPreview, markdownPreview } from './preview.js';
 import { textResolver } from './resolver.js';
 
 /** The current version of a file on a branch: blob id, text and who changed it last; null if absent. */
+/**
+ * @param {string} repo
+ * @param {string} branch
+ * @param {string} path
+ * @returns {Promise<Version|null>}
+ */
 async function current(repo, branch, path) {
   try {
     const meta = await api.getFileMeta(repo, branch, path);
@@ -27,6 +33,8 @@ async function current(repo, branch, path) {
     throw err;
   }
 }
+
+/** @typedef {{ id: string, text: string, lastCommit: any }} Version */
 
 /** Unsaved text is not lost to a closed tab by accident. */
 let dirtyCheck = () => false;
@@ -49,6 +57,7 @@ export async function render(ctx) {
     return { title: 'Not a branch', node: errorScreen(new Error(`${branch} is not a branch; only branches can be edited.`), { href: href('branches', ctx.repoName), label: 'See the branches' }) };
   }
   /** The version this edit started from; null for a new file. */
+  /** @type {Version|null} */
   let base = null;
   if (!isNew) {
     base = await current(ctx.repoName, branch, startPath);
@@ -110,7 +119,7 @@ export async function render(ctx) {
     }
   };
 
-  const showConflict = async (path) => {
+  const showConflict = async (/** @type {string} */ path) => {
     const theirs = (await current(ctx.repoName, branch, path)) ?? { id: null, text: '', lastCommit: null };
     announce('Not saved: someone else changed this file. Compare the versions below and choose how to go on.', 'error');
     const mine = textarea.value;
@@ -192,7 +201,7 @@ export async function render(ctx) {
   };
 
   /** The edit now starts from their version: the next save is conditional on it. */
-  const adopt = (theirs) => {
+  const adopt = (/** @type {{ id: string|null, text: string, lastCommit: any }} */ theirs) => {
     mover = null;
     baseText = theirs.text;
     base = theirs.id === null ? null : { id: theirs.id, text: theirs.text, lastCommit: theirs.lastCommit };
@@ -203,7 +212,7 @@ export async function render(ctx) {
     'form',
     {
       class: 'editor-form',
-      onsubmit: (e) => {
+      onsubmit: (/** @type {Event} */ e) => {
         e.preventDefault();
         void busy(save, () => write(base === null ? null : base.id));
       },
@@ -228,7 +237,7 @@ export async function render(ctx) {
     title: isNew ? 'New file' : `Edit ${startPath}`,
     node: h('div', {}, pathCrumbs(ctx, isNew ? parentOf(startPath) : startPath), title(isNew ? 'New file' : `Edit ${baseName(startPath)}`), conflictArea, form),
     /** Never redrawn under the author's hands: a warning says the file changed, the save will tell. */
-    onRefUpdate: (ev) => {
+    onRefUpdate: (/** @type {{ ref: string, actor: string }} */ ev) => {
       if (ev.ref !== `refs/heads/${branch}` || base === null || !textarea.isConnected) return true;
       void current(ctx.repoName, branch, pathNow()).then((now) => {
         if (now !== null && base !== null && now.id === base.id) return;

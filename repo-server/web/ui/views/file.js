@@ -43,6 +43,14 @@ export async function render(ctx) {
   };
 }
 
+/**
+ * @param {import('./layout.js').RepoContext} ctx
+ * @param {string} path
+ * @param {string} kind
+ * @param {string|null} text
+ * @param {Blob} blob
+ * @returns {Promise<Node>}
+ */
 async function content(ctx, path, kind, text, blob) {
   if (kind === 'image') return repoImage(ctx.repoName, ctx.ref, path, `Image ${baseName(path)}`);
   if (text === null) return h('p', { class: 'empty' }, `This is a binary file (${blob.size} bytes); use Download to open it.`);
@@ -52,6 +60,11 @@ async function content(ctx, path, kind, text, blob) {
 }
 
 /** A rendered view with a toggle to its source (aria-pressed tells which one is on screen). */
+/**
+ * @param {HTMLElement} rendered
+ * @param {string} text
+ * @param {string} label
+ */
 function withSource(rendered, text, label) {
   const source = h('pre', { class: 'source', tabindex: '0', hidden: true }, text);
   const toggle = h('button', { type: 'button', 'aria-pressed': 'false', class: 'toggle' }, label);
@@ -65,6 +78,10 @@ function withSource(rendered, text, label) {
 }
 
 /** Saves bytes already fetched (with the token) under the file's own name. */
+/**
+ * @param {Blob} blob
+ * @param {string} name
+ */
 function saveAs(blob, name) {
   const url = URL.createObjectURL(blob);
   const a = h('a', { href: url, download: name, hidden: true });
@@ -74,6 +91,11 @@ function saveAs(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/**
+ * @param {import('./layout.js').RepoContext} ctx
+ * @param {string} path
+ * @param {string} blobId
+ */
 function deleteButton(ctx, path, blobId) {
   const button = h('button', { type: 'button', class: 'danger' }, 'Delete');
   button.addEventListener('click', () => {

@@ -58,6 +58,8 @@ export async function markdownPreview(ctx, path, text) {
 /**
  * An authored HTML page, shown as the author wrote it but unable to act: no scripts, forms,
  * popups or same-origin access (an empty sandbox), so it cannot read the token.
+ * @param {string} path
+ * @param {string} text
  */
 export function htmlPreview(path, text) {
   return h('iframe', { class: 'html-preview', sandbox: '', srcdoc: text, title: `Preview of ${path}`, referrerpolicy: 'no-referrer' });
