@@ -95,7 +95,9 @@ function unifiedTable(rows, pairs) {
     if (row.type === 'hunk') body.appendChild(h('tr', { class: 'diff-hunk-row' }, h('td', { colspan: '3' }, lineCell(row, pairs))));
     else body.appendChild(h('tr', { class: `diff-row-${row.type}` }, lineNo(row.oldNo), lineNo(row.newNo), h('td', { class: 'code' }, lineCell(row, pairs))));
   }
-  return h('table', { class: 'diff-table unified' }, h('thead', { class: 'visually-hidden' }, h('tr', {}, h('th', { scope: 'col' }, 'Old line'), h('th', { scope: 'col' }, 'New line'), h('th', { scope: 'col' }, 'Text'))), body);
+  // Column widths by <col>: a fixed layout takes them from the first row, which may be a hunk header.
+  const cols = h('colgroup', {}, h('col', { class: 'ln-col' }), h('col', { class: 'ln-col' }), h('col'));
+  return h('table', { class: 'diff-table unified' }, cols, h('thead', { class: 'visually-hidden' }, h('tr', {}, h('th', { scope: 'col' }, 'Old line'), h('th', { scope: 'col' }, 'New line'), h('th', { scope: 'col' }, 'Text'))), body);
 }
 
 /**
@@ -124,7 +126,8 @@ function splitTable(rows, pairs) {
     }
   }
   const head = h('tr', {}, h('th', { scope: 'col' }, 'Old line'), h('th', { scope: 'col' }, 'Before'), h('th', { scope: 'col' }, 'New line'), h('th', { scope: 'col' }, 'After'));
-  return h('table', { class: 'diff-table split' }, h('thead', { class: 'visually-hidden' }, head), body);
+  const cols = h('colgroup', {}, h('col', { class: 'ln-col' }), h('col'), h('col', { class: 'ln-col' }), h('col'));
+  return h('table', { class: 'diff-table split' }, cols, h('thead', { class: 'visually-hidden' }, head), body);
 }
 
 /**

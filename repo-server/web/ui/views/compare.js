@@ -234,5 +234,7 @@ async function resolutionForm(ctx, container, base, head) {
     errors,
     h('div', { class: 'actions' }, submit),
   );
+  // A choice made since the last refusal makes its message stale.
+  form.addEventListener('change', () => formError(errors, ''));
   container.replaceChildren(form);
 }
