@@ -5,12 +5,13 @@ const TEXT = new Set(['txt', 'text', 'css', 'js', 'mjs', 'ts', 'json', 'xml', 'c
 
 /**
  * @param {string} path
- * @returns {'markdown'|'html'|'image'|'text'|'other'}
+ * @returns {'markdown'|'html'|'cnxml'|'image'|'text'|'other'}
  */
 export function kindOf(path) {
   const ext = extension(path);
   if (ext === 'md' || ext === 'markdown') return 'markdown';
   if (ext === 'html' || ext === 'htm' || ext === 'xhtml') return 'html';
+  if (ext === 'cnxml') return 'cnxml';
   if (IMAGE.has(ext)) return 'image';
   if (TEXT.has(ext)) return 'text';
   return 'other';

@@ -13,7 +13,7 @@ import { mergeTexts } from '../diff.js';
 import { baseName, decodeText, kindOf, parentOf } from '../files.js';
 import { busy, describe, errorScreen, formError, pathCrumbs, title } from './parts.js';
 import { conflictPanel } from './conflict.js';
-import { htmlPreview, markdownPreview } from './preview.js';
+import { cnxmlPreview, htmlPreview, markdownPreview } from './preview.js';
 import { textResolver } from './resolver.js';
 
 /** The current version of a file on a branch: blob id, text and who changed it last; null if absent. */
@@ -275,14 +275,16 @@ function editorViews(ctx, branch, pathNow, textarea, labelText) {
   const sideField = h('div', { class: 'field inline side-by-side-field' }, sideBySide, h('label', { for: 'side-by-side' }, 'Side by side (the preview follows your typing)'));
   const tabs = h('div', { role: 'tablist', 'aria-label': 'Editor view', class: 'editor-tabs' }, editTab, previewTab);
   const panes = h('div', { class: 'editor-panes' }, editPanel, previewPanel);
-  const canPreview = () => ['markdown', 'html'].includes(kindOf(pathNow()));
+  const canPreview = () => ['markdown', 'html', 'cnxml'].includes(kindOf(pathNow()));
   let drawn = -1;
   let ticket = 0;
   const drawPreview = async () => {
     const mine = ++ticket;
     const text = textarea.value;
     const path = pathNow();
-    const node = kindOf(path) === 'html' ? htmlPreview(path, text) : await markdownPreview({ repoName: ctx.repoName, ref: branch }, path, text);
+    const kind = kindOf(path);
+    const where = { repoName: ctx.repoName, ref: branch };
+    const node = kind === 'html' ? htmlPreview(path, text) : kind === 'cnxml' ? cnxmlPreview(where, path, text) : await markdownPreview(where, path, text);
     if (mine !== ticket) return;
     previewBox.replaceChildren(text.trim() === '' ? h('p', { class: 'empty' }, 'Nothing to preview yet.') : node);
     drawn = text.length;

@@ -5,7 +5,7 @@ import { go, href } from '../router.js';
 import { announce, flash } from '../notices.js';
 import { baseName, decodeText, kindOf, parentOf } from '../files.js';
 import { busy, describe, errorScreen, pathCrumbs, title } from './parts.js';
-import { htmlPreview, markdownPreview, repoImage } from './preview.js';
+import { cnxmlPreview, htmlPreview, markdownPreview, repoImage } from './preview.js';
 
 /** @param {import('./layout.js').RepoContext} ctx */
 export async function render(ctx) {
@@ -56,6 +56,7 @@ async function content(ctx, path, kind, text, blob) {
   if (text === null) return h('p', { class: 'empty' }, `This is a binary file (${blob.size} bytes); use Download to open it.`);
   if (kind === 'markdown') return withSource(await markdownPreview(ctx, path, text), text, 'Show the Markdown source');
   if (kind === 'html') return withSource(htmlPreview(path, text), text, 'Show the HTML source');
+  if (kind === 'cnxml') return withSource(cnxmlPreview(ctx, path, text), text, 'Show the CNXML source');
   return h('pre', { class: 'source', tabindex: '0' }, text);
 }
 

@@ -4,7 +4,8 @@
  */
 import { h } from '../dom.js';
 import * as api from '../api.js';
-import { renderMarkdown } from '../markdown.js';
+import { renderMarkdown, safeUrl } from '../markdown.js';
+import { renderCnxml } from '../cnxml.js';
 import { href } from '../router.js';
 import { extension, resolvePath } from '../files.js';
 
@@ -53,6 +54,26 @@ export async function markdownPreview(ctx, path, text) {
     },
   });
   return h('div', { class: 'markdown' }, content);
+}
+
+/**
+ * A CNXML module shown readably (cnxml.js); its source when the XML does not parse.
+ * @param {{ repoName: string, ref: string }} ctx
+ * @param {string} path the module's own path, for its images
+ * @param {string} text
+ */
+export function cnxmlPreview(ctx, path, text) {
+  const article = renderCnxml(text, {
+    image: (src, alt) => {
+      if (isExternal(src)) {
+        const safe = safeUrl(src);
+        return safe === null ? document.createTextNode(alt) : h('a', { href: safe, rel: 'noopener noreferrer' }, `Image: ${alt || src}`);
+      }
+      const target = resolvePath(path, src);
+      return target === null ? document.createTextNode(alt) : repoImage(ctx.repoName, ctx.ref, target, alt);
+    },
+  });
+  return article === null ? h('div', {}, h('p', { class: 'form-error' }, 'This CNXML file is not well-formed XML; here is its source.'), h('pre', { class: 'source' }, text)) : h('div', { class: 'markdown cnxml-view' }, article);
 }
 
 /**
