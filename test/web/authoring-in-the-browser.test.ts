@@ -1,6 +1,6 @@
 /**
  * The web client end to end, in Chromium, against a real front end (REST, events, access
- * control) with the client mounted: an author creates a repository, adds files, edits, meets a
+ * control) with the client mounted: an author signs in with her user name and password, creates a repository, adds files, edits, meets a
  * colleague's conflicting save, branches, merges, publishes a version, reads the history with
  * its diffs, and sees a change made by another client arrive live. Screenshots of the main
  * screens go to test-artifacts/web/ (and, with WEB_CLIENT_DOCS=1, to docs/web-client/).

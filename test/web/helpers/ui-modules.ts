@@ -1,7 +1,7 @@
 /**
  * The client's browser modules, loaded into Node for unit tests of their pure parts (Markdown
- * to HTML, diff rows, routes). They are plain JavaScript outside tsconfig, so they are imported by
- * path and typed here by what the tests use.
+ * to HTML, diff rows, routes). They are plain JavaScript checked by their own tsconfig (with the
+ * DOM), outside this one, so they are imported by path and typed here by what the tests use.
  */
 import { fileURLToPath } from 'node:url';
 
