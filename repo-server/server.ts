@@ -13,6 +13,7 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { Authorizer, presentedToken } from './auth/authorizer.js';
 import { TokenStore } from './auth/token-store.js';
+import { UserStore } from './auth/user-store.js';
 import { SettingsStore } from './settings/repo-settings.js';
 
 export interface RunningServer {
@@ -30,7 +31,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
   // One object store per repository and one cache for REST and git alike.
   const objects = new ObjectStores(storage, new GitCache(config.gitCacheBytes));
   const service = createRepoService({ storage, events, objects, maxObjectBytes: config.maxObjectBytes });
-  const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage)) : undefined;
+  const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage)) : undefined;
   const app = createApp({
     storage,
     events,

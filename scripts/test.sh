@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-tools.sh
 npx tsc --noEmit -p tsconfig.json
+# The browser client is plain JavaScript; its JSDoc types are checked against the DOM.
+npx tsc --noEmit -p repo-server/web/ui/tsconfig.json
 npx vitest run --coverage "$@"

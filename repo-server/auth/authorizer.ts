@@ -1,6 +1,7 @@
 import type { SettingsStore } from '../settings/repo-settings.js';
 import { atLeast, type Role, roleOn } from './roles.js';
 import type { Principal, TokenStore } from './token-store.js';
+import type { UserStore } from './user-store.js';
 
 /** What a request needs: a role, on a repository or (no repo) on the service as a whole. */
 export interface Access {
@@ -44,6 +45,8 @@ export class Authorizer {
     readonly tokens: TokenStore,
     private readonly settings: SettingsStore,
     readonly enabled = true,
+    /** People who sign in with a password (POST /sessions); absent where only tokens are used. */
+    readonly users?: UserStore,
   ) {}
 
   async principal(authorization: string | undefined): Promise<Principal | null> {

@@ -21,3 +21,11 @@ export function roleOn(grants: Grants, repo: string | undefined): Role | undefin
   const candidates = [grants.global, repo === undefined ? undefined : grants.repos?.[repo]].filter((r): r is Role => r !== undefined);
   return candidates.sort((a, b) => ROLES.indexOf(b) - ROLES.indexOf(a))[0];
 }
+
+/** Grants as stored, with anything that is not a role dropped (a record edited by hand cannot grant more). */
+export function sanitizeGrants(grants: Grants): Grants {
+  const out: Grants = {};
+  if (isRole(grants.global)) out.global = grants.global;
+  if (grants.repos !== undefined) out.repos = Object.fromEntries(Object.entries(grants.repos).filter(([, r]) => isRole(r)));
+  return out;
+}

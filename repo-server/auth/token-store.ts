@@ -1,10 +1,8 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { RepoStore, Storage } from '../../fs-service/index.js';
-import { type Grants, isRole } from './roles.js';
-
-const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+import { type Grants, sanitizeGrants } from './roles.js';
+import { hashSecret, secretMatches } from './secret-hash.js';
 
 /**
  * Tokens live in a system store whose name ends in ".git", which no repository may have, so no
@@ -24,12 +22,28 @@ export interface TokenRecord {
   hash: string;
   createdAt: string;
   revokedAt?: string;
+  /** A sign-in's token: it stops working at this time. */
+  expiresAt?: string;
+  /** A sign-in's token: the user who signed in, and their address for the commits they make. */
+  user?: string;
+  email?: string;
 }
 
 export interface Principal {
   tokenId: string;
+  /** The token's name; for a signed-in user, their display name. */
   name: string;
   grants: Grants;
+  user?: string;
+  email?: string;
+  expiresAt?: string;
+}
+
+/** What makes a token a user's sign-in rather than an operator's long-lived token. */
+export interface SignIn {
+  user: string;
+  email: string;
+  expiresAt: Date;
 }
 
 export type PublicToken = Omit<TokenRecord, 'salt' | 'hash'>;
@@ -47,16 +61,18 @@ export class TokenStore {
   private readonly store: RepoStore;
   private readonly verified = new LRUCache<string, true>({ max: 10_000 });
 
-  constructor(storage: Storage) {
+  constructor(
+    storage: Storage,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.store = storage.repo(SYSTEM_STORE);
   }
 
-  async create(name: string, grants: Grants, now = new Date()): Promise<{ token: string; record: PublicToken }> {
+  async create(name: string, grants: Grants, now = new Date(), signIn?: SignIn): Promise<{ token: string; record: PublicToken }> {
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
-    const salt = randomBytes(16);
-    const hash = await scrypt(secret, salt, 32);
-    const record: TokenRecord = { id, name, grants, salt: salt.toString('base64'), hash: hash.toString('base64'), createdAt: now.toISOString() };
+    const record: TokenRecord = { id, name, grants, ...(await hashSecret(secret)), createdAt: now.toISOString() };
+    if (signIn !== undefined) Object.assign(record, { user: signIn.user, email: signIn.email, expiresAt: signIn.expiresAt.toISOString() });
     if (!(await this.store.createExclusive(recordPath(id), JSON.stringify(record)))) throw new Error('token id collision');
     return { token: `crt_${id}_${secret}`, record: publicView(record) };
   }
@@ -74,15 +90,18 @@ export class TokenStore {
     const [, id, secret] = m as unknown as [string, string, string];
     const found = await this.read(id);
     if (found === null || found.record.revokedAt !== undefined) return null;
+    if (found.record.expiresAt !== undefined && !(Date.parse(found.record.expiresAt) > this.now().getTime())) return null;
     const { record } = found;
     const memo = `${record.hash}:${secret}`;
     if (!this.verified.has(memo)) {
-      const hash = await scrypt(secret, Buffer.from(record.salt, 'base64'), 32);
-      const expected = Buffer.from(record.hash, 'base64');
-      if (hash.length !== expected.length || !timingSafeEqual(hash, expected)) return null;
+      if (!(await secretMatches(secret, record))) return null;
       this.verified.set(memo, true);
     }
-    return { tokenId: record.id, name: record.name, grants: sanitize(record.grants) };
+    const principal: Principal = { tokenId: record.id, name: record.name, grants: sanitizeGrants(record.grants) };
+    if (record.user !== undefined) principal.user = record.user;
+    if (record.email !== undefined) principal.email = record.email;
+    if (record.expiresAt !== undefined) principal.expiresAt = record.expiresAt;
+    return principal;
   }
 
   async list(): Promise<PublicToken[]> {
@@ -119,16 +138,14 @@ export class TokenStore {
     return false;
   }
 
+  /** Ends every sign-in of a user (their password, roles or account changed); answers how many. */
+  async revokeSignIns(user: string, now = new Date()): Promise<number> {
+    const mine = (await this.list()).filter((t) => t.user?.toLowerCase() === user.toLowerCase() && t.revokedAt === undefined);
+    const revoked = await Promise.all(mine.map((t) => this.revoke(t.id, now)));
+    return revoked.filter(Boolean).length;
+  }
+
   async isEmpty(): Promise<boolean> {
     return (await this.list()).length === 0;
   }
-}
-
-function sanitize(grants: Grants): Grants {
-  const out: Grants = {};
-  if (isRole(grants.global)) out.global = grants.global;
-  if (grants.repos !== undefined) {
-    out.repos = Object.fromEntries(Object.entries(grants.repos).filter(([, r]) => isRole(r)));
-  }
-  return out;
 }

@@ -213,7 +213,7 @@ async function plan(deps: ServiceDeps, objects: PendingObjects, job: Job, tip: T
   for (const edit of job.edits.values()) if (edit.kind === 'write') objects.putBlob(edit.content!);
   const edited = await editTree(objects, tip.tree, job.edits);
   if (!edited.ok) return edited.reason === 'not-found' ? notFound('path', edited.path) : edited;
-  const author = person(deps, input.author, input.actor);
+  const author = person(deps, input.author, input.actor, input.actorEmail);
   const commit = objects.putCommit({
     tree: edited.tree,
     parents: tip.head === null ? [] : [tip.head],

@@ -48,7 +48,9 @@ export type {
 export type { Outcome } from './tree-edit.js';
 export type { Comparison, CompareResult, DiffResult } from './compare.js';
 export type { FileDiff } from './tree-diff.js';
-export type { MergeInput, MergeResult, MergeOutcome, MergeConflictResult, ConflictCause } from './merges.js';
+export type { MergeInput, MergeResult, MergeOutcome, MergeConflictResult, ConflictCause, MergePreview, MergePreviewResult, PreviewStatus } from './merges.js';
+export type { Resolution, ConflictDetail, ConflictSide, UnresolvedConflicts } from './merge-resolutions.js';
+export { MAX_TEXT_BYTES } from './merge-resolutions.js';
 export type { MergeConflict, ConflictKind } from './tree-merge.js';
 export type { ArchiveFormat, ArchiveInput, ArchiveResult } from './archives.js';
 export type { TagInfo, ListTagsResult, TagResult, CreateTagResult, CreateTagInput } from './tags.js';
@@ -84,6 +86,10 @@ export interface RepoService {
   compareDiff(repo: string, base: string, head: string): Promise<comparing.DiffResult>;
   // Merges
   merge(repo: string, input: merges.MergeInput): Promise<merges.MergeResult>;
+  /** The base branch's head and head's commit: what a merge of head into base would combine now. */
+  mergeHeads(repo: string, base: string, head: string): ReturnType<typeof merges.mergeHeads>;
+  /** What merging commit `theirs` into `ours` would do, every conflict described for resolving; writes nothing. */
+  previewMerge(repo: string, ours: string, theirs: string): Promise<merges.MergePreviewResult>;
   // Tags
   listTags(repo: string): Promise<tags.ListTagsResult>;
   getTag(repo: string, name: string): Promise<tags.TagResult>;
@@ -141,6 +147,8 @@ export function createRepoService(options: RepoServiceDeps): RepoService {
     compare: (repo, base, head) => comparing.compare(deps, repo, base, head),
     compareDiff: (repo, base, head) => comparing.compareDiff(deps, repo, base, head),
     merge: (repo, input) => merges.merge(deps, repo, input),
+    mergeHeads: (repo, base, head) => merges.mergeHeads(deps, repo, base, head),
+    previewMerge: (repo, ours, theirs) => merges.previewMerge(deps, repo, ours, theirs),
     listTags: (repo) => tags.listTags(deps, repo),
     getTag: (repo, name) => tags.getTag(deps, repo, name),
     createTag: (repo, name, input) => tags.createTag(deps, repo, name, input),

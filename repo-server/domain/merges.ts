@@ -10,7 +10,7 @@
  */
 import { isAncestor, mergeBases } from '../git/index.js';
 import type { ServiceDeps } from './deps.js';
-import { validateShortRefName } from './names.js';
+import { validatePath, validateShortRefName } from './names.js';
 import { readCommit } from './objects.js';
 import { PendingObjects } from './pending-objects.js';
 import type { RepoContext } from './repo-context.js';
@@ -18,6 +18,7 @@ import { branchRef, readBranch, resolveRef } from './refs.js';
 import { swapRef } from './ref-writes.js';
 import { openRepo } from './repositories.js';
 import { normalizeMessage, person, validatePerson } from './signatures.js';
+import { applyResolutions, describeConflicts, type ConflictDetail, type MergeTrees, type Resolution, type UnresolvedConflicts } from './merge-resolutions.js';
 import { mergeTrees, type MergeConflict } from './tree-merge.js';
 import { invalid, notFound, stale, type CommitDetails, type Invalid, type NotFound, type Oid, type PersonInput, type RefNameConflict, type Stale, type WriteOptions } from './types.js';
 
@@ -34,10 +35,15 @@ export interface MergeInput extends WriteOptions {
   noFastForward?: boolean;
   /** The base branch head the caller saw; if it moved since: `stale`. */
   expected?: Oid;
+  /**
+   * How the author settled each conflicting path (merge-resolutions.ts): with these, a merge that
+   * conflicts is committed with them; every conflicting path needs one, and no other path may have one.
+   */
+  resolutions?: ReadonlyMap<string, Resolution>;
 }
 
 export type MergeOutcome = 'merged' | 'fast-forward' | 'up-to-date';
-export type ConflictCause = 'content' | 'multiple-merge-bases' | 'unrelated-histories';
+export type ConflictCause = 'content' | 'multiple-merge-bases' | 'unrelated-histories' | 'unresolved';
 
 export type MergeConflictResult = {
   ok: false;
@@ -59,6 +65,7 @@ export type MergeResult =
       previous: Oid;
     }
   | MergeConflictResult
+  | UnresolvedConflicts
   | Stale
   | RefNameConflict
   | NotFound
@@ -87,6 +94,10 @@ async function baseTree(ctx: RepoContext, objects: PendingObjects, bases: Oid[],
 }
 
 function validate(input: MergeInput): Invalid | string {
+  for (const path of input.resolutions?.keys() ?? []) {
+    const checked = validatePath(path);
+    if (!checked.ok) return invalid('path', `resolution of ${JSON.stringify(path)}: ${checked.detail}`);
+  }
   const base = validateShortRefName(input.base);
   if (!base.ok) return invalid('branch-name', base.detail);
   if (typeof input.head !== 'string' || input.head === '') return invalid('ref', 'head is required');
@@ -112,6 +123,20 @@ export async function merge(deps: ServiceDeps, repo: string, input: MergeInput):
   });
 }
 
+/** The merge of two commits as far as it goes without a person: its bases, trees and the tree merge. */
+async function threeWay(ctx: RepoContext, objects: PendingObjects, ours: Oid, theirs: Oid) {
+  const bases = await mergeBases(ctx.objects, ours, theirs);
+  const base = await baseTree(ctx, objects, bases, 0);
+  if (!base.ok) return { bases, base, trees: null, merged: null };
+  const trees: MergeTrees = { base: base.tree, ours: (await readCommit(ctx, ours)).tree, theirs: (await readCommit(ctx, theirs)).tree };
+  return { bases, base, trees, merged: await mergeTrees(objects, trees.base, trees.ours, trees.theirs) };
+}
+
+function strayResolutions(input: MergeInput): Invalid | null {
+  const paths = [...(input.resolutions?.keys() ?? [])];
+  return paths.length === 0 ? null : invalid('changes', `nothing conflicts in this merge, so no path takes a resolution: ${paths.slice(0, 20).join(', ')}`);
+}
+
 /** One try; 'moved' when the base branch changed under us (the caller decides whether to retry). */
 async function attemptMerge(deps: ServiceDeps, ctx: RepoContext, input: MergeInput, message: string): Promise<MergeResult | 'moved'> {
   const previous = await readBranch(ctx, input.base);
@@ -123,20 +148,29 @@ async function attemptMerge(deps: ServiceDeps, ctx: RepoContext, input: MergeInp
     const swapped = await swapRef(deps, ctx, branchRef(input.base), previous, commit.id, input);
     return swapped.ok ? { ok: true, outcome, commit, previous } : swapped.reason === 'stale' ? 'moved' : swapped;
   };
-  if (await isAncestor(ctx.objects, head.commit, previous)) return { ok: true, outcome: 'up-to-date', commit: await readCommit(ctx, previous), previous };
-  if (input.noFastForward !== true && (await isAncestor(ctx.objects, previous, head.commit))) return move(await readCommit(ctx, head.commit), 'fast-forward');
-  const bases = await mergeBases(ctx.objects, previous, head.commit);
+  if (await isAncestor(ctx.objects, head.commit, previous)) return strayResolutions(input) ?? { ok: true, outcome: 'up-to-date', commit: await readCommit(ctx, previous), previous };
+  if (input.noFastForward !== true && (await isAncestor(ctx.objects, previous, head.commit))) return strayResolutions(input) ?? move(await readCommit(ctx, head.commit), 'fast-forward');
   const objects = new PendingObjects(ctx);
-  const base = await baseTree(ctx, objects, bases, 0);
-  if (!base.ok) return { ok: false, reason: 'conflict', cause: base.cause, conflicts: [], mergeBases: bases, detail: base.detail };
-  const merged = await mergeTrees(objects, base.tree, (await readCommit(ctx, previous)).tree, (await readCommit(ctx, head.commit)).tree);
-  if (merged.conflicts.length > 0) {
+  const { bases, base, trees, merged } = await threeWay(ctx, objects, previous, head.commit);
+  if (!base.ok || trees === null || merged === null) {
+    const cause = base.ok ? 'content' : base.cause;
+    return { ok: false, reason: 'conflict', cause, conflicts: [], mergeBases: bases, detail: base.ok ? 'no merge' : base.detail };
+  }
+  let tree = merged.tree;
+  if (merged.conflicts.length > 0 && input.resolutions !== undefined) {
+    const resolved = await applyResolutions(objects, merged.tree, { ...trees, mergeBases: bases }, merged.conflicts, input.resolutions);
+    if (!resolved.ok) return resolved;
+    tree = resolved.tree;
+  } else if (merged.conflicts.length > 0) {
     const detail = `${merged.conflicts.length} conflicting path(s): ${merged.conflicts.map((c) => `${c.path} (${c.kind})`).join(', ')}`;
     return { ok: false, reason: 'conflict', cause: 'content', conflicts: merged.conflicts, mergeBases: bases, detail };
+  } else {
+    const stray = strayResolutions(input);
+    if (stray !== null) return stray;
   }
-  const author = person(deps, input.author, input.actor);
+  const author = person(deps, input.author, input.actor, input.actorEmail);
   const commit = objects.putCommit({
-    tree: merged.tree,
+    tree,
     parents: [previous, head.commit],
     author,
     committer: input.committer === undefined ? author : person(deps, input.committer),
@@ -144,4 +178,48 @@ async function attemptMerge(deps: ServiceDeps, ctx: RepoContext, input: MergeInp
   });
   await objects.flush([commit.id]);
   return move(commit, 'merged');
+}
+
+export type PreviewStatus = 'up-to-date' | 'fast-forward' | 'clean' | 'conflicts';
+
+export interface MergePreview {
+  /** The base branch's head (ours) and head's commit (theirs) the preview is of. */
+  base: Oid;
+  head: Oid;
+  mergeBases: Oid[];
+  status: PreviewStatus;
+  /** Why it conflicts; 'content' is the only cause a person can resolve path by path. */
+  cause?: ConflictCause;
+  detail?: string;
+  conflicts: ConflictDetail[];
+}
+
+export type MergePreviewResult = ({ ok: true } & MergePreview) | NotFound | Invalid;
+
+/** The two commits a merge of head into the base branch would combine now. */
+export async function mergeHeads(deps: ServiceDeps, repo: string, base: string, head: string): Promise<{ ok: true; base: Oid; head: Oid } | NotFound | Invalid> {
+  const name = validateShortRefName(base);
+  if (!name.ok) return invalid('branch-name', name.detail);
+  const opened = await openRepo(deps, repo);
+  if (!opened.ok) return opened;
+  const ours = await readBranch(opened.ctx, base);
+  if (ours === null) return notFound('branch', base);
+  const theirs = await resolveRef(opened.ctx, head);
+  if (!theirs.ok) return theirs;
+  return { ok: true, base: ours, head: theirs.commit };
+}
+
+/** What merging commit `theirs` into commit `ours` would do, with every conflict described for resolving; writes nothing. */
+export async function previewMerge(deps: ServiceDeps, repo: string, ours: Oid, theirs: Oid): Promise<MergePreviewResult> {
+  const opened = await openRepo(deps, repo);
+  if (!opened.ok) return opened;
+  const { ctx } = opened;
+  const answer = (status: PreviewStatus, mergeBases: Oid[], more: Partial<MergePreview> = {}): MergePreviewResult => ({ ok: true, base: ours, head: theirs, mergeBases, status, conflicts: [], ...more });
+  if (await isAncestor(ctx.objects, theirs, ours)) return answer('up-to-date', [theirs]);
+  if (await isAncestor(ctx.objects, ours, theirs)) return answer('fast-forward', [ours]);
+  const objects = new PendingObjects(ctx);
+  const { bases, base, trees, merged } = await threeWay(ctx, objects, ours, theirs);
+  if (!base.ok) return answer('conflicts', bases, { cause: base.cause, detail: base.detail });
+  if (trees === null || merged === null || merged.conflicts.length === 0) return answer('clean', bases);
+  return answer('conflicts', bases, { cause: 'content', conflicts: await describeConflicts(objects, trees, merged.conflicts) });
 }

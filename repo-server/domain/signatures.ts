@@ -24,15 +24,16 @@ export function validatePerson(input: PersonInput | undefined, role: string): In
 }
 
 /**
- * The given person, else the signed-in actor (a token's name) with the service's no-reply address,
- * else the service's default person: an edit made without naming an author is still credited to
- * whoever made it.
+ * The given person, else the signed-in actor (a user's name and address, or a token's name with
+ * the service's no-reply address), else the service's default person: an edit made without
+ * naming an author is still credited to whoever made it.
  */
-export function person(deps: ServiceDeps, input: PersonInput | undefined, actor?: string): Person {
+export function person(deps: ServiceDeps, input: PersonInput | undefined, actor?: string, actorEmail?: string): Person {
   const at = Math.floor(deps.now().getTime() / 1000);
   if (input === undefined) {
     const named = actor !== undefined && actor !== 'anonymous' && actor.trim() !== '' && !HEADER_BREAKERS.test(actor);
-    return { ...deps.defaultPerson, ...(named ? { name: actor } : {}), timestamp: at, timezoneOffset: 0 };
+    const addressed = named && actorEmail !== undefined && actorEmail !== '' && !HEADER_BREAKERS.test(actorEmail);
+    return { ...deps.defaultPerson, ...(named ? { name: actor } : {}), ...(addressed ? { email: actorEmail } : {}), timestamp: at, timezoneOffset: 0 };
   }
   return { name: input.name, email: input.email, timestamp: input.timestamp ?? at, timezoneOffset: input.timezoneOffset ?? 0 };
 }

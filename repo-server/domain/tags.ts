@@ -79,7 +79,7 @@ export async function createTag(deps: ServiceDeps, repo: string, name: string, i
   const oid = await git.writeTag({
     fs: ctx.fs,
     gitdir: '/',
-    tag: { object: target.commit, type: 'commit', tag: name, tagger: person(deps, input.tagger, input.actor), message },
+    tag: { object: target.commit, type: 'commit', tag: name, tagger: person(deps, input.tagger, input.actor, input.actorEmail), message },
   });
   const swapped = await swapRef(deps, ctx, tagRef(name), null, oid, input);
   if (swapped.ok) return { ok: true, created: true, tag: await describeTag(ctx, name, oid) };

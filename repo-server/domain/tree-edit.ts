@@ -8,7 +8,8 @@ import type { TreeEntry } from '../git/index.js';
 import type { PendingObjects } from './pending-objects.js';
 import type { Oid } from './types.js';
 
-export type Edit = { kind: 'write'; blob: Oid } | { kind: 'delete' };
+/** write: a file's new content (its mode kept); entry: exactly this entry (a merge resolution taking one side's). */
+export type Edit = { kind: 'write'; blob: Oid } | { kind: 'delete' } | { kind: 'entry'; entry: Omit<TreeEntry, 'path'> };
 export type Outcome = 'created' | 'replaced' | 'deleted';
 
 export type EditFailure =
@@ -86,6 +87,11 @@ async function editFolders(objects: PendingObjects, base: Oid | null, root: Fold
             throw new Failed({ ok: false, reason: 'invalid-change', path, detail: `"${path}" is a file, not a folder` });
           }
           next.push({ folder: node, path, base: existing?.oid ?? null, entries: new Map(), parent: work, name });
+          continue;
+        }
+        if (node.kind === 'entry') {
+          work.entries.set(name, { ...node.entry, path: name });
+          outcomes.set(path, existing === undefined ? 'created' : 'replaced');
           continue;
         }
         if (existing?.type === 'tree') throw new Failed({ ok: false, reason: 'invalid-change', path, detail: `"${path}" is a folder` });

@@ -9,9 +9,9 @@
  * conflicts; every conflicting path is reported; nothing is written (see PendingObjects).
  */
 import type { TreeEntry } from '../git/index.js';
-import { merge3 } from './diff3.js';
 import { isBinary, splitLines } from './line-diff.js';
 import { mapLimit } from './map-limit.js';
+import { merge3 } from './text-diff.js';
 import type { PendingObjects } from './pending-objects.js';
 import type { Oid } from './types.js';
 

@@ -116,4 +116,6 @@ export type RefNameConflict = {
 export interface WriteOptions {
   /** Who asked for the change; published with the ref event. Default "anonymous". */
   actor?: string;
+  /** The actor's own address when known (a signed-in user's): commits credit them with it. */
+  actorEmail?: string;
 }

@@ -5,7 +5,8 @@
  * The result is bytes: file content is not necessarily UTF-8.
  */
 import { entryType } from './contents.js';
-import { isBinary, diffLines, splitLines, type LineChange } from './line-diff.js';
+import { isBinary, splitLines, type LineChange } from './line-diff.js';
+import { diffLines, groupHunks } from './text-diff.js';
 import { readBlob } from './objects.js';
 import type { RepoContext } from './repo-context.js';
 import type { FileDiff } from './tree-diff.js';
@@ -59,20 +60,8 @@ function emitLine(out: string[], marker: string, line: string): void {
   if (!line.endsWith('\n')) out.push('\n\\ No newline at end of file\n');
 }
 
-/** Groups changes into hunks: a gap of more than 2 x context lines starts a new hunk. */
-function hunks(changes: LineChange[]): LineChange[][] {
-  const groups: LineChange[][] = [];
-  for (const change of changes) {
-    const current = groups[groups.length - 1];
-    const previous = current?.[current.length - 1];
-    if (current !== undefined && previous !== undefined && change.aStart - previous.aEnd <= 2 * CONTEXT) current.push(change);
-    else groups.push([change]);
-  }
-  return groups;
-}
-
 function hunkText(a: readonly string[], b: readonly string[], changes: LineChange[], out: string[]): void {
-  for (const group of hunks(changes)) {
+  for (const group of groupHunks(changes, CONTEXT)) {
     const first = group[0]!;
     const last = group[group.length - 1]!;
     const aStart = Math.max(0, first.aStart - CONTEXT);

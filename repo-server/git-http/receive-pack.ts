@@ -1,9 +1,8 @@
-import { applyRefUpdates, checkLinkTypes, type CommitInfo, err, findMissingObject, type GitObject, isValidRefName, type ObjectStore, type PackLimits, precheckRefUpdates, readPackHeader, readRef, type ReceivedObject, type RefEventSink, type RefUpdate, type RefUpdateResult, type Result, type TypedLink, type VerifiedPack, verifyPack, isAncestor } from '../git/index.js';
+import { applyRefUpdates, checkLinkTypes, type CommitInfo, err, findMissingObject, type GitObject, isAncestor, isProtected, isValidRefName, type ObjectStore, type PackLimits, precheckRefUpdates, readPackHeader, readRef, type ReceivedObject, type RefEventSink, type RefUpdate, type RefUpdateResult, type RepoPolicy, type Result, type TypedLink, type VerifiedPack, verifyPack } from '../git/index.js';
 import type { RepoStore } from '../../fs-service/index.js';
 import type { GitHttpLogger } from './logger.js';
 import { FLUSH, pktLine } from './pkt-line.js';
 import type { ReceivePackRequest, RefCommand } from './receive-pack-request.js';
-import { isProtected, type RepoPolicy } from './ref-policy.js';
 import type { ResponseSink } from './response-sink.js';
 import { sideBandPkt } from './side-band.js';
 import type { GitHttpObserver } from './types.js';

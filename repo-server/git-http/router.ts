@@ -1,4 +1,4 @@
-import { isValidRepoName, readRefSnapshot, repositoryExists, type ObjectStore } from '../git/index.js';
+import { isValidRepoName, type ObjectStore, OPEN_POLICY, readRefSnapshot, repositoryExists } from '../git/index.js';
 import express, { type Request, type Response } from 'express';
 import type { RepoStore } from '../../fs-service/index.js';
 import { silentLogger } from './logger.js';
@@ -6,7 +6,6 @@ import { pktLine } from './pkt-line.js';
 import { parseReceivePackRequest } from './receive-pack-request.js';
 import { serveReceivePack } from './receive-pack.js';
 import { v0Advertisement } from './ref-advertisement.js';
-import { OPEN_POLICY } from './ref-policy.js';
 import { parseGitPath } from './repo-name.js';
 import { readBody } from './request-body.js';
 import { ResponseSink } from './response-sink.js';

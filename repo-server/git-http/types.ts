@@ -1,7 +1,6 @@
 import type { Request } from 'express';
-import type { ObjectStores, RefEventSink } from '../git/index.js';
+import type { ObjectStores, RefEventSink, RepoPolicy } from '../git/index.js';
 import type { GitHttpLogger } from './logger.js';
-import type { RepoPolicy } from './ref-policy.js';
 
 export type GitService = 'git-upload-pack' | 'git-receive-pack';
 

@@ -20,6 +20,7 @@ export { PackWriter, type PackSink } from './pack/writer.js';
 export { enumerateObjects, reachableFrom, collectTree, newestFirst, type WalkRequest, type WalkResult } from './walk/object-walk.js';
 export { findMissingObject } from './walk/connectivity.js';
 export { isValidRefName, isValidShortRefName } from './refs/ref-name.js';
+export { isProtected, OPEN_POLICY, type RepoPolicy } from './refs/ref-policy.js';
 export { readRef, readRefSnapshot, listRefs, parseRef, refValue, compareRefNames, PACKED_REFS_PATH, type RefSnapshot } from './refs/ref-store.js';
 export {
   applyRefUpdates,

@@ -56,4 +56,10 @@ export abstract class ApiResource extends JsonResource {
   protected get actor(): string {
     return this.principal?.name ?? 'anonymous';
   }
+
+  /** Who is acting and, for a signed-in user, their address: what a write credits. */
+  protected get writer(): { actor: string; actorEmail?: string } {
+    const email = this.principal?.email;
+    return email === undefined ? { actor: this.actor } : { actor: this.actor, actorEmail: email };
+  }
 }

@@ -43,7 +43,8 @@ export function commitJson(repo: string, c: CommitDetails): Record<string, unkno
   };
 }
 
-function decode(content: string, encoding: 'utf8' | 'base64' | undefined): Buffer | undefined {
+/** Content sent in JSON as UTF-8 text or base64; undefined when the base64 is not valid. */
+export function decode(content: string, encoding: 'utf8' | 'base64' | undefined): Buffer | undefined {
   if (encoding !== 'base64') return Buffer.from(content, 'utf8');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(content) || content.length % 4 !== 0) return undefined;
   return Buffer.from(content, 'base64');
@@ -114,7 +115,7 @@ export class CommitsResource extends ApiResource {
       parent: body.parent,
       author: body.author,
       changes,
-      actor: this.actor,
+      ...this.writer,
     });
     if (!result.ok) {
       // The architecture promises 409 when `parent` is no longer the head.

@@ -6,6 +6,13 @@ import { failureHalt } from '../http/domain-failures.js';
 
 type Comparison = Extract<CompareResult, { ok: true }>;
 
+/** "{base}...{head}" as its two names; undefined when either is missing. */
+export function threeDotSpec(raw: string): { base: string; head: string } | undefined {
+  const at = raw.indexOf('...');
+  if (at <= 0 || at + 3 >= raw.length) return undefined;
+  return { base: raw.slice(0, at), head: raw.slice(at + 3) };
+}
+
 /**
  * GET /repos/{repo}/compare/{base}...{head}: ahead/behind, merge base and changed files as JSON,
  * or `Accept: text/x-diff` for the unified diff (git diff base...head).
@@ -14,10 +21,7 @@ export class CompareResource extends ApiResource {
   private comparison: Comparison | undefined;
 
   private spec(): { base: string; head: string } | undefined {
-    const raw = this.request.params.spec ?? '';
-    const at = raw.indexOf('...');
-    if (at <= 0 || at + 3 >= raw.length) return undefined;
-    return { base: raw.slice(0, at), head: raw.slice(at + 3) };
+    return threeDotSpec(this.request.params.spec ?? '');
   }
 
   override malformedRequest(): boolean | Halt {

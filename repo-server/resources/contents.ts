@@ -151,7 +151,7 @@ export class ContentsResource extends ApiResource {
       message,
       changes: [remove ? { path: this.path, delete: true } : { path: this.path, content: bytes! }],
       preconditions: this.expectedBlob(),
-      actor: this.actor,
+      ...this.writer,
     });
     if (!result.ok) return failureHalt(result);
     const commit = result.commit.id;

@@ -7,9 +7,11 @@ import { ContentsResource } from './contents.js';
 import { TagResource, TagsResource, tagInputSchema } from './tags.js';
 import { TokenResource, TokensResource, tokenInputSchema } from './admin-tokens.js';
 import { RepoSettingsResource } from './repo-settings.js';
+import { CurrentSessionResource, SessionsResource, signInSchema } from './sessions.js';
+import { UserResource, UsersResource, userInputSchema } from './admin-users.js';
 import { repoSettingsSchema } from '../settings/repo-settings.js';
 import { CompareResource } from './compare.js';
-import { MergesResource, mergeInputSchema } from './merges.js';
+import { MergeResource, MergesResource, mergeInputSchema, resolvedMergeSchema } from './merges.js';
 import { ArchiveResource } from './archives.js';
 import { RepositoriesResource, RepositoryResource, repoInputSchema } from './repositories.js';
 
@@ -159,6 +161,39 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
       },
     },
     {
+      path: '/admin/users',
+      params: [],
+      factory: (init) => new UsersResource(init, api),
+      operations: { get: { summary: 'List the users who sign in with a password (no secrets; admin)', statuses: [200, 304], responses: [json()] } },
+    },
+    {
+      path: '/admin/users/{name}',
+      params: [{ name: 'name', description: 'User name: 1 to 64 letters, digits, ".", "_" or "-"' }],
+      factory: (init) => new UserResource(init, api),
+      operations: {
+        get: { summary: 'Read a user (no password; admin)', statuses: [200, 304, 404], responses: [json()] },
+        put: { summary: 'Create (201, password required) or replace (200) a user; ends their sign-ins (admin)', statuses: [200, 201, 404, 412], requestBody: json(userInputSchema), responses: [json()] },
+        delete: { summary: 'Delete a user and end their sign-ins (admin)', statuses: [204, 404, 412] },
+      },
+    },
+    {
+      path: '/sessions',
+      params: [],
+      factory: (init) => new SessionsResource(init, api),
+      operations: {
+        post: { summary: 'Sign in with a user name and password: a token for 12 hours carrying the user\'s roles and identity', statuses: [201], requestBody: json(signInSchema), responses: [json()] },
+      },
+    },
+    {
+      path: '/sessions/current',
+      params: [],
+      factory: (init) => new CurrentSessionResource(init, api),
+      operations: {
+        get: { summary: 'Who the presented token is: name, roles, and for a sign-in the user, address and expiry', statuses: [200, 304], responses: [json()] },
+        delete: { summary: 'Sign out: the sign-in\'s token stops working at once (409 for a long-lived token)', statuses: [204, 409, 412] },
+      },
+    },
+    {
       path: '/repos/{repo}/compare/{spec}',
       rest: 'spec',
       params: [repoParam, { name: 'spec', description: '{base}...{head}: branches, tags or commit ids' }],
@@ -180,6 +215,25 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
           summary: 'Merge head into the base branch: 201 merged or fast-forwarded, 204 nothing to do, 409 conflicts (listed; no ref moved)',
           statuses: [201, 204, 404, 409, 412],
           requestBody: json(mergeInputSchema),
+          responses: [json()],
+        },
+      },
+    },
+    {
+      path: '/repos/{repo}/merges/{spec}',
+      rest: 'spec',
+      params: [repoParam, { name: 'spec', description: '{base}...{head}: the branch to merge into, then a branch, tag or commit id' }],
+      factory: (init) => new MergeResource(init, api),
+      operations: {
+        get: {
+          summary: 'What merging head into base would do now: status, and every conflict with its base, ours and theirs and a text file\'s three-way regions; ETag names both commits',
+          statuses: [200, 304, 404],
+          responses: [json()],
+        },
+        post: {
+          summary: 'Commit the merge with a resolution for every conflicting path, as a merge commit with both parents (If-Match required)',
+          statuses: [201, 204, 404, 409, 412, 428],
+          requestBody: json(resolvedMergeSchema),
           responses: [json()],
         },
       },

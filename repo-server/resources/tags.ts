@@ -86,7 +86,7 @@ export class TagResource extends ApiResource {
   private async acceptPut(): Promise<boolean | Halt> {
     const body = await this.readJson(tagInputSchema);
     if (body instanceof Halt) return body;
-    const created = await this.api.service.createTag(this.repo, this.name, { ref: body.ref, message: body.message, tagger: body.tagger, actor: this.actor });
+    const created = await this.api.service.createTag(this.repo, this.name, { ref: body.ref, message: body.message, tagger: body.tagger, ...this.writer });
     if (!created.ok) {
       if (created.reason === 'conflict') return halt(409, { detail: `Tag ${this.name} already names ${created.current.commit ?? created.current.oid}; a tag never moves.`, current: created.current });
       return failureHalt(created);

@@ -1,8 +1,6 @@
-import { isValidShortRefName } from '../git/index.js';
+import { isProtected as isProtectedRef, isValidRepoName, isValidShortRefName } from '../git/index.js';
 import { z } from 'zod';
 import type { Storage } from '../../fs-service/index.js';
-import { isValidRepoName } from '../domain/index.js';
-import { isProtected as isProtectedRef } from '../git-http/ref-policy.js';
 
 /**
  * Per-repository policy, stored beside the git data in /settings.json (git ignores it):

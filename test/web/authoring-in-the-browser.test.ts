@@ -1,6 +1,6 @@
 /**
  * The web client end to end, in Chromium, against a real front end (REST, events, access
- * control) with the client mounted: an author creates a repository, adds files, edits, meets a
+ * control) with the client mounted: an author signs in with her user name and password, creates a repository, adds files, edits, meets a
  * colleague's conflicting save, branches, merges, publishes a version, reads the history with
  * its diffs, and sees a change made by another client arrive live. Screenshots of the main
  * screens go to test-artifacts/web/ (and, with WEB_CLIENT_DOCS=1, to docs/web-client/).
@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { accessibilityProblems, activeId, imageWidth, openSession, screenshot, type Session } from './helpers/browser.js';
+import { accessibilityProblems, activeId, axeViolations, imageWidth, openSession, screenshot, type Session } from './helpers/browser.js';
 import { startWebServer, type WebServer } from './helpers/web-server.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -18,6 +18,8 @@ const DOCS = join(ROOT, 'docs', 'web-client');
 
 /** A 1x1 PNG (a blue dot), enough for the browser to decode. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
+const PASSWORD = 'a long and private passphrase';
 
 const INTRO = ['# Introduction', '', 'This handbook explains how we work.', '', 'It is written by the whole team.', '', 'Questions go to the editors.', ''].join('\n');
 
@@ -39,6 +41,7 @@ async function textOf(path: string, ref: string): Promise<string> {
 
 async function shoot(page: Page, name: string): Promise<void> {
   expect(await accessibilityProblems(page), name).toEqual([]);
+  expect(await axeViolations(page), name).toEqual([]);
   await screenshot(page, ARTIFACTS, name);
 }
 
@@ -82,6 +85,7 @@ async function newFile(page: Page, path: string, content: string, message: strin
 describe('the web client in a browser', () => {
   beforeAll(async () => {
     server = await startWebServer();
+    await server.user('ana', { displayName: 'Ana Editor', email: 'ana@example.org', password: PASSWORD }, { global: 'admin' });
     colleagueToken = await server.token('colleague', { global: 'write' });
     author = await openSession(server.url);
   });
@@ -96,22 +100,34 @@ describe('the web client in a browser', () => {
     }
   });
 
-  it('signs in with a token, by keyboard, and keeps it only in this tab', async () => {
+  it('signs in with a user name and password, by keyboard, and keeps the token only in this tab', async () => {
     const { page } = author;
     await page.goto(`${server.url}/`);
     await onScreen(page, 'Sign in');
-    // Focus starts at the screen's heading; the token field is the next stop.
+    // A token that is not one is refused where it was typed.
+    await page.locator('#token').fill('crt_0000000000000000_not-a-real-token-not-a-real-token-not-a-rea');
+    await page.locator('#token').press('Enter');
+    await page.getByText('The server did not accept this token').waitFor();
+    await page.reload();
+    await onScreen(page, 'Sign in');
+    // Focus starts at the screen's heading; the user name is the next stop, then the password.
     expect(await activeId(page)).toBe('view-title');
     await page.keyboard.press('Tab');
-    expect(await activeId(page)).toBe('token');
-    await page.keyboard.type('crt_0000000000000000_not-a-real-token-not-a-real-token-not-a-rea');
+    expect(await activeId(page)).toBe('user');
+    await page.keyboard.type('ana');
+    await page.keyboard.press('Tab');
+    expect(await activeId(page)).toBe('password');
+    await page.keyboard.type('not her password');
     await page.keyboard.press('Enter');
-    await page.getByText('The server did not accept this token').waitFor();
-    await page.locator('#token').fill(server.adminToken);
+    await page.getByText('That user name and password do not match').waitFor();
+    expect(await activeId(page)).toBe('password');
+    await page.keyboard.type(PASSWORD);
     await shoot(page, '01-sign-in');
     await page.keyboard.press('Enter');
     await onScreen(page, 'Repositories');
-    expect(await page.evaluate('Object.values(sessionStorage)')).toEqual([server.adminToken]);
+    await page.locator('#account', { hasText: 'Signed in as Ana Editor' }).waitFor();
+    const stored = (await page.evaluate('Object.values(sessionStorage)')) as string[];
+    expect(stored.find((v) => v.startsWith('crt_'))).toMatch(/^crt_[0-9a-f]{16}_/);
     expect(await page.evaluate('localStorage.length')).toBe(0);
   });
 
@@ -186,11 +202,35 @@ describe('the web client in a browser', () => {
     expect(await page.locator('#edit-content').inputValue()).toBe(INTRO);
     await page.locator('#edit-content').fill(INTRO.replace('explains how we work', 'explains how we plan, write and publish'));
     await page.locator('#edit-message').fill('Say what the handbook covers');
+    await page.locator('#unsaved-state', { hasText: 'Unsaved changes' }).waitFor();
+    await page.locator('#editor-shortcuts', { hasText: 'Ctrl+S saves · Ctrl+Shift+P switches between Edit and Preview' }).waitFor();
     await shoot(page, '06-editor');
+    // Preview: the text as it will read, before it is saved.
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await page.locator('#panel-preview .markdown', { hasText: 'how we plan, write and publish' }).waitFor();
+    expect(await page.locator('#panel-edit').isHidden()).toBe(true);
+    expect(await page.getByRole('tab', { name: 'Preview' }).getAttribute('aria-selected')).toBe('true');
+    await shoot(page, '14-editor-preview');
+    // Ctrl+Shift+P goes back to the text, focus with it.
+    await page.keyboard.press('Control+Shift+P');
+    expect(await activeId(page)).toBe('edit-content');
+    expect(await page.locator('#panel-preview').isHidden()).toBe(true);
+    // Side by side on a wide screen: the preview follows the typing.
+    await page.getByLabel('Side by side (the preview follows your typing)').check();
+    expect(await page.locator('#panel-edit').isVisible()).toBe(true);
+    await page.locator('#edit-content').press('End');
+    await page.locator('#edit-content').pressSequentially(' Typed.');
+    await page.locator('#panel-preview .markdown', { hasText: 'Typed.' }).waitFor();
+    await page.getByLabel('Side by side (the preview follows your typing)').uncheck();
+    await page.locator('#edit-content').fill(INTRO.replace('explains how we work', 'explains how we plan, write and publish'));
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await onScreen(page, 'intro.md');
     await page.locator('.markdown', { hasText: 'how we plan, write and publish' }).waitFor();
     expect(await textOf('chapters/intro.md', 'main')).toContain('how we plan, write and publish');
+    // The commit is the author's own: her name, her address.
+    await page.locator('.file-info', { hasText: 'Last changed by Ana Editor' }).waitFor();
+    const history = (await (await rest('GET', '/repos/handbook/commits?ref=main&limit=1', server.adminToken)).json()) as { commits: { author: { name: string; email: string } }[] };
+    expect(history.commits[0]!.author).toMatchObject({ name: 'Ana Editor', email: 'ana@example.org' });
   });
 
   it('shows a colleague’s save during an edit as a conflict, with a diff, and merges both', async () => {
@@ -338,6 +378,12 @@ describe('the web client in a browser', () => {
     await between.locator('ins.diff-line', { hasText: 'Introduction to the handbook' }).waitFor();
     await between.locator('del.diff-line', { hasText: 'explains how we work' }).waitFor();
     await shoot(page, '12-history');
+    // One version on its own screen.
+    await versions.first().locator('a').first().click();
+    await page.locator('h1#view-title').waitFor();
+    await page.locator('main:not([aria-busy="true"])').waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   it('shows a change made by another client live: a banner, and the open file refreshed', async () => {

@@ -4,6 +4,7 @@
  * untouched beside it. Also the rules the client's source keeps: every module it imports is
  * served, and no untrusted string can become markup.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import express from 'express';
@@ -13,7 +14,8 @@ import { MemoryStorage } from '../../fs-service/index.js';
 import { createApp } from '../../repo-server/app.js';
 import { EventBus } from '../../repo-server/events/event-bus.js';
 import { createLogger } from '../../repo-server/observability/logger.js';
-import { CONTENT_SECURITY_POLICY, webClientRouter } from '../../repo-server/web/index.js';
+import { LIBRARIES } from '../../repo-server/web/assets.js';
+import { contentSecurityPolicy, webClientRouter } from '../../repo-server/web/index.js';
 import { loadUi, type FilesModule, type RouterModule, UI_DIR } from './helpers/ui-modules.js';
 
 function app(): express.Express {
@@ -37,9 +39,13 @@ describe('the web client router', () => {
     const res = await request(server).get('/');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(res.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
-    expect(CONTENT_SECURITY_POLICY).toMatch(/script-src 'self'(;|$)/);
-    expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
+    const policy = res.headers['content-security-policy'] as string;
+    expect(policy).toBe(contentSecurityPolicy(Buffer.from(res.text)));
+    // The only inline script allowed is the import map, by the hash of its exact text.
+    const map = /<script type="importmap">([\s\S]*?)<\/script>/.exec(res.text)![1]!;
+    expect(policy).toContain(`script-src 'self' 'sha256-${createHash('sha256').update(map).digest('base64')}';`);
+    expect(policy).not.toContain('unsafe-inline\'; script');
+    expect(policy).toContain("frame-ancestors 'none'");
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['cache-control']).toBe('no-cache');
     expect(res.text).toContain('<script type="module" src="/ui/app.js"></script>');
@@ -76,14 +82,35 @@ describe('the web client router', () => {
 describe('the client source', () => {
   const files = sources().filter((f) => f.endsWith('.js'));
 
-  it('imports only modules the router serves', async () => {
+  it('imports only modules the router serves: its own by relative path, libraries through the import map', async () => {
     const served = app();
+    const page = (await request(served).get('/')).text;
+    const imports = (JSON.parse(/<script type="importmap">([\s\S]*?)<\/script>/.exec(page)![1]!) as { imports: Record<string, string> }).imports;
+    for (const [name, target] of Object.entries(imports)) {
+      const res = await request(served).get(target);
+      expect(res.status, `${name} -> ${target}`).toBe(200);
+      expect(res.headers['content-type'], target).toBe('text/javascript; charset=utf-8');
+    }
+    // The table the router serves libraries from and the page's map name the same packages.
+    expect(LIBRARIES.map((l) => l.name).sort()).toEqual(Object.keys(imports).filter((k) => !k.startsWith('#')).sort());
     for (const file of files) {
       for (const [, spec] of readFileSync(file, 'utf8').matchAll(/^import [^'"]*['"]([^'"]+)['"];?$/gm)) {
-        expect(spec, `${relative(UI_DIR, file)} imports ${spec}`).toMatch(/^\.\.?\//);
+        if (!/^\.\.?\//.test(spec!)) {
+          expect(Object.keys(imports), `${relative(UI_DIR, file)} imports ${spec}`).toContain(spec);
+          continue;
+        }
         const target = relative(UI_DIR, join(file, '..', spec!)).split('\\').join('/');
         expect((await request(served).get(`/ui/${target}`)).status, `${relative(UI_DIR, file)} imports ${spec}`).toBe(200);
       }
+    }
+    // The shared module is served byte for byte as the server runs it.
+    expect((await request(served).get(imports['#text-diff']!)).text).toBe(readFileSync(join(UI_DIR, '..', '..', 'domain', 'text-diff.js'), 'utf8'));
+  });
+
+  it('serves nothing of the libraries but their modules', async () => {
+    const served = app();
+    for (const path of ['/ui/lib/markdown-it/package.json', '/ui/lib/markdown-it/README.md', '/ui/lib/diff/libesm/index.d.ts', '/ui/lib/left-pad/index.js', '/ui/shared/../assets.ts']) {
+      expect((await request(served).get(path)).status, path).toBe(404);
     }
   });
 

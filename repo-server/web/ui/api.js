@@ -20,11 +20,15 @@ export class ApiError extends Error {
   }
 }
 
-/** A repository, branch or tag name as one or more encoded path segments ("/" is kept). */
+/**
+ * A repository, branch or tag name as one or more encoded path segments ("/" is kept).
+ * @param {string} name
+ */
 export function segments(name) {
   return String(name).split('/').filter((s) => s !== '').map(encodeURIComponent).join('/');
 }
 
+/** @param {string} repo */
 function repoPath(repo) {
   return `/repos/${encodeURIComponent(repo)}`;
 }
@@ -100,6 +104,10 @@ export function writesSettled() {
   return writing === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(() => resolve(undefined)));
 }
 
+/**
+ * @param {Response} res
+ * @returns {Promise<any>}
+ */
 async function json(res) {
   return res.status === 204 ? null : res.json();
 }
@@ -110,12 +118,14 @@ export async function listRepos() {
   return (await json(await send('GET', '/repos'))).repositories;
 }
 
+/** @param {string} repo */
 export async function getRepo(repo) {
   return json(await send('GET', repoPath(repo)));
 }
 
 /** Creates only: If-None-Match: * makes an existing name a 412 instead of an update. */
-export const createRepo = tracked(async (repo, { description, defaultBranch }) => {
+export const createRepo = tracked(async (/** @type {string} */ repo, /** @type {{ description?: string, defaultBranch?: string }} */ { description, defaultBranch }) => {
+  /** @type {Record<string, string>} */
   const body = {};
   if (description) body.description = description;
   if (defaultBranch) body.defaultBranch = defaultBranch;
@@ -124,37 +134,48 @@ export const createRepo = tracked(async (repo, { description, defaultBranch }) =
 
 // Branches and tags
 
+/** @param {string} repo */
 export async function listBranches(repo) {
   return (await json(await send('GET', `${repoPath(repo)}/branches`))).branches;
 }
 
-export const createBranch = tracked(async (repo, name, from) => {
+export const createBranch = tracked(async (/** @type {string} */ repo, /** @type {string} */ name, /** @type {string} */ from) => {
   return json(await send('PUT', `${repoPath(repo)}/branches/${segments(name)}`, { json: { from } }));
 });
 
 /** Deleting is conditional on the head the user saw, so a branch that moved meanwhile is kept. */
-export const deleteBranch = tracked(async (repo, name, commit) => {
+export const deleteBranch = tracked(async (/** @type {string} */ repo, /** @type {string} */ name, /** @type {string} */ commit) => {
   await send('DELETE', `${repoPath(repo)}/branches/${segments(name)}`, { headers: { 'If-Match': `"${commit}"` } });
 });
 
+/** @param {string} repo */
 export async function listTags(repo) {
   return (await json(await send('GET', `${repoPath(repo)}/tags`))).tags;
 }
 
 /** @returns {Promise<{ tag: any, created: boolean }>} created false: the same tag already existed */
-export const publishTag = tracked(async (repo, name, ref, message) => {
+export const publishTag = tracked(async (/** @type {string} */ repo, /** @type {string} */ name, /** @type {string} */ ref, /** @type {string} */ message) => {
   const res = await send('PUT', `${repoPath(repo)}/tags/${segments(name)}`, { json: { ref, message } });
   return { tag: await json(res), created: res.status === 201 };
 });
 
 // Contents
 
+/**
+ * @param {string} repo
+ * @param {string} path
+ */
 function contentsPath(repo, path) {
   const p = segments(path);
   return p === '' ? `${repoPath(repo)}/contents` : `${repoPath(repo)}/contents/${p}`;
 }
 
-/** A folder listing {path, id, commit, entries}. */
+/**
+ * A folder listing {path, id, commit, entries}.
+ * @param {string} repo
+ * @param {string} ref
+ * @param {string} path
+ */
 export async function getFolder(repo, ref, path) {
   return json(await send('GET', contentsPath(repo, path), { query: { ref } }));
 }
@@ -162,12 +183,20 @@ export async function getFolder(repo, ref, path) {
 /**
  * A file's metadata {id (blob), size, mediaType, commit, lastCommit}. The blob id comes from here,
  * not from the bytes' ETag, which carries a "-gzip" suffix when the browser gets it compressed.
+ * @param {string} repo
+ * @param {string} ref
+ * @param {string} path
  */
 export async function getFileMeta(repo, ref, path) {
   return json(await send('GET', contentsPath(repo, path), { query: { ref }, accept: FILE_METADATA_TYPE }));
 }
 
-/** @returns {Promise<Blob>} the file's bytes */
+/**
+ * @param {string} repo
+ * @param {string} ref
+ * @param {string} path
+ * @returns {Promise<Blob>} the file's bytes
+ */
 export async function getFileBlob(repo, ref, path) {
   return (await send('GET', contentsPath(repo, path), { query: { ref }, accept: '*/*' })).blob();
 }
@@ -180,6 +209,7 @@ export async function getFileBlob(repo, ref, path) {
  * @returns {Promise<{ id: string, commit: string, created: boolean }>}
  */
 export const putFile = tracked(async (repo, { branch, path, content, message, expected }) => {
+  /** @type {Record<string, string>} */
   const headers = { 'Content-Type': 'application/octet-stream' };
   if (typeof expected === 'string') headers['If-Match'] = `"${expected}"`;
   if (expected === null) headers['If-None-Match'] = '*';
@@ -188,31 +218,54 @@ export const putFile = tracked(async (repo, { branch, path, content, message, ex
   return { id: body.id, commit: body.commit, created: res.status === 201 };
 });
 
-export const deleteFile = tracked(async (repo, { branch, path, message, expected }) => {
+export const deleteFile = tracked(async (/** @type {string} */ repo, /** @type {{ branch: string, path: string, message: string, expected: string }} */ { branch, path, message, expected }) => {
   await send('DELETE', contentsPath(repo, path), { query: { branch, message }, headers: { 'If-Match': `"${expected}"` } });
 });
 
 // History, compare, merge
 
-/** @returns {Promise<{ commits: any[], next: string|null }>} newest first */
+/**
+ * @param {string} repo
+ * @param {{ ref: string, path?: string, cursor?: string, limit?: number }} page
+ * @returns {Promise<{ commits: any[], next: string|null }>} newest first
+ */
 export async function history(repo, { ref, path, cursor, limit }) {
   return json(await send('GET', `${repoPath(repo)}/commits`, { query: { ref, path, cursor, limit } }));
 }
 
+/**
+ * @param {string} repo
+ * @param {string} id
+ */
 export async function getCommit(repo, id) {
   return json(await send('GET', `${repoPath(repo)}/commits/${encodeURIComponent(id)}`));
 }
 
+/**
+ * @param {string} repo
+ * @param {string} base
+ * @param {string} head
+ */
 function comparePath(repo, base, head) {
   return `${repoPath(repo)}/compare/${segments(base)}...${segments(head)}`;
 }
 
-/** {aheadBy, behindBy, status, mergeBase, files} of head against base. */
+/**
+ * {aheadBy, behindBy, status, mergeBase, files} of head against base.
+ * @param {string} repo
+ * @param {string} base
+ * @param {string} head
+ */
 export async function compare(repo, base, head) {
   return json(await send('GET', comparePath(repo, base, head)));
 }
 
-/** The unified diff of head against the merge base (git diff base...head). */
+/**
+ * The unified diff of head against the merge base (git diff base...head).
+ * @param {string} repo
+ * @param {string} base
+ * @param {string} head
+ */
 export async function compareDiff(repo, base, head) {
   return (await send('GET', comparePath(repo, base, head), { accept: 'text/x-diff' })).text();
 }
@@ -221,6 +274,53 @@ export async function compareDiff(repo, base, head) {
  * @returns {Promise<{ outcome: string, previous?: string, commit?: any } | null>} null: nothing to merge
  * A 409 throws an ApiError whose problem lists `conflicts` [{path, kind}].
  */
-export const merge = tracked(async (repo, { base, head, message }) => {
+export const merge = tracked(async (/** @type {string} */ repo, /** @type {{ base: string, head: string, message?: string }} */ { base, head, message }) => {
   return json(await send('POST', `${repoPath(repo)}/merges`, { json: { base, head, ...(message ? { message } : {}) } }));
 });
+
+/**
+ * What merging head into base would do now, every conflict described (GET /merges/{base}...{head}),
+ * and the ETag that names the two commits: committing the resolution is conditional on it.
+ * @param {string} repo
+ * @param {string} base
+ * @param {string} head
+ * @returns {Promise<{ preview: any, etag: string }>}
+ */
+export async function mergePreview(repo, base, head) {
+  const res = await send('GET', `${repoPath(repo)}/merges/${segments(base)}...${segments(head)}`);
+  return { preview: await res.json(), etag: res.headers.get('ETag') ?? '' };
+}
+
+/**
+ * Commits the merge of exactly the two commits `etag` names, with a resolution for every conflict.
+ * @param {string} repo
+ * @param {{ base: string, head: string, etag: string, message: string, resolutions: Array<Record<string, unknown>> }} merge
+ * @returns {Promise<{ outcome: string, previous: string, commit: any } | null>}
+ */
+export const commitResolvedMerge = tracked(async (repo, { base, head, etag, message, resolutions }) => {
+  const res = await send('POST', `${repoPath(repo)}/merges/${segments(base)}...${segments(head)}`, { json: { message, resolutions }, headers: { 'If-Match': etag } });
+  return json(res);
+});
+
+// Signing in
+
+/**
+ * Signs in with a user name and password: a token for some hours, with the user's roles, that
+ * credits the user's commits. A 401 (wrong name or password) and 429 (too many tries) throw.
+ * @param {string} user
+ * @param {string} password
+ * @returns {Promise<{ token: string, expiresAt: string, user: { name: string, displayName: string, email: string } }>}
+ */
+export async function signInWithPassword(user, password) {
+  return json(await send('POST', '/sessions', { json: { user, password } }));
+}
+
+/** Who the current token is: {name, grants, user?, email?, expiresAt?}. */
+export async function whoAmI() {
+  return json(await send('GET', '/sessions/current'));
+}
+
+/** Ends this tab's sign-in on the server (its token stops working everywhere at once). */
+export async function endSession() {
+  await send('DELETE', '/sessions/current');
+}

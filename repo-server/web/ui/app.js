@@ -5,9 +5,9 @@
  */
 import { h } from './dom.js';
 import { parse, go, href } from './router.js';
-import { isAnonymous, isSignedIn, signOut } from './session.js';
+import { isAnonymous, isSignedIn, signOut, who } from './session.js';
 import { subscribe } from './events.js';
-import { writesSettled } from './api.js';
+import { endSession, writesSettled } from './api.js';
 import { clearNotices, flash, showBanner } from './notices.js';
 import { errorScreen } from './views/parts.js';
 import { loadRepoContext, repoChrome } from './views/layout.js';
@@ -24,6 +24,8 @@ import * as tags from './views/tags.js';
 
 const SCREENS = { tree, file, edit: editor, history: historyView, commit, branches, compare, tags };
 
+/** @typedef {{ ref: string, old: string|null, new: string|null, actor: string }} RefUpdate */
+
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 /** @type {{ close(): void, repo: string } | null} */
 let events = null;
@@ -33,7 +35,11 @@ let rendering = 0;
 /** Ref updates this tab caused itself ("refs/heads/main abc..."): refreshed already, no banner. */
 const own = new Set();
 
-/** Views call this after a write, so the event it causes is not announced as someone else's. */
+/**
+ * Views call this after a write, so the event it causes is not announced as someone else's.
+ * @param {string} ref
+ * @param {string} commit
+ */
 function ownChange(ref, commit) {
   own.add(`${ref} ${commit}`);
 }
@@ -41,17 +47,20 @@ function ownChange(ref, commit) {
 function drawAccount() {
   const account = /** @type {HTMLElement} */ (document.getElementById('account'));
   if (!isSignedIn()) return account.replaceChildren();
-  const out = () => {
+  const me = who();
+  const out = async () => {
+    // A sign-in ends on the server too; a long-lived token is only forgotten by this tab.
+    if (me?.signIn) await endSession().catch(() => undefined);
     signOut();
     events?.close();
     events = null;
-    flash('Signed out. The token was removed from this tab.');
+    flash(me?.signIn ? 'Signed out.' : 'Signed out. The token was removed from this tab.');
     go('signin');
   };
   account.replaceChildren(
-    h('span', { class: 'who' }, isAnonymous() ? 'Browsing without a token' : 'Signed in with a token'),
+    h('span', { class: 'who' }, isAnonymous() ? 'Browsing without a token' : me === null ? 'Signed in with a token' : `Signed in as ${me.name}`),
     ' ',
-    isAnonymous() ? h('a', { href: href('signin') }, 'Sign in') : h('button', { type: 'button', class: 'link', onclick: out }, 'Sign out'),
+    isAnonymous() ? h('a', { href: href('signin') }, 'Sign in') : h('button', { type: 'button', class: 'link', onclick: () => void out() }, 'Sign out'),
   );
 }
 
@@ -92,10 +101,14 @@ async function render(how = {}) {
   keepSubscription(result.repo);
 }
 
+/**
+ * @param {import('./router.js').Route} route
+ * @returns {Promise<{ title: string, node: Node, repo?: string, onRefUpdate?: (ev: any) => boolean|void }>}
+ */
 async function build(route) {
   if (route.name === 'signin') return signin.render({ route });
-  if (route.name === 'repos') return repos.render({ route });
-  const view = SCREENS[route.name];
+  if (route.name === 'repos') return repos.render();
+  const view = SCREENS[/** @type {keyof typeof SCREENS} */ (route.name)];
   if (view === undefined || route.repo === undefined) return { title: 'Not found', node: errorScreen(new Error('There is no such page.'), { href: href('repos'), label: 'Back to the repositories' }) };
   const ctx = await loadRepoContext(route, { ownChange, refresh: () => render({ live: true }) });
   const inner = await view.render(ctx);
@@ -109,6 +122,7 @@ function showLiveState() {
   if (indicator && liveState !== '') indicator.textContent = liveState === 'live' ? 'Live updates on' : 'Reconnecting to live updates…';
 }
 
+/** @param {string|undefined} repo */
 function keepSubscription(repo) {
   if (events?.repo === repo) return showLiveState();
   events?.close();
@@ -122,8 +136,9 @@ function keepSubscription(repo) {
         });
 }
 
+/** @param {RefUpdate} ev */
 function describeUpdate(ev) {
-  const short = (id) => String(id).slice(0, 7);
+  const short = (/** @type {string|null} */ id) => String(id).slice(0, 7);
   if (ev.ref.startsWith('refs/tags/')) return `Version ${ev.ref.slice(10)} was published by ${ev.actor}.`;
   const branch = ev.ref.replace(/^refs\/heads\//, '');
   if (ev.old === null) return `Branch ${branch} was created at ${short(ev.new)} by ${ev.actor}.`;
@@ -131,7 +146,11 @@ function describeUpdate(ev) {
   return `${branch} moved to ${short(ev.new)} by ${ev.actor}.`;
 }
 
-/** Whether the screen shows something the update changed (it names the ref, or lists refs). */
+/**
+ * Whether the screen shows something the update changed (it names the ref, or lists refs).
+ * @param {import('./router.js').Route} route
+ * @param {RefUpdate} ev
+ */
 function affects(route, ev) {
   if (['branches', 'tags', 'compare'].includes(route.name)) return true;
   if (!['tree', 'file', 'history'].includes(route.name)) return false;
@@ -139,6 +158,7 @@ function affects(route, ev) {
   return ev.ref === `refs/heads/${shown}` || ev.ref === `refs/tags/${shown}`;
 }
 
+/** @param {RefUpdate} ev */
 async function onRefUpdate(ev) {
   await writesSettled();
   // "*": a write whose commit id the API does not answer (a DELETE's 204) expects one update.

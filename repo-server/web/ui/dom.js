@@ -7,10 +7,11 @@
  * h('button', { class: 'primary', onclick: fn, 'aria-label': 'Close' }, 'text', childNode)
  * Props: `class`; `on<event>` functions become listeners; `value`/`checked` set the property;
  * true sets an empty attribute; false, null and undefined leave it out.
- * @param {string} tag
- * @param {Record<string, unknown>} [props]
- * @param {...(Node|string|number|null|undefined|false|Array<any>)} children
- * @returns {HTMLElement}
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Record<string, any>} [props]
+ * @param {...any} children Nodes, strings, numbers, arrays of them; null, undefined and false are skipped
+ * @returns {HTMLElementTagNameMap[K]}
  */
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
@@ -41,7 +42,10 @@ export function append(parent, children) {
   }
 }
 
-/** A fragment of several nodes, for views that return more than one element. */
+/**
+ * A fragment of several nodes, for views that return more than one element.
+ * @param {...any} children
+ */
 export function fragment(...children) {
   const f = document.createDocumentFragment();
   append(f, children);
@@ -68,17 +72,26 @@ export function field(label, control, hint) {
   return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hintEl);
 }
 
-/** The first line of a commit message. */
+/**
+ * The first line of a commit message.
+ * @param {string|null|undefined} message
+ */
 export function subject(message) {
   return String(message ?? '').split('\n')[0] ?? '';
 }
 
-/** Seven characters, as git shows a commit. */
+/**
+ * Seven characters, as git shows a commit.
+ * @param {string|null|undefined} id
+ */
 export function short(id) {
   return String(id ?? '').slice(0, 7);
 }
 
-/** A <time> with the machine-readable date and a local, readable text. */
+/**
+ * A <time> with the machine-readable date and a local, readable text.
+ * @param {number} seconds
+ */
 export function time(seconds) {
   const date = new Date(seconds * 1000);
   return h('time', { datetime: date.toISOString() }, date.toLocaleString());

@@ -5,7 +5,7 @@
  */
 import { h } from './dom.js';
 
-const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const byId = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /**
  * @param {string} message
@@ -20,7 +20,10 @@ export function announce(message, kind = 'ok') {
 /** @type {{ message: string, kind: 'ok'|'error' } | null} */
 let pending = null;
 
-/** A message for the next screen: navigation clears old notices, then shows this one. */
+/**
+ * A message for the next screen: navigation clears old notices, then shows this one.
+ * @param {string} message
+ */
 export function flash(message, kind = /** @type {'ok'|'error'} */ ('ok')) {
   pending = { message, kind };
 }
@@ -37,7 +40,7 @@ export function clearNotices() {
 /**
  * "main moved to abc1234 by ana": one banner at a time, the newest wins.
  * @param {string} text
- * @param {Array<HTMLElement>} [actions]
+ * @param {Array<HTMLElement|string>} [actions]
  */
 export function showBanner(text, actions = []) {
   const banner = byId('live-banner');

@@ -11,7 +11,10 @@ export const REPO_VIEWS = ['tree', 'file', 'edit', 'history', 'commit', 'branche
  * @typedef {{ name: string, repo?: string, params: Record<string, string> }} Route
  */
 
-/** @returns {Route|null} null: not a route of this client (for example the skip link's #main) */
+/**
+ * @param {string} hash
+ * @returns {Route|null} null: not a route of this client (for example the skip link's #main)
+ */
 export function parse(hash) {
   const text = hash.startsWith('#') ? hash.slice(1) : hash;
   if (text === '' || text === '/') return { name: 'repos', params: {} };
@@ -42,6 +45,11 @@ export function href(name, repo, params = {}) {
   return `#/repo/${encodeURIComponent(repo ?? '')}/${name}${query}`;
 }
 
+/**
+ * @param {string} name
+ * @param {string} [repo]
+ * @param {Record<string, string|undefined|null>} [params]
+ */
 export function go(name, repo, params) {
   const target = href(name, repo, params);
   // Going to the screen already shown fires no hashchange; draw it again all the same.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { merge3 } from '../../../repo-server/domain/diff3.js';
-import { diffLines, isBinary, splitLines, type LineChange } from '../../../repo-server/domain/line-diff.js';
+import { isBinary, splitLines, type LineChange } from '../../../repo-server/domain/line-diff.js';
+import { diffLines, merge3 } from '../../../repo-server/domain/text-diff.js';
 
 function apply(a: string[], b: string[], changes: LineChange[]): string[] {
   const out: string[] = [];

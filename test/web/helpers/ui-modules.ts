@@ -1,53 +1,39 @@
 /**
  * The client's browser modules, loaded into Node for unit tests of their pure parts (Markdown
- * parsing, diffs, routes). They are plain JavaScript outside tsconfig, so they are imported by
- * path and typed here by what the tests use.
+ * to HTML, diff rows, routes). They are plain JavaScript checked by their own tsconfig (with the
+ * DOM), outside this one, so they are imported by path and typed here by what the tests use.
  */
 import { fileURLToPath } from 'node:url';
 
 export const UI_DIR = fileURLToPath(new URL('../../../repo-server/web/ui/', import.meta.url));
 
-export type Inline =
-  | { type: 'text' | 'code'; text: string }
-  | { type: 'strong' | 'em'; children: Inline[] }
-  | { type: 'link'; href: string | null; children: Inline[] }
-  | { type: 'image'; src: string | null; alt: string }
-  | { type: 'break' };
-
-export type Block =
-  | { type: 'heading'; level: number; inlines: Inline[] }
-  | { type: 'paragraph'; inlines: Inline[] }
-  | { type: 'code'; lang: string; text: string }
-  | { type: 'quote'; blocks: Block[] }
-  | { type: 'hr' }
-  | { type: 'list'; ordered: boolean; start: number; items: Block[][] }
-  | { type: 'table'; align: (string | null)[]; head: Inline[][]; rows: Inline[][][] };
-
 export interface MarkdownModule {
-  parseMarkdown(source: string): Block[];
-  parseInline(text: string): Inline[];
+  markdownToHtml(source: string): string;
   safeUrl(url: string): string | null;
 }
 
-export interface Op {
-  type: 'same' | 'add' | 'del';
+export interface Row {
+  type: 'same' | 'add' | 'del' | 'hunk' | 'meta';
+  oldNo: number | null;
+  newNo: number | null;
   text: string;
 }
 
 export interface FileDiff {
   oldPath: string | null;
   newPath: string | null;
-  lines: { type: string; text: string }[];
+  meta: string[];
+  rows: Row[];
 }
 
+export type Region = { kind: 'resolved'; lines: string[] } | { kind: 'conflict'; base: string[]; ours: string[]; theirs: string[] };
+
 export interface DiffModule {
-  splitLines(text: string): string[];
-  diffLines(a: string[], b: string[]): Op[];
-  lineDiff(oldText: string, newText: string): Op[];
-  hunks(ops: Op[], context?: number): { oldStart: number; oldCount: number; newStart: number; newCount: number; lines: Op[] }[];
-  merge3(base: string, mine: string, theirs: string, labels?: { mine?: string; theirs?: string }): { text: string; conflicts: number };
+  textRows(oldText: string, newText: string): Row[];
+  stats(rows: Row[]): { added: number; removed: number };
   parseUnified(text: string): FileDiff[];
   underPath(files: FileDiff[], path: string): FileDiff[];
+  mergeTexts(base: string, ours: string, theirs: string): Region[];
 }
 
 export interface RouterModule {

@@ -20,6 +20,8 @@ export interface WebServer {
   adminToken: string;
   /** A token for `name` with these grants. */
   token(name: string, grants: Grants): Promise<string>;
+  /** A person who signs in with a user name and password. */
+  user(name: string, person: { displayName: string; email: string; password: string }, grants: Grants): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,10 @@ export async function startWebServer(): Promise<WebServer> {
     url: running.url,
     adminToken: await token('admin', { global: 'admin' }),
     token,
+    async user(name, person, grants) {
+      const put = await auth.users!.put(name, { ...person, grants });
+      if (typeof put === 'string') throw new Error(`user ${name}: ${put}`);
+    },
     async close() {
       await running.close(1_000);
       rmSync(dir, { recursive: true, force: true });

@@ -39,6 +39,7 @@ export async function render(ctx) {
   return { title: `Branches of ${ctx.repoName}`, node: h('div', {}, title('Branches'), table, ctx.empty ? null : createForm(ctx)) };
 }
 
+/** @param {import('./layout.js').RepoContext} ctx */
 function createForm(ctx) {
   const name = h('input', { id: 'new-branch-name', required: true, autocomplete: 'off', spellcheck: 'false' });
   const from = refSelect({ branches: ctx.branches, tags: ctx.tags, value: ctx.defaultBranch, id: 'new-branch-from' });
@@ -49,7 +50,7 @@ function createForm(ctx) {
     {
       class: 'card',
       'aria-labelledby': 'create-branch-heading',
-      onsubmit: (e) => {
+      onsubmit: (/** @type {Event} */ e) => {
         e.preventDefault();
         const value = name.value.trim();
         if (value === '') {
@@ -81,6 +82,10 @@ function createForm(ctx) {
   );
 }
 
+/**
+ * @param {import('./layout.js').RepoContext} ctx
+ * @param {{ name: string, commit: string }} branch
+ */
 function deleteButton(ctx, branch) {
   const button = h('button', { type: 'button', class: 'link danger', 'aria-label': `Delete branch ${branch.name}` }, 'Delete');
   button.addEventListener('click', () => {

@@ -27,7 +27,7 @@ export async function render(ctx) {
         h('dt', {}, 'Author'),
         h('dd', {}, `${commit.author.name} <${commit.author.email}>, `, time(commit.author.timestamp)),
         h('dt', {}, commit.parents.length > 1 ? 'Parents' : 'Parent'),
-        h('dd', {}, commit.parents.length === 0 ? 'none' : commit.parents.map((p, i) => [i > 0 ? ', ' : '', h('a', { href: href('commit', ctx.repoName, { id: p }) }, short(p))])),
+        h('dd', {}, commit.parents.length === 0 ? 'none' : commit.parents.map((/** @type {string} */ p, /** @type {number} */ i) => [i > 0 ? ', ' : '', h('a', { href: href('commit', ctx.repoName, { id: p }) }, short(p))])),
       ),
       h('div', { class: 'actions' }, h('a', { class: 'button', href: href('tree', ctx.repoName, { ref: commit.id }) }, 'Browse the files at this version')),
       h('h2', {}, parent === null ? 'Files' : commit.parents.length > 1 ? `Changes against the first parent ${short(parent)}` : 'Changes'),

@@ -5,7 +5,7 @@ import { go, href } from '../router.js';
 import { announce, flash } from '../notices.js';
 import { baseName, decodeText, kindOf, parentOf } from '../files.js';
 import { busy, describe, errorScreen, pathCrumbs, title } from './parts.js';
-import { htmlPreview, markdownPreview, repoImage } from './preview.js';
+import { cnxmlPreview, htmlPreview, markdownPreview, repoImage } from './preview.js';
 
 /** @param {import('./layout.js').RepoContext} ctx */
 export async function render(ctx) {
@@ -39,19 +39,33 @@ export async function render(ctx) {
   );
   return {
     title: path,
-    node: h('div', {}, pathCrumbs(ctx, path), title(baseName(path)), info, actions, h('section', { class: 'file-content', 'aria-label': `Content of ${path}` }, content(ctx, path, kind, text, blob))),
+    node: h('div', {}, pathCrumbs(ctx, path), title(baseName(path)), info, actions, h('section', { class: 'file-content', 'aria-label': `Content of ${path}` }, await content(ctx, path, kind, text, blob))),
   };
 }
 
-function content(ctx, path, kind, text, blob) {
+/**
+ * @param {import('./layout.js').RepoContext} ctx
+ * @param {string} path
+ * @param {string} kind
+ * @param {string|null} text
+ * @param {Blob} blob
+ * @returns {Promise<Node>}
+ */
+async function content(ctx, path, kind, text, blob) {
   if (kind === 'image') return repoImage(ctx.repoName, ctx.ref, path, `Image ${baseName(path)}`);
   if (text === null) return h('p', { class: 'empty' }, `This is a binary file (${blob.size} bytes); use Download to open it.`);
-  if (kind === 'markdown') return withSource(markdownPreview(ctx, path, text), text, 'Show the Markdown source');
+  if (kind === 'markdown') return withSource(await markdownPreview(ctx, path, text), text, 'Show the Markdown source');
   if (kind === 'html') return withSource(htmlPreview(path, text), text, 'Show the HTML source');
+  if (kind === 'cnxml') return withSource(cnxmlPreview(ctx, path, text), text, 'Show the CNXML source');
   return h('pre', { class: 'source', tabindex: '0' }, text);
 }
 
 /** A rendered view with a toggle to its source (aria-pressed tells which one is on screen). */
+/**
+ * @param {HTMLElement} rendered
+ * @param {string} text
+ * @param {string} label
+ */
 function withSource(rendered, text, label) {
   const source = h('pre', { class: 'source', tabindex: '0', hidden: true }, text);
   const toggle = h('button', { type: 'button', 'aria-pressed': 'false', class: 'toggle' }, label);
@@ -65,6 +79,10 @@ function withSource(rendered, text, label) {
 }
 
 /** Saves bytes already fetched (with the token) under the file's own name. */
+/**
+ * @param {Blob} blob
+ * @param {string} name
+ */
 function saveAs(blob, name) {
   const url = URL.createObjectURL(blob);
   const a = h('a', { href: url, download: name, hidden: true });
@@ -74,6 +92,11 @@ function saveAs(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/**
+ * @param {import('./layout.js').RepoContext} ctx
+ * @param {string} path
+ * @param {string} blobId
+ */
 function deleteButton(ctx, path, blobId) {
   const button = h('button', { type: 'button', class: 'danger' }, 'Delete');
   button.addEventListener('click', () => {

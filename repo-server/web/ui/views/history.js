@@ -21,7 +21,7 @@ export async function render(ctx) {
   const diffs = new Diffs(ctx, path, kind);
   const list = h('ol', { class: 'history', 'aria-label': 'Versions, newest first' });
   const more = h('div', { class: 'actions' });
-  const addPage = (p) => {
+  const addPage = (/** @type {{ commits: any[], next: string|null }} */ p) => {
     for (const commit of p.commits) list.appendChild(entry(ctx, commit, diffs, list.children.length));
     more.replaceChildren();
     if (p.next !== null) {
@@ -29,7 +29,7 @@ export async function render(ctx) {
       button.addEventListener('click', () =>
         busy(button, async () => {
           const firstNew = list.children.length;
-          addPage(await api.history(ctx.repoName, { ref: ctx.ref, path: path || undefined, limit: PAGE, cursor: p.next }));
+          addPage(await api.history(ctx.repoName, { ref: ctx.ref, path: path || undefined, limit: PAGE, cursor: p.next ?? undefined }));
           /** @type {HTMLElement|undefined} */ (list.children[firstNew]?.querySelector('a'))?.focus();
         }),
       );
@@ -66,6 +66,10 @@ export async function render(ctx) {
 }
 
 /** Whether the path is a file, a folder, or no longer exists at the ref (deleted). */
+/**
+ * @param {import('./layout.js').RepoContext} ctx
+ * @param {string} path
+ */
 async function kindAt(ctx, path) {
   if (path === '') return 'folder';
   try {
@@ -77,12 +81,18 @@ async function kindAt(ctx, path) {
 
 /** Differences between versions: a client-side line diff for a file, the server's for a folder. */
 class Diffs {
+  /**
+   * @param {import('./layout.js').RepoContext} ctx
+   * @param {string} path
+   * @param {string} kind
+   */
   constructor(ctx, path, kind) {
     this.ctx = ctx;
     this.path = path;
     this.kind = kind;
   }
 
+  /** @param {string} commit */
   async textAt(commit) {
     try {
       return await (await api.getFileBlob(this.ctx.repoName, commit, this.path)).text();
@@ -93,6 +103,12 @@ class Diffs {
   }
 
   /** From `from` to `to`; `from` null: the very first version. */
+  /**
+   * @param {string|null} from
+   * @param {string} to
+   * @param {string} fromLabel
+   * @param {string} toLabel
+   */
   async between(from, to, fromLabel, toLabel) {
     try {
       if (this.kind === 'file') {
@@ -107,6 +123,12 @@ class Diffs {
   }
 }
 
+/**
+ * @param {import('./layout.js').RepoContext} ctx
+ * @param {any} commit
+ * @param {Diffs} diffs
+ * @param {number} index
+ */
 function entry(ctx, commit, diffs, index) {
   const panelId = uid('changes');
   const panel = h('div', { id: panelId, class: 'changes', hidden: true });
@@ -124,7 +146,7 @@ function entry(ctx, commit, diffs, index) {
     }),
   );
   const label = subject(commit.message);
-  const radio = (name, checked) =>
+  const radio = (/** @type {string} */ name, /** @type {boolean} */ checked) =>
     h('label', { class: 'pick' }, h('input', { type: 'radio', name, value: commit.id, checked, 'aria-label': `${name === 'from' ? 'Compare from' : 'Compare to'} ${short(commit.id)}: ${label}` }), name === 'from' ? 'From' : 'To');
   return h(
     'li',

@@ -17,6 +17,10 @@ import { refSelect } from './parts.js';
  */
 
 /** @returns {Promise<RepoContext>} */
+/**
+ * @param {import('../router.js').Route} route
+ * @param {{ ownChange: (ref: string, commit: string) => void, refresh: () => Promise<void> }} hooks
+ */
 export async function loadRepoContext(route, hooks) {
   const name = /** @type {string} */ (route.repo);
   const [repo, branches, tags] = await Promise.all([api.getRepo(name), api.listBranches(name), api.listTags(name)]);
@@ -28,7 +32,7 @@ export async function loadRepoContext(route, hooks) {
     branches,
     tags,
     ref,
-    isBranch: branches.some((b) => b.name === ref),
+    isBranch: branches.some((/** @type {{ name: string }} */ b) => b.name === ref),
     defaultBranch: repo.defaultBranch,
     empty: branches.length === 0,
     ...hooks,
@@ -43,7 +47,10 @@ const TABS = [
   ['tags', 'Versions'],
 ];
 
-/** Which tab a screen belongs to. */
+/**
+ * Which tab a screen belongs to.
+ * @param {string} name
+ */
 function tabOf(name) {
   if (name === 'file' || name === 'edit') return 'tree';
   if (name === 'commit') return 'history';
@@ -66,7 +73,7 @@ export function repoChrome(ctx, content) {
     'form',
     {
       class: 'ref-chooser',
-      onsubmit: (e) => {
+      onsubmit: (/** @type {Event} */ e) => {
         e.preventDefault();
         // Same screen and path at the other ref: what readers expect when switching editions.
         const view = ['tree', 'file', 'history'].includes(route.name) ? route.name : 'tree';

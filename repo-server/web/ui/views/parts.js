@@ -4,11 +4,18 @@ import { ApiError } from '../api.js';
 import { href } from '../router.js';
 
 /** The screen's one <h1>; focus moves here after navigation so screen readers start at the top. */
+/**
+ * @param {string} text
+ * @param {...any} extra
+ */
 export function title(text, ...extra) {
   return h('h1', { id: 'view-title', tabindex: '-1' }, text, ...extra);
 }
 
-/** A readable sentence for a failed request, from its problem+json body. */
+/**
+ * A readable sentence for a failed request, from its problem+json body.
+ * @param {unknown} err
+ */
 export function describe(err) {
   if (err instanceof ApiError) {
     if (err.status === 403) return `You may not do this: ${err.message}`;
@@ -16,10 +23,14 @@ export function describe(err) {
     return err.message;
   }
   if (err instanceof TypeError) return 'The server could not be reached; check your connection and try again.';
-  return String(err?.message ?? err);
+  return err instanceof Error ? err.message : String(err);
 }
 
-/** A whole-screen failure (not found, forbidden, server down) with a way on. */
+/**
+ * A whole-screen failure (not found, forbidden, server down) with a way on.
+ * @param {unknown} err
+ * @param {{ href: string, label: string }} [back]
+ */
 export function errorScreen(err, back) {
   const status = err instanceof ApiError ? err.status : 0;
   const heading = status === 404 ? 'Not found' : status === 410 ? 'Deleted' : status === 403 ? 'Not allowed' : 'Something went wrong';
@@ -57,19 +68,28 @@ export async function busy(button, action) {
   }
 }
 
-/** An inline error under a form, announced through its role. */
+/**
+ * An inline error under a form, announced through its role.
+ * @param {HTMLElement} container
+ * @param {string} message
+ */
 export function formError(container, message) {
   container.replaceChildren(message ? h('p', { class: 'form-error', role: 'alert' }, message) : '');
 }
 
-/** Links to each folder above the file or folder shown; the last part is the current page. */
+/**
+ * Links to each folder above the file or folder shown; the last part is the current page.
+ * @param {{ repoName: string, ref: string, defaultBranch: string }} ctx
+ * @param {string} path
+ */
 export function pathCrumbs(ctx, path) {
   const parts = path.split('/').filter(Boolean);
   const ref = ctx.ref === ctx.defaultBranch ? undefined : ctx.ref;
+  /** @type {Array<HTMLElement|string>} */
   const links = [parts.length === 0 ? h('span', { 'aria-current': 'page' }, ctx.repoName) : h('a', { href: href('tree', ctx.repoName, { ref }) }, ctx.repoName)];
   parts.forEach((part, i) => {
     const last = i === parts.length - 1;
-    links.push(' / ', last ? h('span', { 'aria-current': 'page' }, part) : h('a', { href: href('tree', ctx.repoName, { ref, path: parts.slice(0, i + 1).join('/') }) }, part));
+    links.push(' / ', (last ? h('span', { 'aria-current': 'page' }, part) : h('a', { href: href('tree', ctx.repoName, { ref, path: parts.slice(0, i + 1).join('/') }) }, part)));
   });
   return h('nav', { 'aria-label': 'Folder path', class: 'path-crumbs' }, links);
 }

@@ -3,7 +3,7 @@ import { h, field } from '../dom.js';
 import * as api from '../api.js';
 import { href, go } from '../router.js';
 import { flash } from '../notices.js';
-import { busy, formError, title } from './parts.js';
+import { busy, describe, formError, title } from './parts.js';
 
 const NAME = '[A-Za-z0-9._\\-]{1,100}';
 
@@ -20,7 +20,7 @@ export async function render() {
           h(
             'tbody',
             {},
-            repos.map((r) => h('tr', {}, h('td', {}, h('a', { href: href('tree', r.name) }, r.name)), h('td', {}, r.description ?? ''), h('td', {}, r.defaultBranch))),
+            repos.map((/** @type {{ name: string, description?: string, defaultBranch: string }} */ r) => h('tr', {}, h('td', {}, h('a', { href: href('tree', r.name) }, r.name)), h('td', {}, r.description ?? ''), h('td', {}, r.defaultBranch))),
           ),
         );
   return { title: 'Repositories', node: h('div', {}, title('Repositories'), list, createForm()) };
@@ -36,7 +36,7 @@ function createForm() {
     {
       class: 'card',
       'aria-labelledby': 'create-repo-heading',
-      onsubmit: (e) => {
+      onsubmit: (/** @type {Event} */ e) => {
         e.preventDefault();
         const value = name.value.trim();
         if (!new RegExp(`^${NAME}$`).test(value) || value.endsWith('.git')) {
@@ -48,7 +48,7 @@ function createForm() {
           try {
             await api.createRepo(value, { description: description.value.trim() });
           } catch (err) {
-            formError(errors, err instanceof api.ApiError && err.status === 412 ? `A repository named ${value} already exists.` : `Could not create it: ${err.message}`);
+            formError(errors, err instanceof api.ApiError && err.status === 412 ? `A repository named ${value} already exists.` : `Could not create it: ${describe(err)}`);
             name.focus();
             return;
           }

@@ -33,6 +33,7 @@ export async function render(ctx) {
   return { title: `Versions of ${ctx.repoName}`, node: h('div', {}, title('Published versions'), list, ctx.empty ? null : publishForm(ctx)) };
 }
 
+/** @param {import('./layout.js').RepoContext} ctx */
 function publishForm(ctx) {
   const name = h('input', { id: 'tag-name', required: true, autocomplete: 'off', spellcheck: 'false', placeholder: 'v1.0' });
   const ref = refSelect({ branches: ctx.branches, tags: [], value: ctx.defaultBranch, id: 'tag-ref', includeTags: false });
@@ -44,7 +45,7 @@ function publishForm(ctx) {
     {
       class: 'card',
       'aria-labelledby': 'publish-heading',
-      onsubmit: (e) => {
+      onsubmit: (/** @type {Event} */ e) => {
         e.preventDefault();
         const tag = name.value.trim();
         if (tag === '' || message.value.trim() === '') {

@@ -46,7 +46,7 @@ export async function render(ctx) {
   let readmeNode = null;
   if (readme) {
     const text = await (await api.getFileBlob(ctx.repoName, listing.commit, readme.path)).text();
-    readmeNode = h('section', { class: 'card readme', 'aria-labelledby': 'readme-heading' }, h('h2', { id: 'readme-heading' }, readme.name), markdownPreview(ctx, readme.path, text));
+    readmeNode = h('section', { class: 'card readme', 'aria-labelledby': 'readme-heading' }, h('h2', { id: 'readme-heading' }, readme.name), await markdownPreview(ctx, readme.path, text));
   }
   const actions = h(
     'div',
@@ -60,6 +60,7 @@ export async function render(ctx) {
   };
 }
 
+/** @param {number} bytes */
 function formatSize(bytes) {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
@@ -67,6 +68,11 @@ function formatSize(bytes) {
 }
 
 /** Uploads files into the folder, one commit each; an existing name is replaced conditionally. */
+/**
+ * @param {import('./layout.js').RepoContext} ctx
+ * @param {string} folder
+ * @param {Array<{ path: string, type: string, id: string }>} entries
+ */
 function uploadForm(ctx, folder, entries) {
   const input = h('input', { type: 'file', id: 'upload-input', multiple: true });
   const submit = h('button', { type: 'submit' }, 'Upload');
@@ -74,7 +80,7 @@ function uploadForm(ctx, folder, entries) {
     'form',
     {
       class: 'inline-form',
-      onsubmit: (e) => {
+      onsubmit: (/** @type {Event} */ e) => {
         e.preventDefault();
         const files = [...(input.files ?? [])];
         if (files.length === 0) return announce('Choose one or more files to upload first.', 'error');
@@ -103,6 +109,7 @@ function uploadForm(ctx, folder, entries) {
   );
 }
 
+/** @param {import('./layout.js').RepoContext} ctx */
 function emptyRepository(ctx) {
   return {
     title: ctx.repoName,

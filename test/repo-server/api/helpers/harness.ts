@@ -11,8 +11,10 @@ import { createEngineServer } from '../../../../webmachine/index.js';
 import { createApp } from '../../../../repo-server/app.js';
 import { Authorizer } from '../../../../repo-server/auth/authorizer.js';
 import { TokenStore } from '../../../../repo-server/auth/token-store.js';
+import { UserStore } from '../../../../repo-server/auth/user-store.js';
 import type { Grants } from '../../../../repo-server/auth/roles.js';
 import { EventBus } from '../../../../repo-server/events/event-bus.js';
+import type { ObjectStores } from '../../../../repo-server/git/index.js';
 import { createLogger, type Logger } from '../../../../repo-server/observability/logger.js';
 import { SettingsStore } from '../../../../repo-server/settings/repo-settings.js';
 import { recordObservation } from './observed.js';
@@ -28,6 +30,8 @@ export interface ApiOptions {
   auth?: boolean;
   logger?: Logger;
   maxBodyBytes?: number;
+  /** The object stores (and so the one GitCache) REST and git share; default: the app's own. */
+  objects?: ObjectStores;
 }
 
 export interface ApiHarness {
@@ -72,13 +76,14 @@ export function apiClient(url: string, headers: Record<string, string> = {}): Ap
 export async function startApi(opts: ApiOptions): Promise<ApiHarness> {
   const events = new EventBus();
   const storage = opts.storage;
-  const auth = opts.auth === true ? new Authorizer(new TokenStore(storage), new SettingsStore(storage)) : undefined;
+  const auth = opts.auth === true ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage)) : undefined;
   const app = createApp({
     storage,
     events,
     logger: opts.logger ?? createLogger('silent'),
     engine: opts.maxBodyBytes === undefined ? {} : { maxBodyBytes: opts.maxBodyBytes },
     ...(auth === undefined ? {} : { auth }),
+    ...(opts.objects === undefined ? {} : { objects: opts.objects }),
   });
   const server = createEngineServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
