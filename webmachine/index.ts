@@ -15,7 +15,7 @@ export type { Awaitable, Outcome } from './halt.js';
 export { andThen, all, Memo } from './maybe.js';
 export type { Maybe } from './maybe.js';
 export { Request, BodyTooLarge } from './request.js';
-export { Response } from './response.js';
+export { Response, SizedBody } from './response.js';
 export type { Body } from './response.js';
 export { handle } from './engine.js';
 export type { HandleResult } from './engine.js';

@@ -9,7 +9,7 @@ import { all, andThen, type Maybe } from './maybe.js';
 import { PROBLEM_MEDIA_TYPE, problem, renderProblem } from './problem.js';
 import { ifRangeHolds, parseRange } from './range.js';
 import type { Request } from './request.js';
-import type { Response } from './response.js';
+import { SizedBody, type Response } from './response.js';
 
 const NO_BODY = new Set([204, 304]);
 
@@ -90,10 +90,11 @@ export function writeResponse(
     // RFC 9110 15.4.5: a 304 carries the validators and caching fields, not representation metadata.
     res.removeHeader('content-language');
   }
+  const answer: Answer = { f, req, res, out, representation: (status >= 200 && status < 300) || status === 300, trace };
+  if (res.body instanceof SizedBody) return andThen(openSized(f, req, res, status, res.body), (opened) => encodeAndSend(answer, opened.status, opened.body));
   // Strings stay strings until they must be bytes: Node writes a string body in one go with the
   // head of the response.
   const body: Payload = res.body === undefined || typeof res.body === 'string' || res.body instanceof Readable ? res.body : toBuffer(res.body);
-  const answer: Answer = { f, req, res, out, representation: (status >= 200 && status < 300) || status === 300, trace };
   if (f === undefined || !answer.representation || body === undefined || body instanceof Readable) return encodeAndSend(answer, status, body);
   return andThen(shapeBody(f, res, status, body), (shaped) => encodeAndSend(answer, shaped.status, shaped.body));
 }
@@ -109,6 +110,40 @@ function shapeBody(f: FlowState, res: Response, status: number, body: string | B
       return applyRange(f, res, toBuffer(b));
     }),
   );
+}
+
+/**
+ * A sized body becomes the stream of what is sent: the whole, or the one byte range asked for
+ * (same rules as a whole body: GET, identity coding, If-Range), with its Content-Length; for HEAD
+ * and statuses without a body nothing is opened.
+ */
+function openSized(f: FlowState | undefined, req: Request, res: Response, status: number, sized: SizedBody): Maybe<{ status: number; body: Payload }> {
+  const whole = (): { status: number; body: Payload } => {
+    res.setHeader('Content-Length', String(sized.size));
+    return { status, body: req.method === 'HEAD' || NO_BODY.has(status) ? undefined : sized.open(0, sized.size - 1) };
+  };
+  if (f === undefined || status !== 200) return whole();
+  return andThen(f.ask(f.resource.acceptRanges()), (ranges) => {
+    if (!ranges) return whole();
+    res.setHeader('Accept-Ranges', 'bytes');
+    const header = req.header('range');
+    if (header === undefined || f.method !== 'GET' || f.resource.chosen.encoding !== 'identity') return whole();
+    const ifRange = req.header('if-range');
+    const holds = ifRange === undefined ? true : andThen(all(f.etag(), f.lastModified()), ([tag, modified]) => ifRangeHolds(ifRange, tag, modified));
+    return andThen(holds, (ok) => {
+      const range = ok ? parseRange(header, sized.size) : undefined;
+      if (range === undefined) return whole();
+      f.trace.push('range');
+      if (range === 'unsatisfiable') {
+        res.setHeader('Content-Range', `bytes */${sized.size}`);
+        res.setHeader('Content-Type', PROBLEM_MEDIA_TYPE);
+        return { status: 416, body: renderProblem(problem(416, { detail: `The body has ${sized.size} bytes.` })) };
+      }
+      res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${sized.size}`);
+      res.setHeader('Content-Length', String(range.end - range.start + 1));
+      return { status: 206, body: sized.open(range.start, range.end) };
+    });
+  });
 }
 
 /** A whole body is compressed before it is sent (its length is then known); a stream as it goes. */

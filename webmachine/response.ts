@@ -1,7 +1,19 @@
 import type { Readable } from 'node:stream';
 
-/** A response body as producers hand it over: bytes, text, a stream, or nothing. */
-export type Body = string | Uint8Array | Readable;
+/**
+ * A body of known length read as a stream (a large file): the engine sends Content-Length and
+ * answers a byte range by opening only the part asked for, so the body is never held whole.
+ * `open(start, end)` streams bytes start..end inclusive.
+ */
+export class SizedBody {
+  constructor(
+    readonly size: number,
+    readonly open: (start: number, end: number) => Readable,
+  ) {}
+}
+
+/** A response body as producers hand it over: bytes, text, a stream (sized or not), or nothing. */
+export type Body = string | Uint8Array | Readable | SizedBody;
 
 /** The response under construction; written to the socket only once the flow has ended. */
 export class Response {

@@ -2,6 +2,7 @@
  * Reading the tree of a commit: a path is a file (bytes read only when asked) or a folder
  * (entries with sizes); and the last commit that touched a path, by a bounded history walk.
  */
+import { Readable } from 'node:stream';
 import type { TreeEntry } from '../git/index.js';
 import type { ServiceDeps } from './deps.js';
 import { HistoryWalk } from './history.js';
@@ -22,6 +23,8 @@ export interface FileContent {
   size: number;
   /** The file's bytes; for a symlink its target. Read on demand; at once when cached. */
   bytes(): Buffer | Promise<Buffer>;
+  /** Bytes start..end (inclusive) as a stream, never held whole: how a large file is served. */
+  open(start: number, end: number): Readable;
 }
 
 export interface FolderEntry {
@@ -90,9 +93,17 @@ async function file(ctx: RepoContext, path: string, entry: TreeEntry): Promise<F
 /** A file's answer; its bytes are read when first asked, once per answer. */
 function fileContent(ctx: RepoContext, path: string, entry: { oid: Oid; mode: string }, size: number): FileContent {
   const type = entryType(entry.mode) as FileContent['type'];
-  if (type === 'submodule') return { type, path, oid: entry.oid, mode: '160000', size: 0, bytes: async () => Buffer.alloc(0) };
+  if (type === 'submodule') return { type, path, oid: entry.oid, mode: '160000', size: 0, bytes: async () => Buffer.alloc(0), open: () => Readable.from([]) };
   let bytes: Promise<Buffer> | undefined;
-  return { type, path, oid: entry.oid, mode: entry.mode as EntryMode, size, bytes: () => cachedBlob(ctx, entry.oid) ?? (bytes ??= readBlob(ctx, entry.oid)) };
+  return {
+    type,
+    path,
+    oid: entry.oid,
+    mode: entry.mode as EntryMode,
+    size,
+    bytes: () => cachedBlob(ctx, entry.oid) ?? (bytes ??= readBlob(ctx, entry.oid)),
+    open: (start, end) => ctx.objects.openStream(entry.oid, start, end),
+  };
 }
 
 type ReadPathOk = Extract<ReadPathResult, { ok: true }>;

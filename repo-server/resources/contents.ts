@@ -1,5 +1,5 @@
 import mime from 'mime-types';
-import { andThen, type ContentTypesAccepted, type ContentTypesProvided, Halt, halt, type Maybe, Memo } from '../../webmachine/index.js';
+import { andThen, type ContentTypesAccepted, type ContentTypesProvided, Halt, halt, type Maybe, Memo, SizedBody } from '../../webmachine/index.js';
 import type { FileContent, FolderContent } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { failureHalt } from '../http/domain-failures.js';
@@ -7,6 +7,10 @@ import { IMMUTABLE, isCommitId, urlPath } from '../http/caching.js';
 
 /** The JSON of kept folders (see folderJson): gone with the folder. */
 const listings = new WeakMap<FolderContent, { commit: string | undefined; text: string }>();
+
+/** Files larger than this are streamed from storage rather than read whole into memory. */
+const STREAM_FROM_BYTES = 1024 * 1024;
+const IDENTITY_ONLY: readonly string[] = ['identity'];
 
 /** Metadata of a file, offered beside its bytes; a JSON file's own type cannot double as it. */
 export const FILE_METADATA_TYPE = 'application/vnd.content-repo.file+json';
@@ -93,10 +97,19 @@ export class ContentsResource extends ApiResource {
   private typesProvided(): ContentTypesProvided {
     if (this.content?.type === 'folder') return [['application/json', () => this.folderJson()]];
     const raw = this.mediaType;
-    const types: [string, () => Buffer | string | Promise<Buffer | string>][] = [[raw, () => (this.content as FileContent).bytes()]];
+    const file = this.content as FileContent;
+    // A large file is streamed (and its ranges read) without ever being held whole.
+    const bytes = (): Buffer | Promise<Buffer> | SizedBody => (file.size > STREAM_FROM_BYTES ? new SizedBody(file.size, (start, end) => file.open(start, end)) : file.bytes());
+    const types: [string, () => Buffer | string | SizedBody | Promise<Buffer | string>][] = [[raw, bytes]];
     if (!raw.startsWith('application/json')) types.push(['application/json', () => this.fileJson()]);
     types.push([FILE_METADATA_TYPE, () => this.fileJson()]);
     return types;
+  }
+
+  /** A streamed (large) file goes as stored: compressing it per request would cost a core for what is usually compressed media. */
+  override encodingsProvided(): readonly string[] {
+    // F6 comes after C3, which loaded the content.
+    return this.content !== undefined && this.content.type !== 'folder' && this.content.size > STREAM_FROM_BYTES ? IDENTITY_ONLY : super.encodingsProvided();
   }
 
   override acceptRanges(): boolean {

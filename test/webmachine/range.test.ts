@@ -1,7 +1,9 @@
 /** Range and If-Range (RFC 9110 section 14 and 13.1.5) for GET bodies of known length. */
 import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ifRangeHolds, parseRange } from '../../webmachine/range.js';
+import { SizedBody } from '../../webmachine/index.js';
 import { type Callbacks, EngineHarness } from './support.js';
 
 describe('parseRange', () => {
@@ -88,5 +90,57 @@ describe('byte ranges through the engine', () => {
   it('sends the whole body for several ranges (no multipart/byteranges)', async () => {
     const x = await harness.exchange(ranged, { headers: { range: 'bytes=0-1,4-5' } });
     expect([x.status, x.text, x.trace.at(-1)]).toEqual([200, 'abcdefghij', 'o18b']);
+  });
+});
+
+describe('sized streamed bodies (SizedBody): ranges without holding the body', () => {
+  const harness = new EngineHarness();
+  beforeAll(() => harness.start());
+  afterAll(() => harness.stop());
+  const TEXT = 'abcdefghij';
+  const opened: [number, number][] = [];
+  const sized = (): SizedBody =>
+    new SizedBody(TEXT.length, (start, end) => {
+      opened.push([start, end]);
+      return Readable.from([Buffer.from(TEXT.slice(start, end + 1))]);
+    });
+  const ranged: Callbacks = {
+    acceptRanges: true,
+    generateEtag: 'v1',
+    encodingsProvided: ['identity', 'gzip'],
+    contentTypesProvided: [['application/octet-stream', () => sized()]],
+  };
+
+  it('sends the whole body with its length, and only the range asked for, opening only that part', async () => {
+    opened.length = 0;
+    const whole = await harness.exchange(ranged);
+    expect([whole.status, whole.text, whole.headers['content-length'], whole.headers['accept-ranges']]).toEqual([200, TEXT, '10', 'bytes']);
+    const part = await harness.exchange(ranged, { headers: { range: 'bytes=2-4' } });
+    expect([part.status, part.text, part.headers['content-length'], part.headers['content-range']]).toEqual([206, 'cde', '3', 'bytes 2-4/10']);
+    expect(opened).toEqual([
+      [0, 9],
+      [2, 4],
+    ]);
+  });
+
+  it('answers 416 for an unsatisfiable range and the whole body when If-Range fails', async () => {
+    const none = await harness.exchange(ranged, { headers: { range: 'bytes=20-' } });
+    expect([none.status, none.headers['content-range']]).toEqual([416, 'bytes */10']);
+    const stale = await harness.exchange(ranged, { headers: { range: 'bytes=2-4', 'if-range': '"v0"' } });
+    expect([stale.status, stale.text]).toEqual([200, TEXT]);
+    const fresh = await harness.exchange(ranged, { headers: { range: 'bytes=2-4', 'if-range': '"v1"' } });
+    expect([fresh.status, fresh.text]).toEqual([206, 'cde']);
+  });
+
+  it('opens nothing for HEAD, codes the whole stream when asked, and ignores ranges the resource does not offer', async () => {
+    opened.length = 0;
+    const head = await harness.exchange(ranged, { method: 'HEAD' });
+    expect([head.status, head.headers['content-length'], head.text]).toEqual([200, '10', '']);
+    expect(opened).toEqual([]);
+    const gzip = await harness.exchange(ranged, { headers: { range: 'bytes=2-4', 'accept-encoding': 'gzip' } });
+    expect([gzip.status, gzip.headers['content-encoding'], gzip.headers['content-length']]).toEqual([200, 'gzip', undefined]);
+    expect(gunzipSync(gzip.body).toString()).toBe(TEXT);
+    const plain = await harness.exchange({ contentTypesProvided: [['application/octet-stream', () => sized()]] }, { headers: { range: 'bytes=2-4' } });
+    expect([plain.status, plain.text, plain.headers['accept-ranges']]).toEqual([200, TEXT, undefined]);
   });
 });

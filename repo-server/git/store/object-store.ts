@@ -1,5 +1,6 @@
 import { promisify } from 'node:util';
-import { constants as zlibConstants, inflate as inflateCb, inflateSync } from 'node:zlib';
+import { pipeline, Readable } from 'node:stream';
+import { constants as zlibConstants, createInflate, inflate as inflateCb, inflateSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { isNotFound, type RepoStore, type Storage } from '../../../fs-service/index.js';
 import {
@@ -273,6 +274,43 @@ export class ObjectStore {
       if (loose !== null) this.keep(oid, loose);
       return loose;
     });
+  }
+
+  /**
+   * Bytes start..end (inclusive) of an object's content as a stream, in bounded memory: a packed
+   * whole object (how git stores large files) is inflated as its compressed bytes are read in
+   * parts, and nothing outside the range is kept; a delta or a loose object (at most the largest
+   * object a write may store) is read whole and sliced.
+   */
+  openStream(oid: string, start: number, end: number): Readable {
+    return Readable.from(this.streamParts(oid, start, end));
+  }
+
+  private async *streamParts(oid: string, start: number, end: number): AsyncGenerator<Buffer> {
+    const packed = this.cached(oid) === undefined ? await this.findPacked(oid) : null;
+    const head = packed === null ? null : await this.headerAt(packed.pack, packed.offset);
+    if (packed === null || head === null || head.header.typeCode === OBJ_OFS_DELTA || head.header.typeCode === OBJ_REF_DELTA) {
+      const obj = await this.read(oid);
+      if (obj === null) throw new ObjectFormatError(`object ${oid} is missing from ${this.repo}`);
+      yield obj.data.subarray(start, end + 1);
+      return;
+    }
+    const source = Readable.from(this.streamPack(packed.pack, head.header.dataStart, head.end));
+    const inflater = createInflate();
+    pipeline(source, inflater, () => undefined);
+    let at = 0;
+    try {
+      for await (const chunk of inflater as AsyncIterable<Buffer>) {
+        const from = Math.max(0, start - at);
+        const to = Math.min(chunk.length, end + 1 - at);
+        if (to > from) yield chunk.subarray(from, to);
+        at += chunk.length;
+        if (at > end) break;
+      }
+    } finally {
+      source.destroy();
+      inflater.destroy();
+    }
   }
 
   /** The type without inflating when the object is packed: delta chains are followed by header. */

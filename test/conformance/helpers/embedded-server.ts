@@ -49,12 +49,13 @@ async function waitUntilUp(url: string, child: ChildProcess, output: () => strin
   throw new Error(`the server did not answer /healthz within 60 s:\n${output()}`);
 }
 
-export async function startEmbeddedServer(): Promise<EmbeddedServer> {
+/** `dataDir`: a data folder prepared by the caller (removed on stop); `env`: more environment. */
+export async function startEmbeddedServer(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<EmbeddedServer & { pid: number }> {
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'conformance-data-'));
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'conformance-data-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'repo-server/main.ts'], {
     cwd: process.cwd(),
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DECISION_TRACE: '1', LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(MAX_BODY_BYTES) },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DECISION_TRACE: '1', LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(MAX_BODY_BYTES), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -81,5 +82,5 @@ export async function startEmbeddedServer(): Promise<EmbeddedServer> {
   // says so in its log instead. Either way, wait a moment for the line.
   for (let i = 0; i < 50 && !TOKEN.test(output) && !/access control is OFF/.test(output); i++) await new Promise((r) => setTimeout(r, 100));
   const token = TOKEN.exec(output)?.[0];
-  return { url, maxBodyBytes: MAX_BODY_BYTES, stop, ...(token === undefined ? {} : { token }) };
+  return { url, pid: child.pid as number, maxBodyBytes: MAX_BODY_BYTES, stop, ...(token === undefined ? {} : { token }) };
 }
