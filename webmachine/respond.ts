@@ -46,13 +46,16 @@ function rangeOf(f: FlowState, res: Response, body: Buffer, header: string): { s
   const range = parseRange(header, body.length);
   if (range === undefined) return { status: 200, body };
   f.trace.push('range');
-  if (range === 'unsatisfiable') {
-    res.setHeader('Content-Range', `bytes */${body.length}`);
-    res.setHeader('Content-Type', PROBLEM_MEDIA_TYPE);
-    return { status: 416, body: renderProblem(problem(416, { detail: `The body has ${body.length} bytes.` })) };
-  }
+  if (range === 'unsatisfiable') return unsatisfiable(res, body.length);
   res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${body.length}`);
   return { status: 206, body: body.subarray(range.start, range.end + 1) };
+}
+
+/** 416 with the size the client can ask within. */
+function unsatisfiable(res: Response, size: number): { status: number; body: Buffer } {
+  res.setHeader('Content-Range', `bytes */${size}`);
+  res.setHeader('Content-Type', PROBLEM_MEDIA_TYPE);
+  return { status: 416, body: renderProblem(problem(416, { detail: `The body has ${size} bytes.` })) };
 }
 
 type Payload = string | Buffer | Readable | undefined;
@@ -134,11 +137,7 @@ function openSized(f: FlowState | undefined, req: Request, res: Response, status
       const range = ok ? parseRange(header, sized.size) : undefined;
       if (range === undefined) return whole();
       f.trace.push('range');
-      if (range === 'unsatisfiable') {
-        res.setHeader('Content-Range', `bytes */${sized.size}`);
-        res.setHeader('Content-Type', PROBLEM_MEDIA_TYPE);
-        return { status: 416, body: renderProblem(problem(416, { detail: `The body has ${sized.size} bytes.` })) };
-      }
+      if (range === 'unsatisfiable') return unsatisfiable(res, sized.size);
       res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${sized.size}`);
       res.setHeader('Content-Length', String(range.end - range.start + 1));
       return { status: 206, body: sized.open(range.start, range.end) };
