@@ -80,7 +80,7 @@ export async function moveBranch(deps: ServiceDeps, repo: string, name: string, 
     if (current === null) return input.expected === undefined ? notFound('branch', name) : stale(null);
     if (input.expected !== undefined && input.expected !== current) return stale(current);
     if (current === target.commit) return { ok: true, branch: { name, commit: current }, moved: false };
-    if (input.force !== true && !(await isAncestor(ctx.objects, current, target.commit))) return { ok: false, reason: 'not-fast-forward', current };
+    if (input.force !== true && !(await isAncestor(await ctx.ancestry([current, target.commit]), current, target.commit))) return { ok: false, reason: 'not-fast-forward', current };
     const swapped = await swapRef(deps, ctx, branchRef(name), current, target.commit, input);
     if (swapped.ok) return { ok: true, branch: { name, commit: target.commit }, moved: true };
     if (swapped.reason === 'ref-name-conflict') return swapped;

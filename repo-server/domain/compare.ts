@@ -30,7 +30,8 @@ export type CompareResult = ({ ok: true } & Comparison) | NotFound | Invalid;
 export type DiffResult = { ok: true; base: Oid; head: Oid; mergeBase: Oid | null; diff: Buffer } | NotFound | Invalid;
 
 async function comparison(ctx: RepoContext, base: Oid, head: Oid): Promise<Comparison> {
-  const [bases, counts] = await Promise.all([mergeBases(ctx.objects, base, head), aheadBehind(ctx.objects, base, head)]);
+  const history = await ctx.ancestry([base, head]);
+  const [bases, counts] = await Promise.all([mergeBases(history, base, head), aheadBehind(history, base, head)]);
   const mergeBase = bases[0] ?? null;
   const from = (await readCommit(ctx, mergeBase ?? base)).tree;
   const to = (await readCommit(ctx, head)).tree;
@@ -59,7 +60,7 @@ export async function compareDiff(deps: ServiceDeps, repo: string, base: string,
   const both = await resolveBoth(deps, repo, base, head);
   if (!both.ok) return both;
   const { ctx } = both;
-  const bases = await mergeBases(ctx.objects, both.base, both.head);
+  const bases = await mergeBases(await ctx.ancestry([both.base, both.head]), both.base, both.head);
   const mergeBase = bases[0] ?? null;
   const files = await diffTrees(ctx, (await readCommit(ctx, mergeBase ?? both.base)).tree, (await readCommit(ctx, both.head)).tree);
   return { ok: true, base: both.base, head: both.head, mergeBase, diff: await unifiedDiff(ctx, files) };

@@ -3,12 +3,12 @@
  * (entries with sizes); and the last commit that touched a path, by a bounded history walk.
  */
 import { Readable } from 'node:stream';
-import type { TreeEntry } from '../git/index.js';
+import { graphCovering, type TreeEntry } from '../git/index.js';
 import type { ServiceDeps } from './deps.js';
 import { HistoryWalk } from './history.js';
 import { mapLimit } from './map-limit.js';
 import { validatePath } from './names.js';
-import { blobSize, cachedBlob, entryAt, readBlob, readTree } from './objects.js';
+import { blobSize, cachedBlob, entryAt, readBlob, readCommit, readTree } from './objects.js';
 import { openAt } from './open-at.js';
 import type { RepoContext } from './repo-context.js';
 import { WarmReads } from './warm-reads.js';
@@ -181,7 +181,9 @@ export async function lastCommitFor(deps: ServiceDeps, repo: string, input: Last
   const opened = await openAt(deps, repo, input.ref);
   if (!opened.ok) return opened;
   const max = input.maxCommits ?? 2_000;
-  const walk = new HistoryWalk(opened.ctx, opened.commit.id, valid.value.length === 0 ? null : valid.value, max);
-  for await (const commit of walk.commits()) return { ok: true, commit, complete: true };
+  const graph = await graphCovering(opened.ctx.objects, [opened.commit.id]);
+  const walk = new HistoryWalk(opened.ctx, graph, opened.commit.id, valid.value.length === 0 ? null : valid.value, max);
+  const found = await walk.next();
+  if (found !== null) return { ok: true, commit: await readCommit(opened.ctx, found), complete: true };
   return { ok: true, commit: null, complete: !walk.truncated };
 }

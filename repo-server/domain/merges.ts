@@ -84,7 +84,7 @@ async function baseTree(ctx: RepoContext, objects: PendingObjects, bases: Oid[],
     return { ok: false, cause: 'multiple-merge-bases', detail: `${bases.length} merge bases at depth ${depth}; cannot build a virtual merge base` };
   }
   const [a, b] = bases as [Oid, Oid];
-  const inner = await baseTree(ctx, objects, await mergeBases(ctx.objects, a, b), depth + 1);
+  const inner = await baseTree(ctx, objects, await mergeBases(await ctx.ancestry([a, b]), a, b), depth + 1);
   if (!inner.ok) return inner.cause === 'unrelated-histories' ? { ok: true, tree: null } : inner;
   const merged = await mergeTrees(objects, inner.tree, (await readCommit(ctx, a)).tree, (await readCommit(ctx, b)).tree);
   if (merged.conflicts.length > 0) {
@@ -125,7 +125,7 @@ export async function merge(deps: ServiceDeps, repo: string, input: MergeInput):
 
 /** The merge of two commits as far as it goes without a person: its bases, trees and the tree merge. */
 async function threeWay(ctx: RepoContext, objects: PendingObjects, ours: Oid, theirs: Oid) {
-  const bases = await mergeBases(ctx.objects, ours, theirs);
+  const bases = await mergeBases(await ctx.ancestry([ours, theirs]), ours, theirs);
   const base = await baseTree(ctx, objects, bases, 0);
   if (!base.ok) return { bases, base, trees: null, merged: null };
   const trees: MergeTrees = { base: base.tree, ours: (await readCommit(ctx, ours)).tree, theirs: (await readCommit(ctx, theirs)).tree };
@@ -148,8 +148,9 @@ async function attemptMerge(deps: ServiceDeps, ctx: RepoContext, input: MergeInp
     const swapped = await swapRef(deps, ctx, branchRef(input.base), previous, commit.id, input);
     return swapped.ok ? { ok: true, outcome, commit, previous } : swapped.reason === 'stale' ? 'moved' : swapped;
   };
-  if (await isAncestor(ctx.objects, head.commit, previous)) return strayResolutions(input) ?? { ok: true, outcome: 'up-to-date', commit: await readCommit(ctx, previous), previous };
-  if (input.noFastForward !== true && (await isAncestor(ctx.objects, previous, head.commit))) return strayResolutions(input) ?? move(await readCommit(ctx, head.commit), 'fast-forward');
+  const history = await ctx.ancestry([previous, head.commit]);
+  if (await isAncestor(history, head.commit, previous)) return strayResolutions(input) ?? { ok: true, outcome: 'up-to-date', commit: await readCommit(ctx, previous), previous };
+  if (input.noFastForward !== true && (await isAncestor(history, previous, head.commit))) return strayResolutions(input) ?? move(await readCommit(ctx, head.commit), 'fast-forward');
   const objects = new PendingObjects(ctx);
   const { bases, base, trees, merged } = await threeWay(ctx, objects, previous, head.commit);
   if (!base.ok || trees === null || merged === null) {
@@ -215,8 +216,9 @@ export async function previewMerge(deps: ServiceDeps, repo: string, ours: Oid, t
   if (!opened.ok) return opened;
   const { ctx } = opened;
   const answer = (status: PreviewStatus, mergeBases: Oid[], more: Partial<MergePreview> = {}): MergePreviewResult => ({ ok: true, base: ours, head: theirs, mergeBases, status, conflicts: [], ...more });
-  if (await isAncestor(ctx.objects, theirs, ours)) return answer('up-to-date', [theirs]);
-  if (await isAncestor(ctx.objects, ours, theirs)) return answer('fast-forward', [ours]);
+  const history = await ctx.ancestry([ours, theirs]);
+  if (await isAncestor(history, theirs, ours)) return answer('up-to-date', [theirs]);
+  if (await isAncestor(history, ours, theirs)) return answer('fast-forward', [ours]);
   const objects = new PendingObjects(ctx);
   const { bases, base, trees, merged } = await threeWay(ctx, objects, ours, theirs);
   if (!base.ok) return answer('conflicts', bases, { cause: base.cause, detail: base.detail });

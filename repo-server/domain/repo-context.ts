@@ -8,7 +8,7 @@ import type { PromiseFsClient } from 'isomorphic-git';
 import { FileSystem } from 'isomorphic-git/models';
 import { LRUCache } from 'lru-cache';
 import type { RepoStore } from '../../fs-service/index.js';
-import type { ObjectStore, ObjectStores } from '../git/index.js';
+import { ancestryOf, type CommitSource, type ObjectStore, type ObjectStores, type Oid } from '../git/index.js';
 
 export class RepoContext {
   /** Wrapped once: a raw fs would make isomorphic-git probe it on every call. */
@@ -21,6 +21,11 @@ export class RepoContext {
 
   constructor(readonly objects: ObjectStore) {
     this.fs = new FileSystem(objects.store.fs) as unknown as PromiseFsClient;
+  }
+
+  /** Ancestry questions about these commits, from the commit graph (extended to cover them). */
+  ancestry(tips: readonly Oid[]): Promise<CommitSource> {
+    return ancestryOf(this.objects, tips);
   }
 
   get store(): RepoStore {

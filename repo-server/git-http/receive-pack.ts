@@ -1,4 +1,4 @@
-import { applyRefUpdates, checkLinkTypes, type CommitInfo, err, findMissingObject, type GitObject, isAncestor, isProtected, isValidRefName, type ObjectStore, type PackLimits, precheckRefUpdates, readPackHeader, readRef, type ReceivedObject, type RefEventSink, type RefUpdate, type RefUpdateResult, type RepoPolicy, type Result, type TypedLink, type VerifiedPack, verifyPack } from '../git/index.js';
+import { applyRefUpdates, checkLinkTypes, type CommitInfo, err, findMissingObject, type GitObject, isAncestor, isProtected, isValidRefName, type ObjectStore, type PackLimits, precheckRefUpdates, readPackHeader, readRef, type ReceivedObject, type RefEventSink, type RefUpdate, type RefUpdateResult, type RepoPolicy, type Result, type TypedLink, type VerifiedPack, verifyPack, commitSource, type CommitSource, graphCovering, loadGraph } from '../git/index.js';
 import type { RepoStore } from '../../fs-service/index.js';
 import type { GitHttpLogger } from './logger.js';
 import { FLUSH, pktLine } from './pkt-line.js';
@@ -59,6 +59,9 @@ export function objectCountRefusal(pack: Buffer, max: number): string | null {
   if (head === null || head.count <= max) return null;
   return `pack of ${head.count} objects exceeds the limit of ${max} objects per push`;
 }
+
+/** How long a push waits for the commit graph to take its commits before answering without it. */
+const GRAPH_WAIT_MS = 2_000;
 
 /** The "ng" reason git prints for a ref update the store refused. */
 function refusal(result: RefUpdateResult): string | null {
@@ -149,10 +152,23 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
         o.error = own ? refusal(result) : (await readRef(ctx.store, o.cmd.ref)) === o.cmd.old ? 'atomic push failure' : 'stale info';
       }
     }
+  } else if (accepted.length > 1 && (await applyRefUpdates(ctx.store, accepted.map(update), refCtx)).ok) {
+    // Every command moved in one swap (a mirror push of thousands of refs is one round trip);
+    // only when that fails is each tried alone, so each gets its own answer.
   } else {
     for (const o of accepted) o.error = refusal(await applyRefUpdates(ctx.store, [update(o)], refCtx));
   }
   const report = { unpack, results: outcomes.map((o) => ({ ref: o.cmd.ref, error: o.error })) };
+  // The commit graph takes the new history now rather than at the first read: within the push when
+  // quick, in the background (the push answered) when it takes longer.
+  const landed = outcomes.filter((o) => o.error === null && o.cmd.new !== null && o.cmd.ref.startsWith('refs/heads/')).map((o) => o.cmd.new as string);
+  if (landed.length > 0) {
+    const extended = graphCovering(ctx.odb, landed, true).then(
+      () => undefined,
+      (e: unknown) => ctx.logger.warn({ repo: ctx.store.name, error: e instanceof Error ? e.message : String(e) }, 'commit graph not extended after a push'),
+    );
+    await Promise.race([extended, new Promise((resolve) => setTimeout(resolve, GRAPH_WAIT_MS).unref())]);
+  }
   ctx.logger.info(
     { repo: ctx.store.name, actor: ctx.actor, results: report.results, objects: verified?.objects.size ?? 0, options: req.pushOptions },
     'receive-pack done',
@@ -163,6 +179,12 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
 
 function* linksOf(objects: Map<string, ReceivedObject>): Iterable<{ from: string; link: TypedLink }> {
   for (const [oid, obj] of objects) for (const link of obj.links) yield { from: `${obj.type} ${oid}`, link };
+}
+
+/** Ancestry over the stored commit graph, with the pushed commits (not stored yet) answered first. */
+async function pushedHistory(odb: ObjectStore, commitOf: (oid: string) => Promise<CommitInfo | null>): Promise<CommitSource> {
+  const stored = commitSource(odb, await loadGraph(odb));
+  return { ...stored, commit: commitOf };
 }
 
 async function readHeadTarget(store: RepoStore): Promise<string | null> {
@@ -192,7 +214,7 @@ async function checkCommand(ctx: ReceiveContext, cmd: RefCommand, input: CheckIn
   const type = input.received.get(cmd.new)?.type ?? (await ctx.odb.typeOf(cmd.new));
   if (cmd.ref.startsWith('refs/heads/') && type !== 'commit') return 'branches must point to commits';
   if (cmd.old !== null && cmd.ref.startsWith('refs/tags/')) return 'tags never move';
-  if (cmd.old !== null && isProtected(cmd.ref, ctx.policy) && !(await isAncestor({ repo: ctx.odb.repo, cache: ctx.odb.cache, commit: input.commitOf }, cmd.old, cmd.new))) {
+  if (cmd.old !== null && isProtected(cmd.ref, ctx.policy) && !(await isAncestor(await pushedHistory(ctx.odb, input.commitOf), cmd.old, cmd.new))) {
     return 'non-fast-forward update of a protected branch is refused';
   }
   return null;

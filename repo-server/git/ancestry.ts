@@ -18,6 +18,8 @@ export interface CommitSource {
   readonly repo: string;
   readonly cache: GitCache;
   commit(oid: Oid): Promise<CommitInfo | null>;
+  /** A generation number known without a walk (from the commit graph), if any. */
+  generation?(oid: Oid): number | undefined;
 }
 
 /** The commit's walk fields; a missing commit is an error here (every ref's history is complete). */
@@ -28,6 +30,8 @@ async function readCommit(objects: CommitSource, oid: Oid): Promise<CommitInfo> 
 }
 
 export async function generation(objects: CommitSource, oid: Oid): Promise<number> {
+  const stored = objects.generation?.(oid);
+  if (stored !== undefined) return stored;
   const memo = objects.cache.get<number>('generation', objects.repo, oid);
   if (memo !== undefined) return memo;
   // Local map too: the LRU may evict a parent's value before its child is done.

@@ -13,6 +13,16 @@ export class Heap<T> {
     return this.items.map((item) => item.value);
   }
 
+  /** The values in the order pop() would give them, the heap left as it is. */
+  inOrder(): T[] {
+    const copy = new Heap<T>(this.before);
+    copy.items.push(...this.items);
+    copy.seq = this.seq;
+    const out: T[] = [];
+    while (copy.size > 0) out.push(copy.pop() as T);
+    return out;
+  }
+
   push(value: T): void {
     this.items.push({ value, seq: this.seq++ });
     let i = this.items.length - 1;

@@ -36,3 +36,5 @@ export { checkRepository, type RepositoryCheck, type ObjectFault } from './repos
 export { repositoryExists, METADATA_PATH, TOMBSTONE_PATH } from './repository.js';
 export { validateRepoName, isValidRepoName, type NameCheck } from './names.js';
 export { generation, isAncestor, mergeBases, aheadBehind, type CommitSource } from './ancestry.js';
+export { ancestryOf, commitSource, graphCovering, loadGraph, changedPaths, CommitGraph, CHAIN_PATH, GRAPH_DIR } from './graph/commit-graph.js';
+export { mayHaveChanged, pathKey, type PathKey } from './graph/changed-paths.js';

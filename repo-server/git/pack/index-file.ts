@@ -78,7 +78,8 @@ export class PackIndex {
     let hi = this.buf.readUInt32BE(8 + first * 4);
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.buf.compare(start, 0, 20, this.oidsAt + mid * 20, this.oidsAt + mid * 20 + 20) > 0) lo = mid + 1;
+      // The first id not below `start`: the id at `mid` is below it when it compares less.
+      if (this.buf.compare(start, 0, 20, this.oidsAt + mid * 20, this.oidsAt + mid * 20 + 20) < 0) lo = mid + 1;
       else hi = mid;
     }
     const out: string[] = [];

@@ -29,18 +29,26 @@ export function appendOps(seqData: Buffer | null, seq: number, payloads: object[
   return ops;
 }
 
-/** Best effort: entries beyond the backlog are removed after a successful append. */
+/**
+ * Best effort: entries beyond the backlog are removed after a successful append, several at a
+ * time (an append of thousands of events, a mirror push, must not cost thousands of round trips
+ * one after another).
+ */
 export async function prune(store: RepoStore, lastSeq: number, count: number): Promise<void> {
-  for (let seq = lastSeq - count + 1; seq <= lastSeq; seq++) {
-    const old = seq - BACKLOG;
-    if (old < 1) continue;
-    try {
-      await store.fs.promises.unlink(eventPath(old));
-    } catch {
-      // Already gone, or a transient failure: a later append prunes again.
-    }
+  const old: number[] = [];
+  for (let seq = Math.max(1, lastSeq - count + 1); seq <= lastSeq; seq++) if (seq - BACKLOG >= 1) old.push(seq - BACKLOG);
+  for (let at = 0; at < old.length; at += PRUNE_AT_ONCE) {
+    await Promise.all(
+      old.slice(at, at + PRUNE_AT_ONCE).map((seq) =>
+        store.fs.promises.unlink(eventPath(seq)).catch(() => {
+          // Already gone, or a transient failure: a later append prunes again.
+        }),
+      ),
+    );
   }
 }
+
+const PRUNE_AT_ONCE = 64;
 
 export async function readSeq(store: RepoStore): Promise<number> {
   const [data] = await store.readMany([SEQ_PATH]);

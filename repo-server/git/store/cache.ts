@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
 
 /** What the cache holds, each counted on its own (counters, /metrics) and all under one budget. */
-export type CacheKind = 'pack' | 'index' | 'object' | 'commit' | 'details' | 'tree' | 'tag' | 'peeled' | 'generation' | 'size';
-const KINDS: readonly CacheKind[] = ['pack', 'index', 'object', 'commit', 'details', 'tree', 'tag', 'peeled', 'generation', 'size'];
+export type CacheKind = 'pack' | 'index' | 'object' | 'commit' | 'details' | 'tree' | 'tag' | 'peeled' | 'generation' | 'size' | 'graph';
+const KINDS: readonly CacheKind[] = ['pack', 'index', 'object', 'commit', 'details', 'tree', 'tag', 'peeled', 'generation', 'size', 'graph'];
 
 export interface CacheCounters {
   hits: number;
@@ -21,8 +21,8 @@ export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
 
 /**
  * The one cache of the git core, shared by everything a front end serves (REST and git alike):
- * stored pack files, pack indexes, inflated objects, parsed commits, trees and tags, peeled tags,
- * generation numbers, sizes. All of it is immutable (keyed by content id, or a pack by its name,
+ * stored pack blocks, pack indexes, inflated objects, parsed commits, trees and tags, peeled tags,
+ * generation numbers, sizes, commit-graph layers. All of it is immutable (keyed by content id, or a pack by its name,
  * which is its checksum), so nothing is ever invalidated, only evicted. One LRU bounded by one
  * byte budget that counts what each entry really holds; one entry never takes more than half of
  * it. Keys carry the repository, so one repository's reader never learns of another's objects,

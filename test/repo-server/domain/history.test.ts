@@ -4,6 +4,7 @@ import { createRepoService, type RepoService } from '../../../repo-server/domain
 import { exportRepo, git } from './helpers/native-git.js';
 import { commitFiles, harness, ok, RecordingEvents, seed, TickingClock } from './helpers/service.js';
 import { storageFactories } from './helpers/storages.js';
+import { decodeCursor, encodeCursor } from '../../../repo-server/domain/history.js';
 
 /** A history with a branch, a merge and changes to a few paths. */
 async function build(service: RepoService) {
@@ -64,7 +65,8 @@ describe.each(storageFactories)('history on $name storage', (factory) => {
     const whole = ok(await service.history('r', { limit: 100 })).commits.map((c) => c.id);
     expect(await allPages(service, { limit: 3 })).toEqual(whole);
     const first = ok(await service.history('r', { limit: 3 }));
-    expect(first.next).toBe(whole[3]);
+    // The cursor says where the walk stopped: the next commit first.
+    expect(decodeCursor(first.next as string)?.first).toBe(whole[3]);
     const wholeDocs = ok(await service.history('r', { path: 'docs', limit: 100 })).commits.map((c) => c.id);
     expect(await allPages(service, { path: 'docs', limit: 2 })).toEqual(wholeDocs);
   });
@@ -82,7 +84,8 @@ describe.each(storageFactories)('history on $name storage', (factory) => {
     expect(await service.history('r', { cursor: 'abc' })).toMatchObject({ reason: 'invalid', what: 'cursor' });
     expect(await service.history('r', { path: '../x' })).toMatchObject({ reason: 'invalid', what: 'path' });
     expect(await service.history('r', { ref: 'nope' })).toMatchObject({ reason: 'not-found', what: 'ref' });
-    expect(await service.history('r', { cursor: 'f'.repeat(40) })).toMatchObject({ reason: 'not-found', what: 'cursor' });
+    expect(await service.history('r', { cursor: 'f'.repeat(40) })).toMatchObject({ reason: 'invalid', what: 'cursor' });
+    expect(await service.history('r', { cursor: encodeCursor({ first: 'f'.repeat(40), frontier: [], seen: [] }) })).toMatchObject({ reason: 'not-found', what: 'cursor' });
   });
 
   it('reads one commit by full or abbreviated id, and nothing else', async () => {
