@@ -16,6 +16,7 @@
  *   filter bytes
  */
 import type { Oid } from '../object.js';
+import { findId } from '../sorted-ids.js';
 
 const MAGIC = 'RCG1';
 export const NONE = 0xffffffff;
@@ -109,18 +110,7 @@ export class Layer {
 
   /** The position in this layer (0-based) of an id, or -1. */
   find(oid: Oid): number {
-    const key = Buffer.from(oid, 'hex');
-    let lo = 0;
-    let hi = this.count;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      // How the id at `mid` compares with the one looked for.
-      const c = this.buf.compare(key, 0, 20, this.idsAt + mid * 20, this.idsAt + mid * 20 + 20);
-      if (c === 0) return mid;
-      if (c > 0) hi = mid;
-      else lo = mid + 1;
-    }
-    return -1;
+    return findId(this.buf, this.idsAt, 0, this.count, Buffer.from(oid, 'hex'));
   }
 
   oid(i: number): Oid {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { err, ok, type Result } from '../result.js';
+import { findId, lowerBound } from '../sorted-ids.js';
 
 const IDX_MAGIC = 0xff744f63;
 
@@ -54,16 +55,8 @@ export class PackIndex {
     const key = Buffer.from(oid, 'hex');
     if (key.length !== 20) return -1;
     const first = key[0] as number;
-    let lo = first === 0 ? 0 : this.buf.readUInt32BE(8 + (first - 1) * 4);
-    let hi = this.buf.readUInt32BE(8 + first * 4);
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = this.buf.compare(key, 0, 20, this.oidsAt + mid * 20, this.oidsAt + mid * 20 + 20);
-      if (c === 0) return mid;
-      if (c > 0) hi = mid;
-      else lo = mid + 1;
-    }
-    return -1;
+    const lo = first === 0 ? 0 : this.buf.readUInt32BE(8 + (first - 1) * 4);
+    return findId(this.buf, this.oidsAt, lo, this.buf.readUInt32BE(8 + first * 4), key);
   }
 
   /**
@@ -74,14 +67,8 @@ export class PackIndex {
     const low = prefix.padEnd(40, '0');
     const start = Buffer.from(low, 'hex');
     const first = start[0] as number;
-    let lo = first === 0 ? 0 : this.buf.readUInt32BE(8 + (first - 1) * 4);
-    let hi = this.buf.readUInt32BE(8 + first * 4);
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      // The first id not below `start`: the id at `mid` is below it when it compares less.
-      if (this.buf.compare(start, 0, 20, this.oidsAt + mid * 20, this.oidsAt + mid * 20 + 20) < 0) lo = mid + 1;
-      else hi = mid;
-    }
+    const from = first === 0 ? 0 : this.buf.readUInt32BE(8 + (first - 1) * 4);
+    const lo = lowerBound(this.buf, this.oidsAt, from, this.buf.readUInt32BE(8 + first * 4), start);
     const out: string[] = [];
     for (let i = lo; i < this.count && out.length < limit; i++) {
       const oid = this.oidAt(i);
