@@ -103,7 +103,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
     const shardAddrs: string[] = [];
     for (let i = 1; i <= o.shards; i++) {
       const port = await freePort();
-      const p = startDetached(`shard-s${i}`, [...tsx('fs-service/shard-main.ts'), '--id', `s${i}`, '--port', String(port), '--data', join(dir, 'shards', `s${i}`)], join(dir, 'logs', `shard-s${i}.log`), env, port);
+      const p = startDetached(`shard-s${i}`, [...tsx('fs-service/shard/shard-main.ts'), '--id', `s${i}`, '--port', String(port), '--data', join(dir, 'shards', `s${i}`)], join(dir, 'logs', `shard-s${i}.log`), env, port);
       started.push(p);
       shardAddrs.push(`127.0.0.1:${port}`);
     }
@@ -114,7 +114,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
     const shardFlags = shardAddrs.flatMap((addr, i) => ['--shard', `s${i + 1}=${addr}`]);
     const supervisor = startDetached(
       'supervisor',
-      [...tsx('fs-service/supervisor-main.ts'), ...shardFlags, '--data', join(dir, 'supervisor'), '--port', String(supervisorPort), '--replicas', String(o.copies)],
+      [...tsx('fs-service/control/supervisor-main.ts'), ...shardFlags, '--data', join(dir, 'supervisor'), '--port', String(supervisorPort), '--replicas', String(o.copies)],
       join(dir, 'logs', 'supervisor.log'),
       env,
       supervisorPort,

@@ -12,9 +12,9 @@ import { cp } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiskEngine } from '../../fs-service/disk-engine.js';
-import { ShardConnection } from '../../fs-service/shard-connection.js';
-import { vbucketOf } from '../../fs-service/vbucket-map.js';
+import { DiskEngine } from '../../fs-service/engine/disk-engine.js';
+import { ShardConnection } from '../../fs-service/wire/shard-connection.js';
+import { vbucketOf } from '../../fs-service/control/vbucket-map.js';
 import { ClusterHarness } from '../fs-service/cluster-harness.js';
 
 const SEQUENTIAL = 2_000;

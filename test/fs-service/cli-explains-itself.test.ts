@@ -19,9 +19,9 @@ describe('fs-service entry points', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   const entries = {
-    'shard-main.ts': ['--id', '--port', '--host', '--data', '--secret', '--replicate-timeout', '--help'],
-    'supervisor-main.ts': ['--shard', '--data', '--secret', '--host', '--port', '--replicas', '--heartbeat', '--dead-after', '--help'],
-    'admin-main.ts': ['status', 'map', 'move', 'add-shard', '--supervisor', '--secret', '--vb', '--from', '--to', '--id', '--url', '--help'],
+    'shard/shard-main.ts': ['--id', '--port', '--host', '--data', '--secret', '--replicate-timeout', '--help'],
+    'control/supervisor-main.ts': ['--shard', '--data', '--secret', '--host', '--port', '--replicas', '--heartbeat', '--dead-after', '--help'],
+    'control/admin-main.ts': ['status', 'map', 'move', 'add-shard', '--supervisor', '--secret', '--vb', '--from', '--to', '--id', '--url', '--help'],
   };
   for (const [file, words] of Object.entries(entries)) {
     it(`${file} --help prints every option and succeeds`, () => {
@@ -35,10 +35,10 @@ describe('fs-service entry points', () => {
 
   it('a shard with an unknown option exits 2 with the usage: no data folder, nothing listening', () => {
     const data = join(root, 's1');
-    const refused = run('shard-main.ts', '--id', 's1', '--data', data, '--replicate-timout', '3000');
+    const refused = run('shard/shard-main.ts', '--id', 's1', '--data', data, '--replicate-timout', '3000');
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain("Unknown option '--replicate-timout'");
-    expect(refused.stderr).toContain('usage: tsx fs-service/shard-main.ts');
+    expect(refused.stderr).toContain('usage: tsx fs-service/shard/shard-main.ts');
     expect(refused.stdout).toBe('');
     expect(existsSync(data)).toBe(false);
   });
@@ -49,10 +49,10 @@ describe('fs-service entry points', () => {
       [['--shards', 's1=127.0.0.1:1'], "Unknown option '--shards'"],
       [['--shard', 's1=127.0.0.1:1', 'start'], "Unexpected argument 'start'"],
     ] as const) {
-      const refused = run('supervisor-main.ts', ...args, '--data', data);
+      const refused = run('control/supervisor-main.ts', ...args, '--data', data);
       expect(refused.status).toBe(2);
       expect(refused.stderr).toContain(message);
-      expect(refused.stderr).toContain('usage: tsx fs-service/supervisor-main.ts');
+      expect(refused.stderr).toContain('usage: tsx fs-service/control/supervisor-main.ts');
       expect(refused.stdout).toBe('');
     }
     expect(existsSync(data)).toBe(false);
@@ -74,10 +74,10 @@ describe('fs-service entry points', () => {
         [[], 'no command given'],
         [['map', 'extra'], 'unexpected argument "extra"'],
       ] as const) {
-        const refused = run('admin-main.ts', '--supervisor', at, ...args);
+        const refused = run('control/admin-main.ts', '--supervisor', at, ...args);
         expect(refused.status).toBe(2);
         expect(refused.stderr).toContain(message);
-        expect(refused.stderr).toContain('usage: tsx fs-service/admin-main.ts');
+        expect(refused.stderr).toContain('usage: tsx fs-service/control/admin-main.ts');
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(requests).toBe(0);

@@ -79,7 +79,7 @@ export class ClusterHarness {
 
   async startShard(id: string, port = 0): Promise<Member> {
     const dataDir = join(this.root, id);
-    const child = this.spawn('fs-service/shard-main.ts', ['--id', id, '--port', String(port), '--data', dataDir, '--secret', this.secret, '--replicate-timeout', '3000'], `${id}.log`);
+    const child = this.spawn('fs-service/shard/shard-main.ts', ['--id', id, '--port', String(port), '--data', dataDir, '--secret', this.secret, '--replicate-timeout', '3000'], `${id}.log`);
     const listening = await waitForListening(child, `shard ${id}`);
     const member = { id, port: listening.port, dataDir, child };
     this.shards.set(id, member);
@@ -93,7 +93,7 @@ export class ClusterHarness {
   async startSupervisor(options: { heartbeatMs?: number; deadAfterMs?: number; replicas?: number } = {}): Promise<number> {
     const args = ['--data', join(this.root, 'supervisor'), '--secret', this.secret, '--heartbeat', String(options.heartbeatMs ?? 250), '--dead-after', String(options.deadAfterMs ?? 1_500), '--replicas', String(options.replicas ?? 3)];
     for (const member of this.shards.values()) args.push('--shard', `${member.id}=127.0.0.1:${member.port}`);
-    const child = this.spawn('fs-service/supervisor-main.ts', args, 'supervisor.log');
+    const child = this.spawn('fs-service/control/supervisor-main.ts', args, 'supervisor.log');
     const { port } = await waitForListening(child, 'supervisor');
     this.supervisor = { port, child };
     return port;

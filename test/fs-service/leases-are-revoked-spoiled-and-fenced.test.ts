@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LeaseCache } from '../../fs-service/lease-cache.js';
-import type { Peer } from '../../fs-service/frame-server.js';
-import { LEASE_MS, ReadLeases } from '../../fs-service/read-leases.js';
+import { LeaseCache } from '../../fs-service/client/lease-cache.js';
+import type { Peer } from '../../fs-service/wire/frame-server.js';
+import { LEASE_MS, ReadLeases } from '../../fs-service/shard/read-leases.js';
 
 /** A clock the test moves by hand. */
 function clock(): { now: () => number; advance: (ms: number) => void } {

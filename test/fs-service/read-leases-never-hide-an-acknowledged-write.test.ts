@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vbucketOf, type ClusterStorage } from '../../fs-service/index.js';
-import { LEASE_MS } from '../../fs-service/read-leases.js';
-import { ShardConnection } from '../../fs-service/shard-connection.js';
-import type { Frame } from '../../fs-service/wire-codec.js';
+import { LEASE_MS } from '../../fs-service/shard/read-leases.js';
+import { ShardConnection } from '../../fs-service/wire/shard-connection.js';
+import type { Frame } from '../../fs-service/wire/wire-codec.js';
 import { ClusterHarness } from './cluster-harness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fs-leases-'));

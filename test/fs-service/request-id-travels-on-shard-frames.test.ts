@@ -9,8 +9,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRequestId, isRequestId, runWithRequestId, ShardServer } from '../../fs-service/index.js';
-import { FrameServer } from '../../fs-service/frame-server.js';
-import { ShardConnection } from '../../fs-service/shard-connection.js';
+import { FrameServer } from '../../fs-service/wire/frame-server.js';
+import { ShardConnection } from '../../fs-service/wire/shard-connection.js';
 
 const SECRET = 'request-id-test-secret';
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));

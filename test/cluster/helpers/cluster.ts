@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { readState, restartFrontend, startCluster, statePath, stopCluster, type ClusterState } from '../../../nginx/cluster.js';
 import { freePort, isAlive, startDetached, waitForHttp, type ManagedProcess } from '../../../nginx/processes.js';
 import { vbucketOf, type ClusterMap } from '../../../fs-service/index.js';
-import { vbucketDirName } from '../../../fs-service/vbucket-map.js';
+import { vbucketDirName } from '../../../fs-service/control/vbucket-map.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

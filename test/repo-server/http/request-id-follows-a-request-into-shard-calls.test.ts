@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vbucketOf, type ClusterStorage } from '../../../fs-service/index.js';
-import { ShardConnection } from '../../../fs-service/shard-connection.js';
+import { ShardConnection } from '../../../fs-service/wire/shard-connection.js';
 import { ClusterHarness, TEST_SECRET } from '../../fs-service/cluster-harness.js';
 import { capturedLogger } from '../api/helpers/front-end.js';
 import { startApi, type ApiHarness } from '../api/helpers/harness.js';

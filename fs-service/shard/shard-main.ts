@@ -1,0 +1,43 @@
+/**
+ * A shard process:
+ *   tsx fs-service/shard/shard-main.ts --id s1 --port 7001 --data ./data/s1 --secret "$FS_CLUSTER_SECRET"
+ * Prints one JSON line {"event":"listening","id":...,"port":...,"bootId":...} on stdout once it
+ * accepts connections; logs go to stderr as JSON lines.
+ */
+import { assertUsableSecret } from '../wire/cluster-secret.js';
+import { onShutdown, readOptions, requireOption, usage } from '../common/cli-options.js';
+import { processLogger } from '../common/logging.js';
+import { ShardServer } from './shard-server.js';
+
+const spec = {
+  id: { env: 'FS_SHARD_ID', help: 'shard id, as named in the supervisor configuration' },
+  port: { env: 'FS_SHARD_PORT', default: '0', help: 'port to listen on (0 = any free port)' },
+  host: { env: 'FS_SHARD_HOST', default: '127.0.0.1', help: 'address to listen on' },
+  data: { env: 'FS_SHARD_DATA', help: 'data directory' },
+  secret: { env: 'FS_CLUSTER_SECRET', help: 'shared cluster secret' },
+  'replicate-timeout': { env: 'FS_REPLICATE_TIMEOUT_MS', default: '5000', help: 'ms before a slow copy is dropped from the in-sync set' },
+};
+
+async function main(): Promise<void> {
+  const command = 'tsx fs-service/shard/shard-main.ts';
+  const options = readOptions(command, spec);
+  const help = usage(command, spec);
+  const id = requireOption(options.id, 'id', help);
+  const logger = processLogger(`shard-${id}`);
+  const shard = await ShardServer.start({
+    id,
+    dataDir: requireOption(options.data, 'data', help),
+    secret: assertUsableSecret(options.secret),
+    host: options.host!,
+    port: Number(options.port),
+    logger,
+    replicateTimeoutMs: Number(options['replicate-timeout']),
+  });
+  process.stdout.write(JSON.stringify({ event: 'listening', id, port: shard.port, bootId: shard.bootId }) + '\n');
+  onShutdown(() => shard.stop());
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`shard failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
