@@ -6,13 +6,13 @@ import { createLogger } from './observability/logger.js';
 import { startServer } from './server.js';
 import { ensureAdminToken } from './auth/bootstrap.js';
 
-/** Embedded storage under DATA_DIR, or (FS_SHARDS set) the shard cluster. */
+/** Embedded storage under DATA_DIR, or (FS_ETCD set) the shard cluster. */
 async function openStorage(config: ServerConfig, logger: Logger, metrics: Metrics): Promise<Storage> {
   // Storage reports its operations, latencies, cache hits and bytes into the front end's /metrics.
   const registry = metrics.registry;
-  if (config.shards.length === 0) return openEmbeddedStorage(config.dataDir, { logger, registry });
-  if (config.clusterSecret === undefined) throw new Error('FS_SHARDS is set but FS_CLUSTER_SECRET is not');
-  return connectCluster({ shards: config.shards, secret: config.clusterSecret, logger, registry });
+  if (config.etcd.length === 0) return openEmbeddedStorage(config.dataDir, { logger, registry });
+  if (config.clusterSecret === undefined) throw new Error('FS_ETCD is set but FS_CLUSTER_SECRET is not');
+  return connectCluster({ etcd: config.etcd, ...(config.cluster === undefined ? {} : { cluster: config.cluster }), secret: config.clusterSecret, logger, registry });
 }
 
 /** The configuration, or (before anything starts) the usage: on --help to stdout, exit 0; on a bad flag or value to stderr, exit 2. */

@@ -7,7 +7,7 @@ import { loadConfig } from './config.js';
 /**
  * npm run tokens -- create --name NAME [--global ROLE] [--repo REPO=ROLE ...]
  *                   list | revoke ID
- * Works on the same storage as the server (DATA_DIR, or FS_SHARDS + FS_CLUSTER_SECRET). A CLI:
+ * Works on the same storage as the server (DATA_DIR, or FS_ETCD + FS_CLUSTER_SECRET). A CLI:
  * it talks to the operator on stdout. The secret of a new token is printed once.
  */
 const USAGE = `usage: npm run tokens -- create --name NAME [--global ROLE] [--repo REPO=ROLE]... | list | revoke ID
@@ -19,7 +19,7 @@ options:
   --global ROLE      create: read, write or admin on every repository
   --repo REPO=ROLE   create: read, write or admin on one repository (repeatable)
   --help, -h         print this text and exit
-storage, the server's own: DATA_DIR (default ./data), or FS_SHARDS with FS_CLUSTER_SECRET`;
+storage, the server's own: DATA_DIR (default ./data), or FS_ETCD (and FS_CLUSTER) with FS_CLUSTER_SECRET`;
 
 type Command = (tokens: TokenStore) => Promise<void>;
 
@@ -73,9 +73,9 @@ function commandLine(): Command {
 
 async function open(): Promise<Storage> {
   const config = loadConfig([]);
-  if (config.shards.length === 0) return openEmbeddedStorage(config.dataDir);
-  if (config.clusterSecret === undefined) throw new Error('FS_SHARDS is set but FS_CLUSTER_SECRET is not');
-  return connectCluster({ shards: config.shards, secret: config.clusterSecret });
+  if (config.etcd.length === 0) return openEmbeddedStorage(config.dataDir);
+  if (config.clusterSecret === undefined) throw new Error('FS_ETCD is set but FS_CLUSTER_SECRET is not');
+  return connectCluster({ etcd: config.etcd, ...(config.cluster === undefined ? {} : { cluster: config.cluster }), secret: config.clusterSecret });
 }
 
 async function main(): Promise<void> {

@@ -6,10 +6,13 @@ import { ShardConnection, TransportError } from '../wire/shard-connection.js';
 import type { Frame } from '../wire/wire-codec.js';
 import { QuorumError, Refusal } from '../wire/wire-errors.js';
 import { isClusterMap, type ClusterMap, type ShardId } from '../control/vbucket-map.js';
+import type { Watcher } from 'etcd3';
+import { Control, type ControlOptions } from '../control/etcd-control.js';
+import { MapStore } from '../control/map-store.js';
+import { checkClusterSecret, WrongSecretError } from '../control/secret-check.js';
+import { ShardDirectory } from '../control/shard-registry.js';
 
-export interface ClusterClientOptions {
-  /** host:port of one or more shards; the map names the rest. */
-  shards: string[];
+export interface ClusterClientOptions extends ControlOptions {
   secret: string;
   /** Per request; a pack of hundreds of MB needs a generous value. */
   requestTimeoutMs?: number;
@@ -26,7 +29,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Routes requests to the shards of a repository's vbucket: writes to the primary, reads to the
- * primary then the replicas. Refusals (wrong epoch, not the owner, frozen, catching up) changed
+ * primary then the replicas. The map and the shards' addresses come from etcd (read at connect,
+ * then followed by watches); shard ids are resolved to addresses through the registry. Refusals (wrong epoch, not the owner, frozen, catching up) changed
  * nothing and are always retried after fixing the map; transport failures are retried only when
  * the request never left, or the operation is idempotent. Each shard has a circuit breaker.
  */
@@ -35,6 +39,10 @@ export class ClusterClient {
   private readonly connections = new Map<string, ShardConnection>();
   private readonly breakers = new Map<string, CircuitBreaker>();
   private refreshing: Promise<void> | null = null;
+  private control: Control | null = null;
+  private store: MapStore | null = null;
+  private directory: ShardDirectory | null = null;
+  private mapWatcher: Watcher | null = null;
   private readonly revokeListeners: ((repo: string, gen: unknown) => void)[] = [];
   private readonly lossListeners: (() => void)[] = [];
   private readonly logger: Logger;
@@ -52,20 +60,44 @@ export class ClusterClient {
     return this.current;
   }
 
-  /** Loads the map from any reachable shard, waiting for one that has a map. */
+  /** Checks the secret, loads the registry and the map from etcd (waiting for a first map), then follows both. */
   async connect(): Promise<void> {
+    const control = new Control(this.options);
+    this.control = control;
+    try {
+      await checkClusterSecret(control, this.options.secret);
+    } catch (err) {
+      if (err instanceof WrongSecretError) throw new FsError('EACCES', err.message);
+      throw new FsError('EIO', `cannot reach etcd at ${control.endpoints.join(', ')}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.directory = await ShardDirectory.open(control, this.logger);
+    this.store = new MapStore(control, this.logger);
     const deadline = Date.now() + (this.options.retryWindowMs ?? 15_000);
+    let revision = 0;
     for (;;) {
-      await this.refreshMap();
-      if (this.current !== null) return;
-      if (Date.now() > deadline) throw new FsError('EIO', `no shard of ${this.options.shards.join(', ')} has a cluster map`);
+      const stored = await this.store.read();
+      if (stored !== null) {
+        this.install(stored.map);
+        revision = stored.revision;
+        break;
+      }
+      if (Date.now() > deadline) throw new FsError('EIO', `no cluster map in etcd at ${control.prefix}map yet (is a supervisor running?)`);
       await sleep(200);
     }
+    this.mapWatcher = await this.store.watch(revision, (next) => this.install(next.map));
   }
 
   close(): void {
     for (const connection of this.connections.values()) connection.close();
     this.connections.clear();
+    void this.mapWatcher?.cancel().catch(() => undefined);
+    void this.directory?.close();
+    this.control?.close();
+  }
+
+  /** host:port of a shard id, from the registry (null: not registered now). */
+  addressOf(id: ShardId): string | null {
+    return this.directory?.addressOf(id) ?? null;
   }
 
   /** A primary revoked the read leases on `repo` (the listener must forget synchronously). */
@@ -128,20 +160,17 @@ export class ClusterClient {
     return true;
   }
 
-  /** Asks every known shard for its map and keeps the newest (one refresh at a time). */
+  /** Reads the map from etcd now (the watch may lag a refusal that names a newer one); one read at a time. */
   refreshMap(): Promise<void> {
     if (this.refreshing !== null) return this.refreshing;
-    const urls = new Set([...this.options.shards, ...Object.values(this.current?.shards ?? {}).map((s) => s.url)]);
-    this.refreshing = Promise.all(
-      [...urls].map(async (url) => {
-        try {
-          this.install((await this.send(url, { op: 'getMap' }, [], 1_000)).header.map);
-        } catch (err) {
-          if (err instanceof FsError && err.code === 'EACCES') throw err;
-        }
-      }),
-    )
-      .then(() => undefined)
+    const store = this.store;
+    if (store === null) return Promise.resolve();
+    this.refreshing = store
+      .read()
+      .then((stored) => {
+        if (stored !== null) this.install(stored.map);
+      })
+      .catch(() => undefined)
       .finally(() => {
         this.refreshing = null;
       });
@@ -173,8 +202,11 @@ export class ClusterClient {
       const targets: ShardId[] = kind === 'write' ? [entry.copies[0]!] : [...entry.copies];
       let again = false;
       for (const id of targets) {
-        const url = map.shards[id]?.url;
-        if (url === undefined) continue;
+        const url = this.addressOf(id);
+        if (url === null) {
+          lastError = new TransportError(`shard ${id} is not registered (dead to the cluster)`, false);
+          continue;
+        }
         const breaker = this.breaker(url);
         if (!breaker.allow()) {
           lastError = new TransportError(`shard ${id} (${url}) is failing; circuit open`, false);
@@ -195,7 +227,7 @@ export class ClusterClient {
             } else if (err.reason === 'epoch-old' || err.reason === 'not-owner') {
               await this.refreshMap();
               again = this.map.epoch > map.epoch;
-            } else if (err.reason === 'not-ready') continue;
+            } else if (err.reason === 'not-ready' || err.reason === 'fenced') continue;
             break;
           }
           if (err instanceof TransportError) {

@@ -74,8 +74,8 @@ export class ClusterStorage implements Storage {
       const byShard = new Map<string, number[]>();
       for (const vb of pending) {
         const id = map.vbuckets[vb]!.copies[copy];
-        const url = id === undefined ? undefined : map.shards[id]?.url;
-        if (url === undefined) continue;
+        const url = id === undefined ? null : this.client.addressOf(id);
+        if (url === null) continue;
         byShard.set(url, [...(byShard.get(url) ?? []), vb]);
       }
       const served = new Set<number>();
@@ -118,14 +118,19 @@ export class ClusterStorage implements Storage {
     return this.client.map;
   }
 
+  /** host:port a shard id is registered at now (null: not registered). */
+  addressOf(id: string): string | null {
+    return this.client.addressOf(id);
+  }
+
   refreshMap(): Promise<void> {
     return this.client.refreshMap();
   }
 }
 
 /**
- * Connects to a shard cluster: `shards` are host:port of any shards (the map names the rest),
- * `secret` the cluster secret. Resolves once a cluster map has been loaded.
+ * Connects to a shard cluster: `etcd` are host:port of its etcd members (`cluster` names its key
+ * prefix), `secret` the cluster secret. Resolves once a cluster map has been loaded.
  */
 export async function connectCluster(options: ClusterStorageOptions): Promise<ClusterStorage> {
   const storage = new ClusterStorage(options);

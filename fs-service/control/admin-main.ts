@@ -3,25 +3,23 @@
  *   tsx fs-service/control/admin-main.ts --supervisor 127.0.0.1:7100 --secret S status
  *   tsx fs-service/control/admin-main.ts --supervisor 127.0.0.1:7100 --secret S map
  *   tsx fs-service/control/admin-main.ts --supervisor 127.0.0.1:7100 --secret S move --vb 17 --from s1 --to s4
- *   tsx fs-service/control/admin-main.ts --supervisor 127.0.0.1:7100 --secret S add-shard --id s4 --url 127.0.0.1:7004
+ * Any supervisor answers; a move sent to a standby is sent again to the leader it names.
  */
 import { parseArgs } from 'node:util';
 import { parseOrExit, printHelp } from '../common/cli-options.js';
 import { authorizationHeader } from '../wire/cluster-secret.js';
 
-const USAGE = `usage: tsx fs-service/control/admin-main.ts [options] status|map|move|add-shard
-  status      shards: alive, bootId, epoch, catchingUp
+const USAGE = `usage: tsx fs-service/control/admin-main.ts [options] status|map|move
+  status      the leader; shards: registered address, alive, bootId, epoch, catchingUp
   map         the vbucket map: epoch, shards, per vbucket its copies (primary first)
-  move        move one vbucket's copy: --vb N --from SHARD --to SHARD
-  add-shard   add a running, empty shard to the cluster: --id SHARD --url host:port
+  move        move one vbucket's copy: --vb N --from SHARD --to SHARD (run by the leader)
+  (a new shard joins the map by itself when it registers in etcd; then move copies to it)
 options:
-  --supervisor HOST:PORT  the supervisor's admin API (env FS_SUPERVISOR, default 127.0.0.1:7100)
+  --supervisor HOST:PORT  any supervisor's admin API (env FS_SUPERVISOR, default 127.0.0.1:7100)
   --secret S              cluster secret (env FS_CLUSTER_SECRET)
   --vb N                  move: the vbucket
   --from SHARD            move: the shard that gives the copy up
   --to SHARD              move: the shard that receives it
-  --id SHARD              add-shard: the new shard's id
-  --url HOST:PORT         add-shard: the new shard's address
   --help, -h              print this text and exit`;
 
 async function main(): Promise<void> {
@@ -34,8 +32,6 @@ async function main(): Promise<void> {
         vb: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
-        id: { type: 'string' },
-        url: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }),
@@ -46,7 +42,6 @@ async function main(): Promise<void> {
     status: { method: 'GET', path: '/status' },
     map: { method: 'GET', path: '/map' },
     move: { method: 'POST', path: '/move', body: { vb: Number(values.vb), from: values.from, to: values.to } },
-    'add-shard': { method: 'POST', path: '/shards', body: { id: values.id, url: values.url } },
   };
   const route = parseOrExit(USAGE, () => {
     if (command === undefined) throw new Error('no command given');
@@ -55,12 +50,20 @@ async function main(): Promise<void> {
     if (positionals.length > 1) throw new Error(`unexpected argument "${positionals[1]}"`);
     return found;
   });
-  const response = await fetch(`http://${values.supervisor}${route.path}`, {
-    method: route.method,
-    headers: { authorization: authorizationHeader(values.secret ?? ''), 'content-type': 'application/json' },
-    ...(route.body === undefined ? {} : { body: JSON.stringify(route.body) }),
-  });
-  process.stdout.write(JSON.stringify(await response.json(), null, 2) + '\n');
+  const send = (base: string) =>
+    fetch(`${base}${route.path}`, {
+      method: route.method,
+      headers: { authorization: authorizationHeader(values.secret ?? ''), 'content-type': 'application/json' },
+      ...(route.body === undefined ? {} : { body: JSON.stringify(route.body) }),
+    });
+  let response = await send(`http://${values.supervisor}`);
+  let answer = (await response.json()) as { leader?: { adminUrl?: string | null } };
+  const leader = answer.leader?.adminUrl;
+  if (response.status === 409 && typeof leader === 'string') {
+    response = await send(leader);
+    answer = (await response.json()) as typeof answer;
+  }
+  process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
   process.exit(response.ok ? 0 : 1);
 }
 

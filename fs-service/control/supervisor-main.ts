@@ -1,53 +1,55 @@
 /**
- * The supervisor process:
- *   tsx fs-service/control/supervisor-main.ts --shard s1=127.0.0.1:7001 --shard s2=127.0.0.1:7002 \
- *     --shard s3=127.0.0.1:7003 --data ./data/supervisor --secret "$FS_CLUSTER_SECRET" --port 7100
- * Prints {"event":"listening","port":...,"epoch":...} on stdout once the map is published.
+ * A supervisor process (run two or more; one leads, elected through etcd):
+ *   tsx fs-service/control/supervisor-main.ts --etcd 127.0.0.1:2379 --initial-shards s1,s2,s3 --port 7100
+ * Prints {"event":"listening","port":...} on stdout once its admin API listens; it then campaigns.
  */
-import { startAdminServer } from './admin-server.js';
-import { assertUsableSecret } from '../wire/cluster-secret.js';
-import { onShutdown, readOptions, requireOption, usage } from '../common/cli-options.js';
+import { onShutdown, readOptions, usage } from '../common/cli-options.js';
 import { processLogger } from '../common/logging.js';
+import { assertUsableSecret } from '../wire/cluster-secret.js';
+import { startAdminServer } from './admin-server.js';
+import { DEFAULT_CLUSTER } from './etcd-control.js';
 import { Supervisor } from './supervisor.js';
 
 const spec = {
-  shard: { env: 'FS_SHARDS', multiple: true, help: 'id=host:port of a shard (repeat; env: comma-separated)' },
-  data: { env: 'FS_SUPERVISOR_DATA', help: 'directory for the supervisor copy of the map' },
+  etcd: { env: 'FS_ETCD', multiple: true, help: 'host:port of an etcd member (repeat, or comma-separated in the env)' },
+  cluster: { env: 'FS_CLUSTER', default: DEFAULT_CLUSTER, help: 'cluster name: its key prefix in etcd' },
   secret: { env: 'FS_CLUSTER_SECRET', help: 'shared cluster secret' },
+  name: { env: 'FS_SUPERVISOR_NAME', help: 'name of this supervisor in the election (default supervisor-<pid>)' },
   host: { env: 'FS_SUPERVISOR_HOST', default: '127.0.0.1', help: 'admin API address' },
   port: { env: 'FS_SUPERVISOR_PORT', default: '0', help: 'admin API port' },
-  replicas: { env: 'FS_REPLICAS', default: '3', help: 'copies of each vbucket' },
-  heartbeat: { env: 'FS_HEARTBEAT_MS', default: '500', help: 'heartbeat interval (ms)' },
-  'dead-after': { env: 'FS_DEAD_AFTER_MS', default: '2000', help: 'silence after which a shard is dead (ms)' },
+  replicas: { env: 'FS_REPLICAS', default: '3', help: 'copies of each vbucket (a new cluster only)' },
+  'initial-shards': { env: 'FS_INITIAL_SHARDS', help: 'comma-separated shard ids a new cluster waits for before its first map' },
+  'adopt-map': { env: 'FS_ADOPT_MAP', help: 'map.json of a supervisor before etcd, imported once when etcd has no map' },
+  'election-ttl': { env: 'FS_ELECTION_TTL_S', default: '2', help: 'election lease TTL in seconds (a standby takes over this long after the leader stops)' },
 } as const;
 
 async function main(): Promise<void> {
   const command = 'tsx fs-service/control/supervisor-main.ts';
   const options = readOptions(command, spec);
   const help = usage(command, spec);
-  const shards: Record<string, string> = {};
-  for (const item of options.shard) {
-    const [id, url] = item.split('=');
-    if (id === undefined || url === undefined) throw new Error(`--shard wants id=host:port, got ${item}`);
-    shards[id] = url;
-  }
-  if (Object.keys(shards).length === 0) throw new Error(`at least one --shard is required\n${help}`);
+  const etcd = options.etcd.flatMap((e) => e.split(',')).filter((e) => e !== '');
+  if (etcd.length === 0) throw new Error(`at least one --etcd endpoint is required\n${help}`);
   const secret = assertUsableSecret(options.secret);
   const logger = processLogger('supervisor');
-  const supervisor = await Supervisor.start({
-    shards,
+  const host = options.host!;
+  // The admin API listens first, so the leader can announce where it is.
+  let supervisor: Supervisor | null = null;
+  const admin = await startAdminServer(() => supervisor, { host, port: Number(options.port), secret });
+  supervisor = await Supervisor.start({
+    control: { etcd, cluster: options.cluster! },
     secret,
-    dataDir: requireOption(options.data, 'data', help),
+    ...(options.name === undefined ? {} : { name: options.name }),
+    adminUrl: `http://${host}:${admin.port}`,
     replicas: Number(options.replicas),
-    heartbeatMs: Number(options.heartbeat),
-    deadAfterMs: Number(options['dead-after']),
+    initialShards: (options['initial-shards'] ?? '').split(',').filter((id) => id !== ''),
+    ...(options['adopt-map'] === undefined ? {} : { adoptMapFile: options['adopt-map'] }),
+    electionTtlSeconds: Number(options['election-ttl']),
     logger,
   });
-  const admin = await startAdminServer(supervisor, { host: options.host!, port: Number(options.port), secret });
-  process.stdout.write(JSON.stringify({ event: 'listening', port: admin.port, epoch: supervisor.map?.epoch ?? 0 }) + '\n');
+  process.stdout.write(JSON.stringify({ event: 'listening', port: admin.port, name: supervisor.name }) + '\n');
   onShutdown(async () => {
     admin.server.close();
-    await supervisor.stop();
+    await supervisor?.stop();
   });
 }
 

@@ -1,8 +1,9 @@
 /**
  * Routing: a repository lives whole on one of VBUCKETS virtual buckets; a versioned cluster map
- * assigns each vbucket an ordered list of shards (primary first). Every copy of the map with a
+ * assigns each vbucket an ordered list of shard ids (primary first). Every copy of the map with a
  * higher epoch supersedes a lower one; a vbucket's `term` is the epoch at which its current
- * primary took over, and replication traffic is fenced by it.
+ * primary took over, and replication traffic is fenced by it. Epochs and terms are etcd
+ * revisions of the map key (map-store.ts); shard addresses come from the registry, not the map.
  */
 export const VBUCKETS = 256;
 
@@ -23,11 +24,12 @@ export function vbucketDirName(vb: number): string {
 export type ShardId = string;
 
 export interface ShardInfo {
-  /** host:port of the shard's listener. */
-  url: string;
-  /** The process incarnation the supervisor last saw; a shard whose boot id differs restarted. */
+  /** The process incarnation the supervisor vouches for; a shard whose boot id differs restarted (or lost its lease). */
   bootId: string | null;
 }
+
+/** A term written as NEW_TERM becomes the epoch of the map version that writes it (map-store.ts). */
+export const NEW_TERM = 0;
 
 export interface VbucketEntry {
   /** Epoch at which copies[0] became primary; replication is accepted only for this term. */
@@ -61,9 +63,9 @@ export function initialMap(shards: Record<ShardId, ShardInfo>, replicas: number)
   const vbuckets: VbucketEntry[] = [];
   for (let vb = 0; vb < VBUCKETS; vb++) {
     const copies = Array.from({ length: copiesPerVb }, (_, k) => ids[(vb + k) % ids.length]!);
-    vbuckets.push({ term: 1, copies, inSync: [...copies], learners: [], frozen: false });
+    vbuckets.push({ term: NEW_TERM, copies, inSync: [...copies], learners: [], frozen: false });
   }
-  return { epoch: 1, replicas, shards, vbuckets };
+  return { epoch: 0, replicas, shards, vbuckets };
 }
 
 /** Structural check of a map received from the network. */

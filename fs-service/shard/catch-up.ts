@@ -54,9 +54,10 @@ export class CatchUp {
       if (this.active.has(vb) || !this.o.replica.needsCatchUp(vb)) continue;
       const entry: VbucketEntry = map.vbuckets[vb]!;
       const primary: string = entry.copies[0]!;
-      if (entry.frozen || map.shards[primary]?.bootId == null) continue;
+      const url = this.o.mapState.urlOf(primary);
+      if (entry.frozen || map.shards[primary]?.bootId == null || url === null) continue;
       if ((this.failures.get(vb) ?? 0) > Date.now()) continue;
-      const run = this.run(vb, entry.term, map.shards[primary]!.url).finally(() => this.active.delete(vb));
+      const run = this.run(vb, entry.term, url).finally(() => this.active.delete(vb));
       this.active.set(vb, run);
     }
   }
@@ -147,8 +148,8 @@ export class CatchUp {
     const byPrimary = new Map<string, { vb: number; term: number }[]>();
     map.vbuckets.forEach((entry, vb) => {
       if (entry.frozen || entry.copies[0] === this.o.self || !this.o.replica.canServe(vb)) return;
-      const url = map.shards[entry.copies[0]!]?.url;
-      if (url === undefined) return;
+      const url = this.o.mapState.urlOf(entry.copies[0]!);
+      if (url === null) return;
       const list = byPrimary.get(url) ?? [];
       list.push({ vb, term: entry.term });
       byPrimary.set(url, list);

@@ -109,8 +109,7 @@ export class PrimaryStreams {
     // A dead copy is dropped at once, so the next write is refused cleanly (read-only) instead
     // of being applied here and then failing to reach a majority.
     o.peers.onDisconnect((url) => {
-      const map = o.mapState.map;
-      const id = Object.entries(map?.shards ?? {}).find(([, info]) => info.url === url)?.[0];
+      const id = o.mapState.idOf(url);
       if (id === undefined) return;
       for (const stream of this.streams.values()) {
         const follower = stream.followers.get(id);
@@ -220,8 +219,8 @@ export class PrimaryStreams {
       };
       for (const [id, follower] of stream.followers) {
         if (follower.state === 'out') continue;
-        const url = map.shards[id]?.url;
-        if (url === undefined) continue;
+        const url = this.o.mapState.urlOf(id);
+        if (url === null) continue;
         const counts = follower.voting && follower.state === 'in-sync';
         if (counts) undecided++;
         this.o.metrics.moved('written', 'replica', bytes);

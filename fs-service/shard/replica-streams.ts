@@ -98,6 +98,11 @@ export class ReplicaStreams {
     return state !== undefined && !state.synced && !state.catchingUp;
   }
 
+  /** Every copy must catch up again (this shard's etcd lease was lost). */
+  markAllOutOfSync(): void {
+    for (const vb of this.states.keys()) this.markOutOfSync(vb);
+  }
+
   markOutOfSync(vb: number): void {
     const state = this.states.get(vb);
     if (state !== undefined && !state.catchingUp) state.synced = false;

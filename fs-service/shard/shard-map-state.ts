@@ -7,6 +7,12 @@ import { isClusterMap, type ClusterMap, type ShardId, type VbucketEntry } from '
 
 export type Role = 'primary' | 'replica' | 'learner' | 'none';
 
+/** Resolves shard ids to addresses (the etcd registry, control/shard-registry.ts). */
+export interface ShardAddresses {
+  addressOf(id: ShardId): string | null;
+  idOf(address: string): ShardId | undefined;
+}
+
 /**
  * A shard's view of the cluster map. Only a map with a higher epoch replaces the current one,
  * and it is written durably before it takes effect, so a restarted shard never acts on an
@@ -19,7 +25,9 @@ export class ShardMapState {
 
   constructor(
     readonly self: ShardId,
-    readonly bootId: string,
+    /** This process's incarnation; a new one after its etcd lease was lost. */
+    public bootId: string,
+    private readonly addresses: ShardAddresses,
     private readonly file: string,
     private readonly tmpDir: string,
     private readonly floor: string,
@@ -92,6 +100,10 @@ export class ShardMapState {
   }
 
   urlOf(shard: ShardId): string | null {
-    return this.current?.shards[shard]?.url ?? null;
+    return this.addresses.addressOf(shard);
+  }
+
+  idOf(address: string): ShardId | undefined {
+    return this.addresses.idOf(address);
   }
 }

@@ -21,12 +21,25 @@ import { assertRepoName } from '../engine/path-safety.js';
 import { isNotFound } from '../engine/fs-errors.js';
 import { isRequestId, outsideRequest, runWithRequestId } from '../common/request-context.js';
 import { ReadLeases } from './read-leases.js';
+import type { Watcher } from 'etcd3';
+import { Control, type ControlOptions } from '../control/etcd-control.js';
+import { MapStore } from '../control/map-store.js';
+import { checkClusterSecret } from '../control/secret-check.js';
+import { newBootId, ShardDirectory, ShardRegistration } from '../control/shard-registry.js';
 
 export interface ShardServerOptions {
   /** This shard's id in the cluster map. */
   id: string;
   dataDir: string;
   secret: string;
+  /** etcd endpoints and cluster name: the registry, the map and the secret's verifier. */
+  control: ControlOptions;
+  /** TTL (s) of the registration lease: the shard is dead to the cluster this long after its last keep-alive. */
+  leaseTtlSeconds?: number;
+  /** How long to wait at start for an earlier process's registration of this id to expire. */
+  claimWaitMs?: number;
+  /** host:port other processes dial (default host:port it listens on). */
+  advertise?: string;
   /** Loopback unless told otherwise: the protocol is meant for a private network. */
   host?: string;
   port?: number;
@@ -44,6 +57,8 @@ export interface ShardStatus {
   bootId: string;
   epoch: number;
   trusted: boolean;
+  /** Its etcd lease is certainly valid: it acts (see ShardRegistration.live). */
+  live: boolean;
   /** Per held vbucket: where this copy stands (primary or copy). */
   positions: Record<number, Position & { primary: boolean }>;
   catchingUp: number;
@@ -67,7 +82,8 @@ const ANSWER_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'EEXIST'
  * vbuckets it leads, follows the ones it copies, and catches up before it serves.
  */
 export class ShardServer {
-  readonly bootId = randomBytes(8).toString('hex');
+  /** Prefix of this process's generation tokens (the incarnation, bootId, may change; this does not). */
+  private readonly processId = randomBytes(8).toString('hex');
   readonly metrics: FsMetrics;
   private readonly logger: Logger;
   private readonly generations: RepoGenerations;
@@ -79,6 +95,10 @@ export class ShardServer {
   private catchUp!: CatchUp;
   private server!: FrameServer;
   private timers: NodeJS.Timeout[] = [];
+  private control!: Control;
+  private directory: ShardDirectory | null = null;
+  private registration: ShardRegistration | null = null;
+  private mapWatcher: Watcher | null = null;
   private readonly handlers: Record<string, Handler>;
   port = 0;
 
@@ -88,7 +108,7 @@ export class ShardServer {
   ) {
     this.logger = options.logger ?? silentLogger;
     this.metrics = new FsMetrics(options.registry === undefined ? {} : { registry: options.registry });
-    this.generations = new RepoGenerations(this.bootId);
+    this.generations = new RepoGenerations(this.processId);
     this.leases = new ReadLeases(undefined, (outcome) => this.metrics.leaseRevocations.inc({ outcome }));
     this.peers = new PeerPool(options.secret, { logger: this.logger, requestTimeoutMs: 10_000 });
     this.handlers = {
@@ -125,22 +145,50 @@ export class ShardServer {
     try {
       await shard.boot();
     } catch (err) {
-      await engine.close();
+      await shard.stop().catch(() => undefined);
       throw err;
     }
     return shard;
   }
 
+  /** The incarnation the registry names (a new one after a lost lease). */
+  get bootId(): string {
+    return this.mapState.bootId;
+  }
+
+  /** The etcd lease is certainly valid: this shard may act. */
+  private live(): boolean {
+    return this.registration?.live() === true;
+  }
+
   private async boot(): Promise<void> {
     const o = this.options;
     const common = { self: o.id, peers: this.peers, logger: this.logger, metrics: this.metrics };
-    this.mapState = new ShardMapState(o.id, this.bootId, join(this.engine.dataDir, '.shard', 'map.json'), join(this.engine.dataDir, '.tmp'), this.engine.dataDir, this.logger);
+    this.control = new Control(o.control);
+    await checkClusterSecret(this.control, o.secret);
+    const directory = await ShardDirectory.open(this.control, this.logger);
+    this.directory = directory;
+    this.mapState = new ShardMapState(o.id, newBootId(), directory, join(this.engine.dataDir, '.shard', 'map.json'), join(this.engine.dataDir, '.tmp'), this.engine.dataDir, this.logger);
     await this.mapState.load();
+    const store = new MapStore(this.control, this.logger);
+    const stored = await store.read();
+    const local = this.mapState.epoch;
+    if (stored !== null && stored.map.epoch < local) {
+      throw new Error(
+        `this data folder (${this.engine.dataDir}) holds a cluster map of epoch ${local}, newer than the map in etcd (${this.control.prefix}map, epoch ${stored.map.epoch}): ` +
+          'the folder belongs to another cluster, or etcd lost its data; point --etcd and --cluster at the cluster it belongs to (a folder of the supervisor before etcd is adopted with the supervisor\'s --adopt-map)',
+      );
+    }
     this.primary = new PrimaryStreams({ ...common, mapState: this.mapState, replicateTimeoutMs: o.replicateTimeoutMs ?? 5_000 });
     this.replica = new ReplicaStreams({ ...common, mapState: this.mapState, engine: this.engine, generations: this.generations });
     this.catchUp = new CatchUp({ ...common, mapState: this.mapState, engine: this.engine, replica: this.replica });
     this.mapState.onChange((next, previous) => this.onMap(next, previous));
     if (this.mapState.map !== null) this.onMap(this.mapState.map, null);
+    if (stored !== null) await this.mapState.install(stored.map);
+    this.mapWatcher = await store.watch(stored?.revision ?? 0, (next) => {
+      if (next.map.epoch < this.mapState.epoch) this.logger.error({ etcd: next.map.epoch, local: this.mapState.epoch }, 'the map in etcd is older than this shard\'s: ignored');
+      this.mapState.install(next.map).catch((err: unknown) => this.logger.error({ err: String(err) }, 'could not install the map from etcd'));
+    });
     this.server = new FrameServer({
       host: o.host ?? '127.0.0.1',
       port: o.port ?? 0,
@@ -151,7 +199,7 @@ export class ShardServer {
       http: (request, response, authorized) => {
         if (request.url === '/healthz') {
           response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ id: o.id, epoch: this.mapState.epoch, trusted: this.mapState.trusted }));
+          response.end(JSON.stringify({ id: o.id, epoch: this.mapState.epoch, trusted: this.mapState.trusted, live: this.live() }));
           return true;
         }
         if (request.url === '/metrics') {
@@ -166,6 +214,18 @@ export class ShardServer {
       },
     });
     this.port = await this.server.listen();
+    this.registration = await ShardRegistration.register(
+      {
+        control: this.control,
+        id: o.id,
+        address: o.advertise ?? `${o.host ?? '127.0.0.1'}:${this.port}`,
+        ttlSeconds: o.leaseTtlSeconds ?? 2,
+        ...(o.claimWaitMs === undefined ? {} : { claimWaitMs: o.claimWaitMs }),
+        logger: this.logger,
+        onNewIncarnation: (bootId) => this.newIncarnation(bootId),
+      },
+      this.mapState.bootId,
+    );
     this.timers.push(setInterval(() => this.catchUp.tick(), o.catchUpIntervalMs ?? 200));
     this.timers.push(setInterval(() => void this.catchUp.checkWithPrimaries(), o.followerCheckMs ?? 1_000));
     for (const timer of this.timers) timer.unref();
@@ -174,9 +234,24 @@ export class ShardServer {
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    await this.server.close();
+    // The id is given back first: the supervisor fails over at once instead of after the lease.
+    await this.registration?.close();
+    await this.mapWatcher?.cancel().catch(() => undefined);
+    await this.directory?.close();
+    this.control?.close();
+    await this.server?.close();
     this.peers.closeAll();
     await this.engine.close();
+  }
+
+  /**
+   * The lease expired in etcd: the cluster may already have replaced this shard. It trusts
+   * nothing it held (every copy catches up again) until the supervisor vouches for the new
+   * incarnation.
+   */
+  private newIncarnation(bootId: string): void {
+    this.mapState.bootId = bootId;
+    this.replica.markAllOutOfSync();
   }
 
   private onMap(next: ClusterMap, previous: ClusterMap | null): void {
@@ -281,6 +356,7 @@ export class ShardServer {
   }
 
   private canServeRead(vb: number): boolean {
+    if (!this.live()) return false;
     const entry = this.mapState.entry(vb)!;
     if (entry.copies[0] === this.options.id) return this.mapState.trusted;
     return this.replica.canServe(vb);
@@ -290,6 +366,7 @@ export class ShardServer {
   private async read(frame: Frame, op: string, run: (disk: RepoDisk) => Promise<Reply>, peer?: Peer): Promise<Reply> {
     return this.metrics.time(op, 'shard', async () => {
       const { vb, repo, disk } = this.route(frame);
+      this.requireLive();
       if (!this.canServeRead(vb)) throw new Refusal('not-ready', `shard ${this.options.id} is catching up on vbucket ${vb}`);
       const key = `${vb}/${repo}`;
       const gen = this.generations.token(key);
@@ -308,7 +385,12 @@ export class ShardServer {
 
   private grantsLeases(vb: number): boolean {
     const entry = this.mapState.entry(vb)!;
-    return entry.copies[0] === this.options.id && !entry.frozen && this.mapState.trusted;
+    return entry.copies[0] === this.options.id && !entry.frozen && this.mapState.trusted && this.live();
+  }
+
+  /** Refuses (before doing anything) while the etcd lease is not certainly valid. */
+  private requireLive(): void {
+    if (!this.live()) throw new Refusal('fenced', `shard ${this.options.id} has no confirmed etcd lease: it acts on nothing until it has`);
   }
 
   /** Resolves once no lease of a previous primary of `vb` can be alive (ReadLeases.fenceMs). */
@@ -324,6 +406,7 @@ export class ShardServer {
       if (entry.copies[0] !== this.options.id) throw new Refusal('not-owner', `shard ${this.options.id} is not the primary of vbucket ${vb}`, this.mapState.map!);
       if (entry.frozen) throw new Refusal('frozen', `vbucket ${vb} is choosing a new primary`);
       if (!this.mapState.trusted) throw new Refusal('not-ready', `shard ${this.options.id} restarted and waits for the supervisor`);
+      this.requireLive();
       const mutation = decodeMutation(frame.header.mutation, frame.parts);
       const stream = this.primary.begin(vb);
       try {
@@ -345,6 +428,8 @@ export class ShardServer {
           }
         }
         if (shipped !== undefined) await Promise.all([shipped.quorum, revoked, this.fence(vb)]);
+        // A primary whose lease lapsed meanwhile may have a successor by now: it acknowledges nothing.
+        if (!this.live()) throw new FsError('EIO', `outcome unknown: shard ${this.options.id} lost its etcd lease before acknowledging the write`);
         for (const part of frame.parts) this.metrics.moved('written', 'shard', part?.length ?? 0);
         return { header: { result, gen: this.generations.token(key) } };
       } finally {
@@ -383,7 +468,7 @@ export class ShardServer {
         if (copy !== null) positions[vb] = { ...copy, primary: false };
       }
     }
-    const status: ShardStatus = { id: this.options.id, bootId: this.bootId, epoch: this.mapState.epoch, trusted: this.mapState.trusted, positions, catchingUp: this.catchUp.inProgress };
+    const status: ShardStatus = { id: this.options.id, bootId: this.bootId, epoch: this.mapState.epoch, trusted: this.mapState.trusted, live: this.live(), positions, catchingUp: this.catchUp.inProgress };
     return { header: { status } };
   }
 }

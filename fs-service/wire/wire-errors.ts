@@ -10,10 +10,11 @@ import type { ClusterMap } from '../control/vbucket-map.js';
  *   frozen      a new primary is being chosen: retry shortly
  *   not-ready   this copy is catching up or restarted: try another copy or retry shortly
  *   no-map      the shard has not been given a map yet
+ *   fenced      the shard's etcd lease is not confirmed (partitioned, paused, etcd unreachable): it acts on nothing
  *   stale-term  (replication) the sender is not the primary of the current term
  *   out-of-sync (replication) the replica missed an update and will catch up
  */
-export type RefusalReason = 'epoch-old' | 'epoch-new' | 'not-owner' | 'frozen' | 'not-ready' | 'no-map' | 'stale-term' | 'out-of-sync';
+export type RefusalReason = 'epoch-old' | 'epoch-new' | 'not-owner' | 'frozen' | 'not-ready' | 'no-map' | 'fenced' | 'stale-term' | 'out-of-sync';
 
 export class Refusal extends FsError {
   constructor(

@@ -31,7 +31,7 @@ const root = mkdtempSync(join(tmpdir(), 'bench-failover-'));
 const cluster = new ClusterHarness(root);
 try {
   await cluster.startShards(['s1', 's2', 's3']);
-  await cluster.startSupervisor({ heartbeatMs: 500, deadAfterMs: 2_000 });
+  await cluster.startSupervisor();
   const client = await cluster.connect();
   const repo = client.repo(REPO);
   const vb = vbucketOf(REPO);

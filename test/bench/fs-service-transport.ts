@@ -98,7 +98,7 @@ async function main(): Promise<void> {
         req.on('error', reject);
         req.end();
       });
-    const ws = new ShardConnection(map.shards.s1!.url, cluster.secret);
+    const ws = new ShardConnection(`127.0.0.1:${cluster.shards.get('s1')!.port}`, cluster.secret);
     const wsRead = (path: string) => ws.request({ op: 'readFile', vb: vbucketOf('bench'), epoch: map.epoch, repo: 'bench', path });
 
     const rows = [

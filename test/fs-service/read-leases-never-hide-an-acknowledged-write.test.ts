@@ -59,7 +59,7 @@ async function tripsUnderLease(via: ClusterStorage, leasedAt: number, run: () =>
 function primaryOf(storage: ClusterStorage): { url: string; vb: number; epoch: number } {
   const map = storage.map;
   const vb = vbucketOf(REPO);
-  return { url: map.shards[map.vbuckets[vb]!.copies[0]!]!.url, vb, epoch: map.epoch };
+  return { url: storage.addressOf(map.vbuckets[vb]!.copies[0]!)!, vb, epoch: map.epoch };
 }
 
 beforeAll(async () => {

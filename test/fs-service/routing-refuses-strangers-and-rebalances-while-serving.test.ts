@@ -32,7 +32,7 @@ async function connect(): Promise<ClusterStorage> {
 }
 
 function raw(map: ClusterMap, shard: string): ShardConnection {
-  const connection = new ShardConnection(map.shards[shard]!.url, cluster.secret);
+  const connection = new ShardConnection(`127.0.0.1:${cluster.shards.get(shard)!.port}`, cluster.secret);
   connections.push(connection);
   return connection;
 }

@@ -1,0 +1,70 @@
+import { Etcd3, type Namespace } from 'etcd3';
+
+/** Where a process finds the control state: etcd's client endpoints and the cluster's name. */
+export interface ControlOptions {
+  /** host:port (or http://host:port) of one or more etcd members. */
+  etcd: string[];
+  /** Names the cluster's key prefix, so several clusters can share one etcd (default "default"). */
+  cluster?: string;
+}
+
+export const DEFAULT_CLUSTER = 'default';
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Every key of one cluster lives under this prefix (docs/fs-service.md, "Control state in etcd"). */
+export function clusterPrefix(cluster = DEFAULT_CLUSTER): string {
+  if (!NAME.test(cluster)) throw new Error(`cluster name must match ${NAME.source}, got ${JSON.stringify(cluster)}`);
+  return `/content-repo/clusters/${cluster}/`;
+}
+
+function endpointUrl(endpoint: string): string {
+  return /^https?:\/\//.test(endpoint) ? endpoint.replace(/\/+$/, '') : `http://${endpoint}`;
+}
+
+/** One etcd client (etcd3: gRPC, leases, watches, transactions) scoped to the cluster's prefix. */
+export class Control {
+  readonly client: Etcd3;
+  readonly ns: Namespace;
+  readonly endpoints: string[];
+  readonly prefix: string;
+
+  constructor(options: ControlOptions) {
+    if (options.etcd.length === 0) throw new Error('at least one etcd endpoint is required (--etcd or FS_ETCD)');
+    this.endpoints = options.etcd.map(endpointUrl);
+    this.prefix = clusterPrefix(options.cluster);
+    this.client = new Etcd3({ hosts: this.endpoints, dialTimeout: 2_000 });
+    this.ns = this.client.namespace(this.prefix);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  /** A key as the cluster names it (etcd3 answers some calls with the prefix, some without). */
+  relative(key: Buffer | string): string {
+    const text = key.toString();
+    return text.startsWith(this.prefix) ? text.slice(this.prefix.length) : text;
+  }
+
+  /**
+   * True when etcd certainly has no quorum now: a majority of its members either refuse
+   * connections (nothing listens) or answer without knowing a leader. Without a leader no lease
+   * can expire, and a leader elected later first extends every lease by its whole TTL, so a shard
+   * that proves this may keep acting until its check time plus its TTL. A member that does not
+   * answer at all (a partition, not a stopped process) proves nothing.
+   */
+  async quorumLost(members = this.endpoints, timeoutMs = 500): Promise<boolean> {
+    const verdicts = await Promise.all(
+      members.map(async (url) => {
+        try {
+          const res = await fetch(`${url}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(timeoutMs) });
+          const body = (await res.json()) as { leader?: string };
+          return body.leader === undefined || body.leader === '0';
+        } catch (err) {
+          return (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+        }
+      }),
+    );
+    return verdicts.filter(Boolean).length > members.length / 2;
+  }
+}
