@@ -165,8 +165,10 @@ export class ClusterClient {
     if (this.refreshing !== null) return this.refreshing;
     const store = this.store;
     if (store === null) return Promise.resolve();
-    this.refreshing = store
-      .read()
+    // Bounded: while etcd has no quorum a read waits for a leader, and requests keep their last map.
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = Promise.race([store.read(), new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 1_000)))]).finally(() => clearTimeout(timer));
+    this.refreshing = bounded
       .then((stored) => {
         if (stored !== null) this.install(stored.map);
       })

@@ -21,6 +21,7 @@ const spec = {
   'replicate-timeout': { env: 'FS_REPLICATE_TIMEOUT_MS', default: '5000', help: 'ms before a slow copy is dropped from the in-sync set' },
   advertise: { env: 'FS_SHARD_ADVERTISE', help: 'host:port the others dial, registered in etcd (default host:port)' },
   'lease-ttl': { env: 'FS_LEASE_TTL_S', default: '2', help: 'etcd lease TTL in seconds: a shard silent this long is dead to the cluster' },
+  'claim-wait': { env: 'FS_CLAIM_WAIT_MS', help: 'ms to wait at start for an earlier registration of this id to expire (default 3 TTLs + 2 s)' },
 } as const;
 
 async function main(): Promise<void> {
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     control: { etcd, cluster: options.cluster! },
     leaseTtlSeconds: Number(options['lease-ttl']),
     ...(options.advertise === undefined ? {} : { advertise: options.advertise }),
+    ...(options['claim-wait'] === undefined ? {} : { claimWaitMs: Number(options['claim-wait']) }),
   });
   process.stdout.write(JSON.stringify({ event: 'listening', id, port: shard.port, bootId: shard.bootId }) + '\n');
   onShutdown(() => shard.stop());

@@ -19,7 +19,7 @@ describe('fs-service entry points', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   const entries = {
-    'shard/shard-main.ts': ['--id', '--etcd', '--cluster', '--port', '--host', '--data', '--secret', '--replicate-timeout', '--advertise', '--lease-ttl', '--help'],
+    'shard/shard-main.ts': ['--id', '--etcd', '--cluster', '--port', '--host', '--data', '--secret', '--replicate-timeout', '--advertise', '--lease-ttl', '--claim-wait', '--help'],
     'control/supervisor-main.ts': ['--etcd', '--cluster', '--secret', '--name', '--host', '--port', '--replicas', '--initial-shards', '--adopt-map', '--election-ttl', '--help'],
     'control/admin-main.ts': ['status', 'map', 'move', '--supervisor', '--secret', '--vb', '--from', '--to', '--help'],
   };
