@@ -193,10 +193,13 @@ export class ShardRegistration {
     const intervalMs = (this.o.ttlSeconds * 1000) / 3;
     while (!this.stopped) {
       const sentAt = performance.now();
+      let pause = intervalMs;
       try {
         const res = await this.lease.keepaliveOnce({ deadline: new Date(Date.now() + intervalMs * 2) });
         this.validUntil = Math.max(this.validUntil, sentAt + Number(res.TTL) * 1000 - this.marginMs);
       } catch (err) {
+        // Another member may answer: etcd3 picks the next endpoint, so try again soon rather than a third of a TTL later.
+        pause = 100;
         if (this.stopped) return;
         if (err instanceof EtcdLeaseInvalidError) {
           await this.reincarnate();
@@ -206,7 +209,7 @@ export class ShardRegistration {
         if (await this.o.control.quorumLost().catch(() => false)) this.validUntil = Math.max(this.validUntil, sentAt + this.o.ttlSeconds * 1000 - this.marginMs);
         else if (!this.live()) this.logger.warn({ id: this.o.id, err: err instanceof Error ? err.message : String(err) }, 'etcd keep-alive failing: not acting until the lease is confirmed');
       }
-      await sleep(Math.max(0, intervalMs - (performance.now() - sentAt)));
+      await sleep(Math.max(0, pause - (performance.now() - sentAt)));
     }
   }
 
