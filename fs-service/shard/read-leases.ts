@@ -100,10 +100,14 @@ export class ReadLeases {
     }
   }
 
-  /** Follows the map: a vbucket this shard starts to lead is fenced for one lease from now. */
-  leads(vb: number, leading: boolean): void {
+  /**
+   * Follows the map: a vbucket this shard starts to lead is fenced for one lease from now, unless
+   * `unfenced`: the previous primary's etcd lease is known to be gone, and a primary grants no read
+   * lease that could outlive its etcd lease (ShardServer.grantsLeases), so none of its can be live.
+   */
+  leads(vb: number, leading: boolean, unfenced = false): void {
     if (!leading) this.leadingSince.delete(vb);
-    else if (!this.leadingSince.has(vb)) this.leadingSince.set(vb, this.now());
+    else if (!this.leadingSince.has(vb)) this.leadingSince.set(vb, unfenced ? this.now() - LEASE_MS : this.now());
   }
 
   /**

@@ -20,7 +20,7 @@ import { VBUCKETS, vbucketOf, type ClusterMap } from '../control/vbucket-map.js'
 import { assertRepoName } from '../engine/path-safety.js';
 import { isNotFound } from '../engine/fs-errors.js';
 import { isRequestId, outsideRequest, runWithRequestId } from '../common/request-context.js';
-import { ReadLeases } from './read-leases.js';
+import { LEASE_MS, ReadLeases } from './read-leases.js';
 import type { Watcher } from 'etcd3';
 import { Control, type ControlOptions } from '../control/etcd-control.js';
 import { MapStore } from '../control/map-store.js';
@@ -261,7 +261,7 @@ export class ShardServer {
   }
 
   private applyMap(next: ClusterMap, previous: ClusterMap | null): void {
-    for (let vb = 0; vb < VBUCKETS; vb++) this.leases.leads(vb, next.vbuckets[vb]!.copies[0] === this.options.id);
+    for (let vb = 0; vb < VBUCKETS; vb++) this.leases.leads(vb, next.vbuckets[vb]!.copies[0] === this.options.id, this.predecessorGone(vb, previous));
     this.primary.onMap(next);
     this.replica.onMap(next);
     this.catchUp.tick();
@@ -273,6 +273,20 @@ export class ShardServer {
       const held = (e: typeof now) => e.copies.includes(this.options.id) || e.learners.includes(this.options.id);
       if (held(was) && !held(now)) void this.drop(vb, held);
     }
+  }
+
+  /**
+   * The primary before `previous`'s successor no longer holds the etcd lease the map vouched for
+   * (it died, was paused past it, or came back as a new incarnation): then none of its read leases
+   * can be live. A predecessor still registered as the same incarnation (a rebalance) may have
+   * holders; so may anyone when the history is unknown (previous null, at start).
+   */
+  private predecessorGone(vb: number, previous: ClusterMap | null): boolean {
+    if (previous === null) return false;
+    const predecessor = previous.vbuckets[vb]!.copies[0]!;
+    if (predecessor === this.options.id) return false;
+    const vouched = previous.shards[predecessor]?.bootId ?? null;
+    return vouched !== null && this.directory?.get(predecessor)?.bootId !== vouched;
   }
 
   /** Removes a copy given away, once nothing is still writing into it. */
@@ -385,7 +399,8 @@ export class ShardServer {
 
   private grantsLeases(vb: number): boolean {
     const entry = this.mapState.entry(vb)!;
-    return entry.copies[0] === this.options.id && !entry.frozen && this.mapState.trusted && this.live();
+    // A lease granted now must end before this shard's etcd lease can: a successor then needs no fence.
+    return entry.copies[0] === this.options.id && !entry.frozen && this.mapState.trusted && (this.registration?.remainingMs ?? 0) > LEASE_MS;
   }
 
   /** Refuses (before doing anything) while the etcd lease is not certainly valid. */

@@ -96,6 +96,16 @@ describe("the primary's lease book (ReadLeases)", () => {
     leases.leads(3, true); // led again after someone else did
     expect(leases.fenceMs(3)).toBe(LEASE_MS);
   });
+
+  it('does not fence a vbucket whose previous primary lost its etcd lease (its read leases all ended before)', () => {
+    const time = clock();
+    const leases = new ReadLeases(time.now);
+    leases.leads(5, true, true);
+    expect(leases.fenceMs(5)).toBe(0);
+    leases.leads(5, false);
+    leases.leads(5, true, false); // a hand-over from a live primary (rebalance) keeps the fence
+    expect(leases.fenceMs(5)).toBe(LEASE_MS);
+  });
 });
 
 describe("the front end's lease memory (LeaseCache)", () => {
