@@ -62,7 +62,7 @@ export class ClusterClient {
 
   /** Checks the secret, loads the registry and the map from etcd (waiting for a first map), then follows both. */
   async connect(): Promise<void> {
-    const control = new Control(this.options);
+    const control = await Control.open(this.options);
     this.control = control;
     try {
       await checkClusterSecret(control, this.options.secret);

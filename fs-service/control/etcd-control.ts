@@ -1,4 +1,4 @@
-import { Etcd3, type Namespace } from 'etcd3';
+import type { Etcd3, Namespace } from 'etcd3';
 
 /** Where a process finds the control state: etcd's client endpoints and the cluster's name. */
 export interface ControlOptions {
@@ -21,19 +21,34 @@ function endpointUrl(endpoint: string): string {
   return /^https?:\/\//.test(endpoint) ? endpoint.replace(/\/+$/, '') : `http://${endpoint}`;
 }
 
-/** One etcd client (etcd3: gRPC, leases, watches, transactions) scoped to the cluster's prefix. */
+/**
+ * One etcd client (etcd3: gRPC, leases, watches, transactions) scoped to the cluster's prefix.
+ * etcd3 (and gRPC under it) is loaded only when a cluster process opens one: embedded mode never
+ * loads it.
+ */
 export class Control {
-  readonly client: Etcd3;
   readonly ns: Namespace;
-  readonly endpoints: string[];
-  readonly prefix: string;
 
-  constructor(options: ControlOptions) {
+  private constructor(
+    readonly client: Etcd3,
+    readonly endpoints: string[],
+    readonly prefix: string,
+    private readonly leaseInvalid: new (...args: never[]) => Error,
+  ) {
+    this.ns = client.namespace(prefix);
+  }
+
+  static async open(options: ControlOptions): Promise<Control> {
     if (options.etcd.length === 0) throw new Error('at least one etcd endpoint is required (--etcd or FS_ETCD)');
-    this.endpoints = options.etcd.map(endpointUrl);
-    this.prefix = clusterPrefix(options.cluster);
-    this.client = new Etcd3({ hosts: this.endpoints, dialTimeout: 2_000 });
-    this.ns = this.client.namespace(this.prefix);
+    const prefix = clusterPrefix(options.cluster);
+    const endpoints = options.etcd.map(endpointUrl);
+    const etcd3 = await import('etcd3');
+    return new Control(new etcd3.Etcd3({ hosts: endpoints, dialTimeout: 2_000 }), endpoints, prefix, etcd3.EtcdLeaseInvalidError);
+  }
+
+  /** etcd answered that the lease expired or was revoked. */
+  isLeaseLost(err: unknown): boolean {
+    return err instanceof this.leaseInvalid;
   }
 
   close(): void {

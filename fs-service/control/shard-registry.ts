@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { EtcdLeaseInvalidError, type Lease, type Watcher } from 'etcd3';
+import type { Lease, Watcher } from 'etcd3';
 import { silentLogger, type Logger } from '../common/logging.js';
 import type { Control } from './etcd-control.js';
 
@@ -202,7 +202,7 @@ export class ShardRegistration {
         // Another member may answer: etcd3 picks the next endpoint, so try again soon rather than a third of a TTL later.
         pause = 100;
         if (this.stopped) return;
-        if (err instanceof EtcdLeaseInvalidError) {
+        if (this.o.control.isLeaseLost(err)) {
           await this.reincarnate();
           continue;
         }

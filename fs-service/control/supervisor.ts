@@ -66,8 +66,8 @@ export class Supervisor {
   private revision = 0;
   private readonly peers: PeerPool;
   private readonly logger: Logger;
-  private readonly control: Control;
-  private readonly store: MapStore;
+  private control!: Control;
+  private store!: MapStore;
   private directory!: ShardDirectory;
   private mapWatcher: Watcher | null = null;
   private campaign: Campaign | null = null;
@@ -84,8 +84,6 @@ export class Supervisor {
   private constructor(private readonly options: SupervisorOptions) {
     this.logger = options.logger ?? silentLogger;
     this.name = options.name ?? `supervisor-${process.pid}`;
-    this.control = new Control(options.control);
-    this.store = new MapStore(this.control, this.logger);
     this.peers = new PeerPool(options.secret, { logger: this.logger, requestTimeoutMs: 2_000, connectTimeoutMs: 1_000 });
   }
 
@@ -114,6 +112,8 @@ export class Supervisor {
   }
 
   private async boot(): Promise<void> {
+    this.control = await Control.open(this.options.control);
+    this.store = new MapStore(this.control, this.logger);
     await checkClusterSecret(this.control, this.options.secret);
     this.directory = await ShardDirectory.open(this.control, this.logger);
     const stored = await this.store.read();
@@ -220,7 +220,7 @@ export class Supervisor {
     await this.mapWatcher?.cancel().catch(() => undefined);
     await this.directory?.close();
     this.peers.closeAll();
-    this.control.close();
+    this.control?.close();
   }
 
   private urlOf(id: ShardId): string | null {

@@ -164,7 +164,7 @@ export class ShardServer {
   private async boot(): Promise<void> {
     const o = this.options;
     const common = { self: o.id, peers: this.peers, logger: this.logger, metrics: this.metrics };
-    this.control = new Control(o.control);
+    this.control = await Control.open(o.control);
     await checkClusterSecret(this.control, o.secret);
     const directory = await ShardDirectory.open(this.control, this.logger);
     this.directory = directory;

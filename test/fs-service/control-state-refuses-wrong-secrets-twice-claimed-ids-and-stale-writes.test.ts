@@ -27,7 +27,7 @@ beforeAll(async () => {
   await cluster.startShards(['s1', 's2', 's3']);
   await cluster.startSupervisor();
   client = await cluster.connect();
-  control = new Control({ etcd: cluster.etcd });
+  control = await Control.open({ etcd: cluster.etcd });
 });
 afterAll(async () => {
   for (const c of connections) c.close();
