@@ -1,3 +1,4 @@
+import type { IBackoff } from 'cockatiel';
 import type { Etcd3, Namespace } from 'etcd3';
 
 /** Where a process finds the control state: etcd's client endpoints and the cluster's name. */
@@ -42,8 +43,21 @@ export class Control {
     if (options.etcd.length === 0) throw new Error('at least one etcd endpoint is required (--etcd or FS_ETCD)');
     const prefix = clusterPrefix(options.cluster);
     const endpoints = options.etcd.map(endpointUrl);
-    const etcd3 = await import('etcd3');
-    return new Control(new etcd3.Etcd3({ hosts: endpoints, dialTimeout: 2_000 }), endpoints, prefix, etcd3.EtcdLeaseInvalidError);
+    const [etcd3, cockatiel] = await Promise.all([import('etcd3'), import('cockatiel')]);
+    // etcd3's defaults suit a service that can wait; a shard renews a 2 s lease and must reach a
+    // member that came back within that: a broken member is skipped for 500 ms (not 5 s), and
+    // connections and watches are retried within a second (gRPC would back off up to 2 minutes).
+    const client = new etcd3.Etcd3({
+      hosts: endpoints,
+      dialTimeout: 2_000,
+      grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.min_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1_000 },
+      faultHandling: {
+        host: () => cockatiel.circuitBreaker(cockatiel.handleWhen(etcd3.isRecoverableError), { halfOpenAfter: 500, breaker: new cockatiel.ConsecutiveBreaker(3) }),
+        // etcd3's typings name the backoff the factory is (it calls next() first, as with its own default).
+        watchBackoff: new cockatiel.ExponentialBackoff({ initialDelay: 100, maxDelay: 1_000 }) as unknown as IBackoff<unknown>,
+      },
+    });
+    return new Control(client, endpoints, prefix, etcd3.EtcdLeaseInvalidError);
   }
 
   /** etcd answered that the lease expired or was revoked. */
@@ -63,23 +77,29 @@ export class Control {
 
   /**
    * True when etcd certainly has no quorum now: a majority of its members either refuse
-   * connections (nothing listens) or answer without knowing a leader. Without a leader no lease
-   * can expire, and a leader elected later first extends every lease by its whole TTL, so a shard
-   * that proves this may keep acting until its check time plus its TTL. A member that does not
-   * answer at all (a partition, not a stopped process) proves nothing.
+   * connections (nothing listens) or answer without a live leader (none, or one that is among the
+   * members refusing connections: a member notices its leader died only after its election
+   * timeout). Without a leader no lease can expire, and a leader elected later first extends every
+   * lease by its whole TTL, so a shard that proves this may keep acting until its check time plus
+   * its TTL. A member that does not answer at all (a partition, not a stopped process) proves
+   * nothing, and might be the leader.
    */
   async quorumLost(members = this.endpoints, timeoutMs = 500): Promise<boolean> {
+    type Verdict = { kind: 'answered'; id: string; leader: string } | { kind: 'down' } | { kind: 'silent' };
     const verdicts = await Promise.all(
-      members.map(async (url) => {
+      members.map(async (url): Promise<Verdict> => {
         try {
           const res = await fetch(`${url}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(timeoutMs) });
-          const body = (await res.json()) as { leader?: string };
-          return body.leader === undefined || body.leader === '0';
+          const body = (await res.json()) as { leader?: string; header?: { member_id?: string } };
+          return { kind: 'answered', id: body.header?.member_id ?? '?', leader: body.leader ?? '0' };
         } catch (err) {
-          return (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+          return (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED' ? { kind: 'down' } : { kind: 'silent' };
         }
       }),
     );
-    return verdicts.filter(Boolean).length > members.length / 2;
+    const alive = new Set(verdicts.flatMap((v) => (v.kind === 'answered' ? [v.id] : [])));
+    const someSilent = verdicts.some((v) => v.kind === 'silent');
+    const out = verdicts.filter((v) => v.kind === 'down' || (v.kind === 'answered' && (v.leader === '0' || (!alive.has(v.leader) && !someSilent))));
+    return out.length > members.length / 2;
   }
 }
