@@ -84,8 +84,14 @@ export class TestCluster {
       maxBodyBytes: 50 * 1024 * 1024,
       authOff: o.authOff === true,
     });
-    const token = o.authOff === true ? undefined : readFileSync(state.adminTokenFile, 'utf8').trim();
-    return new TestCluster(state.dir, state, token);
+    try {
+      const token = o.authOff === true ? undefined : readFileSync(state.adminTokenFile, 'utf8').trim();
+      return new TestCluster(state.dir, state, token);
+    } catch (err) {
+      // A cluster the test never gets must not outlive it.
+      await stopCluster(dir);
+      throw err;
+    }
   }
 
   /** state.json as it is now (restarts rewrite it). */
