@@ -2,16 +2,18 @@ import { parseArgs } from 'node:util';
 import { clusterStatus, restartFrontend, startCluster, stopCluster } from './cluster.js';
 
 /**
- * npm run cluster -- start|stop|status|restart [--frontends 2] [--shards 3] [--copies 3] [--port 8080] [--dir .cluster]
+ * npm run cluster -- start|stop|status|restart [--frontends 2] [--shards 3] [--copies 3] [--etcd-members 1] [--supervisors 2] [--port 8080] [--dir .cluster]
  * A CLI: it talks to the operator on stdout/stderr.
  */
 const USAGE = `usage: npm run cluster -- start|stop|status|restart [options]
-  start     start shards, supervisor, front ends and nginx; wait until ready; print where they are
-  stop      stop everything gracefully (front ends finish in-flight requests)
+  start     start etcd, shards, supervisors, front ends and nginx; wait until ready; print where they are
+            (again on a stopped folder: the same data comes back, on new ports; an old folder's map is adopted)
+  stop      stop everything gracefully (front ends finish in-flight requests; etcd last)
   status    which processes run; exit 1 unless all run and the cluster answers
   restart   restart front ends one at a time, each out of nginx first (--role frontend-fN: one)
 options:
   --frontends N (2)  --shards M (3)  --copies K (3)  --port P (8080)  --dir DIR (.cluster)
+  --etcd-members E (1; 3 for a real quorum; a folder keeps the members it was created with)  --supervisors S (2)
   --max-body-bytes B (52428800)  --trace  --role frontend-fN  --help`;
 
 function parseCommandLine(): ReturnType<typeof parseOptions> {
@@ -31,6 +33,8 @@ const parseOptions = () =>
     frontends: { type: 'string', default: '2' },
     shards: { type: 'string', default: '3' },
     copies: { type: 'string', default: '3' },
+    'etcd-members': { type: 'string' },
+    supervisors: { type: 'string', default: '2' },
     port: { type: 'string', default: '8080' },
     dir: { type: 'string', default: '.cluster' },
     'max-body-bytes': { type: 'string', default: String(50 * 1024 * 1024) },
@@ -64,6 +68,8 @@ async function main(): Promise<void> {
       frontends: int('frontends', values.frontends, 1),
       shards,
       copies,
+      ...(values['etcd-members'] === undefined ? {} : { etcdMembers: int('etcd-members', values['etcd-members'], 1) }),
+      supervisors: int('supervisors', values.supervisors, 1),
       port: int('port', values.port, 1),
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes'], 1),
       trace: values.trace,

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureNginx } from './ensure-nginx.js';
+import { ensureEtcd, ensureNginx } from './ensure-tool.js';
+import { clientEndpoint, etcdCommand, waitForEtcd, type EtcdMember } from './etcd.js';
 import { freePort, isAlive, type ManagedProcess, startDetached, stopProcess, waitForHttp } from './processes.js';
 import { setUpstreamDown } from './nginx-control.js';
 import { renderNginxConfig } from './render-config.js';
@@ -15,6 +16,10 @@ export interface ClusterOptions {
   frontends: number;
   shards: number;
   copies: number;
+  /** etcd members of a new cluster (1; 3 for a real quorum). A folder that has etcd keeps its members. */
+  etcdMembers?: number;
+  /** Supervisor processes (2: one leads, one stands by). */
+  supervisors?: number;
   /** Public port of nginx (default 8080). */
   port: number;
   maxBodyBytes: number;
@@ -31,7 +36,11 @@ export interface ClusterState {
   url: string;
   dir: string;
   secret: string;
+  /** etcd client endpoints (host:port) of every member. */
+  etcd: string[];
+  /** The first supervisor's admin API (any supervisor answers /map and /status). */
   supervisorUrl: string;
+  supervisorUrls: string[];
   adminTokenFile: string;
   /** nginx's body buffer folder, outside `dir` (removed by stop). */
   nginxTemp?: string;
@@ -82,10 +91,53 @@ function waitForTcp(port: number, timeoutMs: number, isDead: () => boolean): Pro
   });
 }
 
+/** The cluster secret of a folder: kept in <dir>/secret (0600) from the first start on, so a restart presents the same one. */
+function folderSecret(dir: string): string {
+  const file = join(dir, 'secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  // A folder of the launcher before etcd kept its secret in state.json only.
+  const secret = readState(dir)?.secret ?? randomBytes(32).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/** The folder's etcd members: recorded at the first start, started again with the same names, ports and data. */
+async function folderEtcd(dir: string, count: number): Promise<{ members: EtcdMember[]; created: boolean }> {
+  const file = join(dir, 'etcd', 'members.json');
+  if (existsSync(file)) return { members: JSON.parse(readFileSync(file, 'utf8')) as EtcdMember[], created: false };
+  const members: EtcdMember[] = [];
+  for (let i = 1; i <= count; i++) members.push({ name: `e${i}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: join(dir, 'etcd', `e${i}`) });
+  mkdirSync(join(dir, 'etcd'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(members, null, 2)}\n`);
+  return { members, created: true };
+}
+
 /**
- * Starts shards, the supervisor, the front ends and nginx, each its own detached process on
- * loopback; waits until every one is ready; records pids, ports and logs in <dir>/state.json so
- * stop and status work from another shell. On any failure it stops what it started.
+ * What to do with control state from before etcd: a folder with shard data and the old
+ * supervisor's map.json but no etcd is adopted (the map is imported into etcd once); one with
+ * shard data and neither is refused, since its map is gone.
+ */
+function migration(dir: string): { adoptMap?: string } {
+  if (existsSync(join(dir, 'etcd', 'members.json'))) return {};
+  const oldMap = join(dir, 'supervisor', 'map.json');
+  if (existsSync(oldMap)) return { adoptMap: oldMap };
+  const shards = join(dir, 'shards');
+  if (existsSync(shards) && readdirSync(shards).some((id) => readdirSync(join(shards, id)).some((name) => /^\d{3}$/.test(name)))) {
+    throw new Error(
+      `${dir} holds shard data but no control state: neither etcd/ (this version) nor supervisor/map.json (the supervisor before etcd) is there, so which copy leads each vbucket is unknown. ` +
+        'Restore supervisor/map.json from a backup and start again (it is adopted), or start a new cluster in another folder.',
+    );
+  }
+  return {};
+}
+
+/**
+ * Starts etcd (one member, or --etcd-members), shards, two or more supervisors, the front ends
+ * and nginx, each its own detached process on loopback; waits until every one is ready; records
+ * pids, ports and logs in <dir>/state.json so stop and status work from another shell. Started
+ * again on the same folder, everything comes back on its data: etcd members on their recorded
+ * ports (their peer addresses are part of etcd's membership), every other process on new ports,
+ * found through etcd. On any failure it stops what it started.
  */
 export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
   const log = o.log ?? (() => {});
@@ -93,36 +145,49 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
   const existing = readState(dir);
   if (existing !== null && existing.processes.some((p) => isAlive(p.pid))) throw new Error(`a cluster is already running from ${dir} (${existing.url}); stop it first`);
   const nginxBinary = ensureNginx(log);
-  for (const sub of ['logs', 'shards', 'supervisor', 'frontends', 'nginx/logs']) mkdirSync(join(dir, sub), { recursive: true });
-  const secret = randomBytes(32).toString('hex');
+  const etcdBinary = ensureEtcd(log);
+  mkdirSync(dir, { recursive: true });
+  const { adoptMap } = migration(dir);
+  for (const sub of ['logs', 'shards', 'frontends', 'nginx/logs']) mkdirSync(join(dir, sub), { recursive: true });
+  const secret = folderSecret(dir);
   const started: ManagedProcess[] = [];
   // Shards fsync on libuv's thread pool; the default 4 threads serialise replicated writes.
   const env = { ...process.env, FS_CLUSTER_SECRET: secret, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' };
   const dead = (p: ManagedProcess) => () => !isAlive(p.pid);
   try {
+    const { members, created } = await folderEtcd(dir, o.etcdMembers ?? 1);
+    if (!created && o.etcdMembers !== undefined && o.etcdMembers !== members.length) log(`${dir} has an etcd of ${members.length} member(s); --etcd-members ${o.etcdMembers} ignored`);
+    const etcdProcesses = members.map((m) => startDetached(`etcd-${m.name}`, etcdCommand(etcdBinary, m, members), join(dir, 'logs', `etcd-${m.name}.log`), env, m.clientPort));
+    started.push(...etcdProcesses);
+    await Promise.all(members.map((m, i) => waitForEtcd(m, 30_000, dead(etcdProcesses[i]!))));
+    const etcd = members.map(clientEndpoint);
+    log(`etcd ready: ${etcd.join(' ')}${adoptMap === undefined ? '' : ` (adopting ${adoptMap})`}`);
+    const etcdFlags = etcd.flatMap((e) => ['--etcd', e]);
+
     const shardAddrs: string[] = [];
+    const shards: ManagedProcess[] = [];
     for (let i = 1; i <= o.shards; i++) {
       const port = await freePort();
-      const p = startDetached(`shard-s${i}`, [...tsx('fs-service/shard-main.ts'), '--id', `s${i}`, '--port', String(port), '--data', join(dir, 'shards', `s${i}`)], join(dir, 'logs', `shard-s${i}.log`), env, port);
+      const p = startDetached(`shard-s${i}`, [...tsx('fs-service/shard/shard-main.ts'), '--id', `s${i}`, '--port', String(port), '--data', join(dir, 'shards', `s${i}`), ...etcdFlags], join(dir, 'logs', `shard-s${i}.log`), env, port);
       started.push(p);
+      shards.push(p);
       shardAddrs.push(`127.0.0.1:${port}`);
     }
-    for (const p of started) await waitForTcp(p.port!, 30_000, dead(p));
+    for (const p of shards) await waitForTcp(p.port!, 30_000, dead(p));
     log(`shards ready: ${shardAddrs.join(' ')}`);
 
-    const supervisorPort = await freePort();
-    const shardFlags = shardAddrs.flatMap((addr, i) => ['--shard', `s${i + 1}=${addr}`]);
-    const supervisor = startDetached(
-      'supervisor',
-      [...tsx('fs-service/supervisor-main.ts'), ...shardFlags, '--data', join(dir, 'supervisor'), '--port', String(supervisorPort), '--replicas', String(o.copies)],
-      join(dir, 'logs', 'supervisor.log'),
-      env,
-      supervisorPort,
-    );
-    started.push(supervisor);
-    const supervisorUrl = `http://127.0.0.1:${supervisorPort}`;
-    await waitForHttp(`${supervisorUrl}/healthz`, 30_000, dead(supervisor));
-    log(`supervisor ready: ${supervisorUrl}`);
+    const supervisorUrls: string[] = [];
+    const initial = Array.from({ length: o.shards }, (_, i) => `s${i + 1}`).join(',');
+    for (let i = 1; i <= (o.supervisors ?? 2); i++) {
+      const port = await freePort();
+      const args = [...tsx('fs-service/control/supervisor-main.ts'), ...etcdFlags, '--name', `supervisor-${i}`, '--port', String(port), '--replicas', String(o.copies), '--initial-shards', initial];
+      const p = startDetached(`supervisor-${i}`, [...args, ...(adoptMap === undefined ? [] : ['--adopt-map', adoptMap])], join(dir, 'logs', `supervisor-${i}.log`), env, port);
+      started.push(p);
+      supervisorUrls.push(`http://127.0.0.1:${port}`);
+      await waitForHttp(`${supervisorUrls.at(-1)!}/healthz`, 30_000, dead(p));
+    }
+    await waitForMap(supervisorUrls[0]!, secret, 60_000);
+    log(`supervisors ready: ${supervisorUrls.join(' ')}`);
 
     const frontends: ManagedProcess[] = [];
     for (let i = 1; i <= o.frontends; i++) {
@@ -131,7 +196,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
         HOST: '127.0.0.1',
         PORT: String(port),
         DATA_DIR: join(dir, 'frontends', `f${i}`),
-        FS_SHARDS: shardAddrs.join(','),
+        FS_ETCD: etcd.join(','),
         MAX_BODY_BYTES: String(o.maxBodyBytes),
         // Every front end behind this nginx enforces its share of the per-client limits.
         RATE_LIMIT_FRONTENDS: String(o.frontends),
@@ -144,7 +209,11 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
       started.push(p);
       frontends.push(p);
       // The first front end creates the admin token of an empty cluster; the others find it.
-      if (i === 1) await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, dead(p));
+      if (i === 1) {
+        await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, dead(p));
+        // It answers /readyz before it has written the token (a replicated write): wait for the file.
+        if (o.authOff !== true) await waitForFile(join(feEnv.DATA_DIR, 'admin-token'), 30_000, dead(p));
+      }
     }
     for (const p of frontends.slice(1)) await waitForHttp(`http://127.0.0.1:${p.port}/readyz`, 60_000, dead(p));
     log(`front ends ready: ${frontends.map((p) => p.port).join(' ')}`);
@@ -163,7 +232,9 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
       url,
       dir,
       secret,
-      supervisorUrl,
+      etcd,
+      supervisorUrl: supervisorUrls[0]!,
+      supervisorUrls,
       adminTokenFile: join(dir, 'frontends', 'f1', 'admin-token'),
       nginxTemp: temp,
       processes: started,
@@ -177,15 +248,36 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
   }
 }
 
+/** Waits (bounded) for a file a process writes once it is up; gives up quietly if it never comes (a restart writes none). */
+async function waitForFile(file: string, timeoutMs: number, isDead: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file) && Date.now() < deadline && !isDead()) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** Waits until the cluster has a map (a new cluster's leader formed it, or an adopted one was imported). */
+async function waitForMap(supervisorUrl: string, secret: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${supervisorUrl}/map`, { headers: { authorization: `Bearer ${secret}` }, signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200 && (await res.json()) !== null) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`no cluster map ${timeoutMs} ms after the supervisors started (see their logs)`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 /**
  * Graceful stop: nginx first (SIGQUIT: finish open requests, accept no more), then front ends
- * (SIGTERM: they finish in-flight requests), the supervisor, and the shards last.
+ * (SIGTERM: they finish in-flight requests), the supervisors, the shards, and etcd last.
  */
 export async function stopCluster(dir: string, log: (line: string) => void = () => {}): Promise<void> {
   const state = readState(resolve(dir));
   if (state === null) throw new Error(`no cluster state in ${resolve(dir)}`);
-  const order = (role: string) => (role === 'nginx' ? 0 : role.startsWith('frontend') ? 1 : role === 'supervisor' ? 2 : 3);
-  const groups = [0, 1, 2, 3].map((rank) => state.processes.filter((p) => order(p.role) === rank));
+  const order = (role: string) => (role === 'nginx' ? 0 : role.startsWith('frontend') ? 1 : role.startsWith('supervisor') ? 2 : role.startsWith('shard') ? 3 : 4);
+  const groups = [0, 1, 2, 3, 4].map((rank) => state.processes.filter((p) => order(p.role) === rank));
   for (const group of groups) {
     const results = await Promise.all(group.map((p) => stopProcess(p, p.role === 'nginx' ? 'SIGQUIT' : 'SIGTERM')));
     group.forEach((p, i) => log(`${p.role} (pid ${p.pid}): ${results[i]}`));

@@ -5,3 +5,7 @@ export type { ClusterOptions, ClusterState, ProcessStatus } from './cluster.js';
 export type { ManagedProcess } from './processes.js';
 export { isAlive, stopProcess } from './processes.js';
 export { reloadNginx, setUpstreamDown, childrenOf } from './nginx-control.js';
+export { clientEndpoint, etcdCommand, waitForEtcd } from './etcd.js';
+export type { EtcdMember, EtcdTimings } from './etcd.js';
+export { ensureEtcd, ensureNginx } from './ensure-tool.js';
+export { freePort } from './processes.js';

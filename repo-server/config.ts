@@ -23,8 +23,9 @@ export interface ServerConfig {
   logLevel: string;
   /** Token-based access control; only an explicit AUTH=off turns it off. */
   auth: boolean;
-  /** Cluster mode: shard addresses (host:port) and the shared secret; embedded when empty. */
-  shards: string[];
+  /** Cluster mode: etcd endpoints (host:port), the cluster's name there and the shared secret; embedded when empty. */
+  etcd: string[];
+  cluster: string | undefined;
   clusterSecret: string | undefined;
   /** Per-token / per-address requests a minute; RATE_LIMIT=off disables (load tests only). */
   rateLimits: RateLimits | undefined;
@@ -52,7 +53,8 @@ export const FRONT_END_FLAGS = {
   trace: { type: 'boolean' },
   'log-level': { type: 'string' },
   'no-auth': { type: 'boolean' },
-  shards: { type: 'string' },
+  etcd: { type: 'string' },
+  cluster: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -60,8 +62,9 @@ export const FRONT_END_USAGE = `usage: npm start -- [options]     (a flag wins o
   --host HOST             HOST                    address to listen on (127.0.0.1)
   --port N                PORT                    port to listen on (${DEFAULT_PORT})
   --data DIR              DATA_DIR                local folder: embedded storage, admin-token (./data)
-  --shards H:P,...        FS_SHARDS               shard addresses; cluster mode when set (none: embedded)
-                          FS_CLUSTER_SECRET       cluster secret, environment only (required with FS_SHARDS)
+  --etcd H:P,...          FS_ETCD                 etcd endpoints of the cluster; cluster mode when set (none: embedded)
+  --cluster NAME          FS_CLUSTER              cluster name: its key prefix in etcd (default)
+                          FS_CLUSTER_SECRET       cluster secret, environment only (required with FS_ETCD)
   --max-body-bytes N      MAX_BODY_BYTES          largest request body (${DEFAULT_MAX_BODY_BYTES})
                           MAX_PUSH_OBJECTS        most objects one git push may carry (${DEFAULT_MAX_PUSH_OBJECTS})
   --max-object-bytes N    MAX_OBJECT_BYTES        largest file (object) a push or API write may store (${DEFAULT_MAX_OBJECT_BYTES})
@@ -115,7 +118,8 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     trace: values.trace ?? env.DECISION_TRACE === '1',
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
     auth: !(values['no-auth'] ?? env.AUTH === 'off'),
-    shards: (values.shards ?? env.FS_SHARDS ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    etcd: (values.etcd ?? env.FS_ETCD ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+    cluster: values.cluster ?? env.FS_CLUSTER,
     clusterSecret: env.FS_CLUSTER_SECRET,
     rateLimits:
       env.RATE_LIMIT === 'off'

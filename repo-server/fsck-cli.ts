@@ -21,7 +21,7 @@ options:
   --json       one JSON line per repository instead of text
   --help, -h   print this text and exit
 storage, the server's own: DATA_DIR (default ./data; stop the embedded server first, it holds
-the folder), or FS_SHARDS with FS_CLUSTER_SECRET (any time)`;
+the folder), or FS_ETCD (and FS_CLUSTER) with FS_CLUSTER_SECRET (any time)`;
 
 function commandLine(): { json: boolean; repos: string[] } {
   return parseOrExit(USAGE, () => {

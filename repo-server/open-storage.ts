@@ -4,11 +4,11 @@ import type { ServerConfig } from './config.js';
 import type { Logger } from './observability/logger.js';
 
 /**
- * The storage a configuration names: embedded under DATA_DIR, or (FS_SHARDS set) the shard
+ * The storage a configuration names: embedded under DATA_DIR, or (FS_ETCD set) the shard
  * cluster. The server and the operator commands (tokens, fsck) open it the same way.
  */
 export async function openStorage(config: ServerConfig, opts: { logger?: Logger; registry?: Registry } = {}): Promise<Storage> {
-  if (config.shards.length === 0) return openEmbeddedStorage(config.dataDir, opts);
-  if (config.clusterSecret === undefined) throw new Error('FS_SHARDS is set but FS_CLUSTER_SECRET is not');
-  return connectCluster({ shards: config.shards, secret: config.clusterSecret, ...opts });
+  if (config.etcd.length === 0) return openEmbeddedStorage(config.dataDir, opts);
+  if (config.clusterSecret === undefined) throw new Error('FS_ETCD is set but FS_CLUSTER_SECRET is not');
+  return connectCluster({ etcd: config.etcd, ...(config.cluster === undefined ? {} : { cluster: config.cluster }), secret: config.clusterSecret, ...opts });
 }

@@ -8,7 +8,7 @@ import { openStorage } from './open-storage.js';
 /**
  * npm run tokens -- create --name NAME [--global ROLE] [--repo REPO=ROLE ...]
  *                   list | revoke ID
- * Works on the same storage as the server (DATA_DIR, or FS_SHARDS + FS_CLUSTER_SECRET). A CLI:
+ * Works on the same storage as the server (DATA_DIR, or FS_ETCD + FS_CLUSTER_SECRET). A CLI:
  * it talks to the operator on stdout. The secret of a new token is printed once.
  */
 const USAGE = `usage: npm run tokens -- create --name NAME [--global ROLE] [--repo REPO=ROLE]... | list | revoke ID
@@ -20,7 +20,7 @@ options:
   --global ROLE      create: read, write or admin on every repository
   --repo REPO=ROLE   create: read, write or admin on one repository (repeatable)
   --help, -h         print this text and exit
-storage, the server's own: DATA_DIR (default ./data), or FS_SHARDS with FS_CLUSTER_SECRET`;
+storage, the server's own: DATA_DIR (default ./data), or FS_ETCD (and FS_CLUSTER) with FS_CLUSTER_SECRET`;
 
 type Command = (tokens: TokenStore) => Promise<void>;
 

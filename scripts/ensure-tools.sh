@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the real tools the tests drive (git, nginx, chromium) when they are missing. Fails loudly: a test
+# Installs the real tools the tests drive (git, nginx, etcd, chromium) when they are missing. Fails loudly: a test
 # is never skipped because a tool is absent.
 set -euo pipefail
 missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || missing+=(etcd-server)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "ensure-tools: installing ${missing[*]} with apt-get" >&2
   if [ "$(id -u)" -ne 0 ]; then
@@ -19,3 +20,4 @@ fi
 command -v git >/dev/null 2>&1 || { echo "ensure-tools: git still missing" >&2; exit 1; }
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { echo "ensure-tools: nginx still missing" >&2; exit 1; }
 command -v chromium >/dev/null 2>&1 || { echo "ensure-tools: chromium still missing" >&2; exit 1; }
+command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || { echo "ensure-tools: etcd still missing" >&2; exit 1; }

@@ -12,9 +12,9 @@ import { cp } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiskEngine } from '../../fs-service/disk-engine.js';
-import { ShardConnection } from '../../fs-service/shard-connection.js';
-import { vbucketOf } from '../../fs-service/vbucket-map.js';
+import { DiskEngine } from '../../fs-service/engine/disk-engine.js';
+import { ShardConnection } from '../../fs-service/wire/shard-connection.js';
+import { vbucketOf } from '../../fs-service/control/vbucket-map.js';
 import { ClusterHarness } from '../fs-service/cluster-harness.js';
 
 const SEQUENTIAL = 2_000;
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
         req.on('error', reject);
         req.end();
       });
-    const ws = new ShardConnection(map.shards.s1!.url, cluster.secret);
+    const ws = new ShardConnection(`127.0.0.1:${cluster.shards.get('s1')!.port}`, cluster.secret);
     const wsRead = (path: string) => ws.request({ op: 'readFile', vb: vbucketOf('bench'), epoch: map.epoch, repo: 'bench', path });
 
     const rows = [

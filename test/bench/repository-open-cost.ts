@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { LRUCache } from 'lru-cache';
 import { MemoryStorage } from '../../fs-service/index.js';
-import { RepoCacheState } from '../../fs-service/repo-cache-state.js';
+import { RepoCacheState } from '../../fs-service/client/repo-cache-state.js';
 import { RepoContexts } from '../../repo-server/domain/repo-context.js';
 
 setFlagsFromString('--expose-gc');

@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBranch, createRepo, getPath, mustPut, putFile, type Api } from './helpers/api.js';
-import { digestDifferences, TestCluster, type CopyDigest } from './helpers/cluster.js';
+import { TestCluster } from './helpers/cluster.js';
 import { authConfig, freshClone, GitSandbox, gitUrl, missingFromHistory, newPushLog, pushLoop } from './helpers/git.js';
-import { describe as list, eventually, faultUnderLoad, loop, ok, sleep, type Outcome } from './helpers/load.js';
+import { describe as list, faultUnderLoad, loop, ok, sleep, type Outcome } from './helpers/load.js';
 
 const REPO = 'shard-kill';
 /** The issue's bound for writes to work again after the primary died. */
@@ -110,33 +110,13 @@ describe('kill -9 of the primary shard of a repository (3 shards, 3 copies, 2 fr
     // Start the shard again as the launcher did; it catches up before it serves.
     const restartedAt = Date.now();
     await cluster.restartShard(victim);
-    const id = victim.replace('shard-', '');
-    // Back means: the supervisor has adopted the new incarnation into the map and the shard has
-    // no catch-up left. (The map's inSync list is only rewritten at a promotion, so it is no
-    // signal here; the shard only serves a vbucket once its catch-up is done.)
-    const inSync = await eventually(
-      async () => {
-        const [m, status] = await Promise.all([cluster.map(), cluster.supervisorStatus()]);
-        const s = status.shards[id];
-        return s?.alive === true && s.catchingUp === 0 && s.bootId !== null && m.shards[id]?.bootId === s.bootId;
-      },
-      60_000,
-      250,
-    );
-    expect(inSync, `${victim} did not rejoin: ${JSON.stringify((await cluster.supervisorStatus()).shards[id])}`).toBe(true);
+    const back = await cluster.rejoined(victim);
+    expect(back.ok, back.detail).toBe(true);
     const rejoinedMs = Date.now() - restartedAt;
     // One more write replicated to all three copies, then a quiet moment, then compare bytes.
     await mustPut(api, REPO, 'after-restart.txt', 'all copies\n');
-    let copies: CopyDigest[] = [];
-    const converged = await eventually(
-      () => {
-        copies = cluster.copyDigests(REPO);
-        return copies.length === 3 && copies.every((c) => c.entries.size > 0 && c.digest === copies[0]!.digest);
-      },
-      30_000,
-      500,
-    );
-    console.info(`restarted ${victim}: in sync after ${rejoinedMs} ms, copies equal after ${Date.now() - restartedAt} ms (${copies[0]?.entries.size} entries each)`);
-    expect(converged, digestDifferences(copies).slice(0, 20).join('\n')).toBe(true);
+    const converged = await cluster.copiesConverge(REPO);
+    console.info(`restarted ${victim}: in sync after ${rejoinedMs} ms, copies equal after ${Date.now() - restartedAt} ms (${converged.copies[0]?.entries.size} entries each)`);
+    expect(converged.ok, converged.detail).toBe(true);
   }, 180_000);
 });

@@ -19,9 +19,9 @@ describe('fs-service entry points', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   const entries = {
-    'shard-main.ts': ['--id', '--port', '--host', '--data', '--secret', '--replicate-timeout', '--help'],
-    'supervisor-main.ts': ['--shard', '--data', '--secret', '--host', '--port', '--replicas', '--heartbeat', '--dead-after', '--help'],
-    'admin-main.ts': ['status', 'map', 'move', 'add-shard', '--supervisor', '--secret', '--vb', '--from', '--to', '--id', '--url', '--help'],
+    'shard/shard-main.ts': ['--id', '--etcd', '--cluster', '--port', '--host', '--data', '--secret', '--replicate-timeout', '--advertise', '--lease-ttl', '--claim-wait', '--help'],
+    'control/supervisor-main.ts': ['--etcd', '--cluster', '--secret', '--name', '--host', '--port', '--replicas', '--initial-shards', '--adopt-map', '--election-ttl', '--help'],
+    'control/admin-main.ts': ['status', 'map', 'move', '--supervisor', '--secret', '--vb', '--from', '--to', '--help'],
   };
   for (const [file, words] of Object.entries(entries)) {
     it(`${file} --help prints every option and succeeds`, () => {
@@ -35,27 +35,27 @@ describe('fs-service entry points', () => {
 
   it('a shard with an unknown option exits 2 with the usage: no data folder, nothing listening', () => {
     const data = join(root, 's1');
-    const refused = run('shard-main.ts', '--id', 's1', '--data', data, '--replicate-timout', '3000');
+    const refused = run('shard/shard-main.ts', '--id', 's1', '--data', data, '--replicate-timout', '3000');
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain("Unknown option '--replicate-timout'");
-    expect(refused.stderr).toContain('usage: tsx fs-service/shard-main.ts');
+    expect(refused.stderr).toContain('usage: tsx fs-service/shard/shard-main.ts');
     expect(refused.stdout).toBe('');
     expect(existsSync(data)).toBe(false);
   });
 
-  it('a supervisor with an unknown option or a stray argument exits 2 with the usage: no data folder, nothing listening', () => {
-    const data = join(root, 'supervisor');
+  it('a supervisor with an unknown option or a stray argument exits 2 with the usage: nothing written, nothing listening', () => {
+    const adopt = join(root, 'map.json');
     for (const [args, message] of [
-      [['--shards', 's1=127.0.0.1:1'], "Unknown option '--shards'"],
-      [['--shard', 's1=127.0.0.1:1', 'start'], "Unexpected argument 'start'"],
+      [['--shard', 's1=127.0.0.1:1'], "Unknown option '--shard'"],
+      [['--etcd', '127.0.0.1:1', 'start'], "Unexpected argument 'start'"],
     ] as const) {
-      const refused = run('supervisor-main.ts', ...args, '--data', data);
+      const refused = run('control/supervisor-main.ts', ...args, '--adopt-map', adopt);
       expect(refused.status).toBe(2);
       expect(refused.stderr).toContain(message);
-      expect(refused.stderr).toContain('usage: tsx fs-service/supervisor-main.ts');
+      expect(refused.stderr).toContain('usage: tsx fs-service/control/supervisor-main.ts');
       expect(refused.stdout).toBe('');
     }
-    expect(existsSync(data)).toBe(false);
+    expect(existsSync(adopt)).toBe(false);
   });
 
   it('admin commands refuse an unknown option or command with the usage and exit 2, sending nothing', async () => {
@@ -74,10 +74,10 @@ describe('fs-service entry points', () => {
         [[], 'no command given'],
         [['map', 'extra'], 'unexpected argument "extra"'],
       ] as const) {
-        const refused = run('admin-main.ts', '--supervisor', at, ...args);
+        const refused = run('control/admin-main.ts', '--supervisor', at, ...args);
         expect(refused.status).toBe(2);
         expect(refused.stderr).toContain(message);
-        expect(refused.stderr).toContain('usage: tsx fs-service/admin-main.ts');
+        expect(refused.stderr).toContain('usage: tsx fs-service/control/admin-main.ts');
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(requests).toBe(0);

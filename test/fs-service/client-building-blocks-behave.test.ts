@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../fs-service/circuit-breaker.js';
-import { ImmutableCache } from '../../fs-service/immutable-cache.js';
-import { KeyedLock } from '../../fs-service/keyed-lock.js';
-import { RepoCacheState } from '../../fs-service/repo-cache-state.js';
-import { decodeEffects, decodeFrame, decodeMutation, encodeEffects, encodeFrame, encodeMutation } from '../../fs-service/wire-codec.js';
+import { CircuitBreaker } from '../../fs-service/client/circuit-breaker.js';
+import { ImmutableCache } from '../../fs-service/client/immutable-cache.js';
+import { KeyedLock } from '../../fs-service/engine/keyed-lock.js';
+import { RepoCacheState } from '../../fs-service/client/repo-cache-state.js';
+import { decodeEffects, decodeFrame, decodeMutation, encodeEffects, encodeFrame, encodeMutation } from '../../fs-service/wire/wire-codec.js';
 
 describe('circuit breaker', () => {
   it('opens after consecutive failures, lets one trial through after the cooldown, closes on success', () => {

@@ -1,11 +1,12 @@
 /**
- * Starts real shard and supervisor processes (`node --import tsx ...`) on 127.0.0.1 for the
+ * Starts real etcd, shard and supervisor processes (`node --import tsx ...`) on 127.0.0.1 for the
  * cluster tests and the benchmark, and kills every child it started by pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connectCluster, type ClusterStorage, type ClusterStorageOptions } from '../../fs-service/index.js';
+import { clientEndpoint, ensureEtcd, etcdCommand, freePort, waitForEtcd, type EtcdMember, type EtcdTimings } from '../../nginx/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -46,7 +47,8 @@ function waitForListening(child: ChildProcess, what: string, timeoutMs = 60_000)
 
 export class ClusterHarness {
   readonly shards = new Map<string, Member>();
-  supervisor: { port: number; child: ChildProcess } | null = null;
+  readonly supervisors: { port: number; child: ChildProcess }[] = [];
+  readonly etcdMembers: { member: EtcdMember; child: ChildProcess | null }[] = [];
   private readonly children = new Set<ChildProcess>();
 
   /** `env` is added to the children's environment (for example `{ LOG_LEVEL: 'debug' }`). */
@@ -56,6 +58,45 @@ export class ClusterHarness {
     private readonly env: Record<string, string> = {},
   ) {
     mkdirSync(root, { recursive: true });
+  }
+
+  /** The etcd client endpoints every process is given. */
+  get etcd(): string[] {
+    return this.etcdMembers.map((m) => clientEndpoint(m.member));
+  }
+
+  /** Starts `count` etcd members (a new cluster); short raft timings keep lease and election tests quick. */
+  async startEtcd(count = 1, timings: EtcdTimings = { heartbeatMs: 50, electionMs: 500 }): Promise<void> {
+    const members: EtcdMember[] = [];
+    for (let i = 0; i < count; i++) members.push({ name: `e${i + 1}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: join(this.root, `etcd-e${i + 1}`) });
+    this.timings = timings;
+    for (const member of members) this.etcdMembers.push({ member, child: null });
+    await Promise.all(members.map((_, i) => this.startEtcdMember(i)));
+  }
+
+  private timings: EtcdTimings = {};
+
+  /** Starts member `index` (again, on its data folder and ports). */
+  async startEtcdMember(index: number): Promise<void> {
+    const entry = this.etcdMembers[index]!;
+    const [binary, ...args] = etcdCommand(ensureEtcd(() => undefined), entry.member, this.etcdMembers.map((m) => m.member), this.timings);
+    const child = spawn(binary!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.pipe(createWriteStream(join(this.root, `etcd-${entry.member.name}.log`), { flags: 'a' }));
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    entry.child = child;
+    // A member of a several-member cluster is healthy only once a quorum is up: wait for all of them together.
+    if (this.etcdMembers.length === 1) await waitForEtcd(entry.member, 30_000, () => child.exitCode !== null);
+    else await waitForEtcd(entry.member, 30_000, () => child.exitCode !== null).catch(() => undefined);
+  }
+
+  /** kill -9 of etcd member `index`. */
+  async killEtcdMember(index: number): Promise<void> {
+    const child = this.etcdMembers[index]!.child;
+    if (child === null || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolvePromise) => child.once('exit', resolvePromise));
+    process.kill(child.pid!, 'SIGKILL');
+    await exited;
   }
 
   private spawn(script: string, args: string[], log: string): ChildProcess {
@@ -77,9 +118,11 @@ export class ClusterHarness {
     return existsSync(file) ? readFileSync(file, 'utf8') : '';
   }
 
-  async startShard(id: string, port = 0): Promise<Member> {
+  /** Starts a shard (registered in etcd; a port of 0 picks any). Extra arguments go last. */
+  async startShard(id: string, port = 0, extra: string[] = []): Promise<Member> {
+    if (this.etcdMembers.length === 0) await this.startEtcd();
     const dataDir = join(this.root, id);
-    const child = this.spawn('fs-service/shard-main.ts', ['--id', id, '--port', String(port), '--data', dataDir, '--secret', this.secret, '--replicate-timeout', '3000'], `${id}.log`);
+    const child = this.spawn('fs-service/shard/shard-main.ts', ['--id', id, '--port', String(port), '--data', dataDir, '--secret', this.secret, '--replicate-timeout', '3000', ...this.etcd.flatMap((e) => ['--etcd', e]), ...extra], `${id}.log`);
     const listening = await waitForListening(child, `shard ${id}`);
     const member = { id, port: listening.port, dataDir, child };
     this.shards.set(id, member);
@@ -87,24 +130,35 @@ export class ClusterHarness {
   }
 
   async startShards(ids: string[]): Promise<Member[]> {
+    if (this.etcdMembers.length === 0) await this.startEtcd();
     return Promise.all(ids.map((id) => this.startShard(id)));
   }
 
-  async startSupervisor(options: { heartbeatMs?: number; deadAfterMs?: number; replicas?: number } = {}): Promise<number> {
-    const args = ['--data', join(this.root, 'supervisor'), '--secret', this.secret, '--heartbeat', String(options.heartbeatMs ?? 250), '--dead-after', String(options.deadAfterMs ?? 1_500), '--replicas', String(options.replicas ?? 3)];
-    for (const member of this.shards.values()) args.push('--shard', `${member.id}=127.0.0.1:${member.port}`);
-    const child = this.spawn('fs-service/supervisor-main.ts', args, 'supervisor.log');
+  /**
+   * Starts a supervisor (call twice for a standby); a new cluster's first map names the shards
+   * started so far. Resolves once the cluster has a map.
+   */
+  async startSupervisor(options: { replicas?: number } = {}): Promise<number> {
+    const name = `sup${this.supervisors.length + 1}`;
+    const args = ['--secret', this.secret, '--name', name, '--replicas', String(options.replicas ?? 3), '--initial-shards', [...this.shards.keys()].join(','), ...this.etcd.flatMap((e) => ['--etcd', e])];
+    const child = this.spawn('fs-service/control/supervisor-main.ts', args, `${name}.log`);
     const { port } = await waitForListening(child, 'supervisor');
-    this.supervisor = { port, child };
+    this.supervisors.push({ port, child });
+    const deadline = Date.now() + 30_000;
+    while ((await this.adminRequest('GET', '/map').catch(() => ({ body: null }))).body === null) {
+      if (Date.now() > deadline) throw new Error('no cluster map 30 s after the supervisor started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     return port;
   }
 
-  addresses(): string[] {
-    return [...this.shards.values()].map((m) => `127.0.0.1:${m.port}`);
+  /** The first supervisor that still runs (any of them answers /map and /status). */
+  get supervisor(): { port: number; child: ChildProcess } | null {
+    return this.supervisors.find((s) => s.child.exitCode === null && s.child.signalCode === null) ?? null;
   }
 
   connect(options: Partial<ClusterStorageOptions> = {}): Promise<ClusterStorage> {
-    return connectCluster({ shards: this.addresses(), secret: this.secret, ...options });
+    return connectCluster({ etcd: this.etcd, secret: this.secret, ...options });
   }
 
   /** kill -9 of one shard, waiting until the process is gone. */
@@ -122,13 +176,19 @@ export class ClusterHarness {
     return this.startShard(id, member.port);
   }
 
+  /** The admin API of a running supervisor; a command a standby refuses is sent to the leader it names. */
   async adminRequest(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-    const response = await fetch(`http://127.0.0.1:${this.supervisor!.port}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.secret}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: await response.json() };
+    const send = async (base: string) => {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.secret}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    const first = await send(`http://127.0.0.1:${this.supervisor!.port}`);
+    const leader = (first.body as { leader?: { adminUrl?: string } } | null)?.leader?.adminUrl;
+    return first.status === 409 && typeof leader === 'string' ? send(leader) : first;
   }
 
   /** Kills every child this harness started, by pid. */

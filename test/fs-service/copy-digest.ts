@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vbucketOf } from '../../fs-service/index.js';
-import { vbucketDirName } from '../../fs-service/vbucket-map.js';
+import { vbucketDirName } from '../../fs-service/control/vbucket-map.js';
 
 export function repoDir(dataDir: string, repo: string): string {
   return join(dataDir, vbucketDirName(vbucketOf(repo)), repo);

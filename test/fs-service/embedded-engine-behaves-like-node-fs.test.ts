@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEmbeddedStorage, openEmbeddedStorage, vbucketOf, type EmbeddedStorage, type RepoStore } from '../../fs-service/index.js';
-import { vbucketDirName } from '../../fs-service/vbucket-map.js';
+import { vbucketDirName } from '../../fs-service/control/vbucket-map.js';
 
 const roots: string[] = [];
 function freshDir(): string {

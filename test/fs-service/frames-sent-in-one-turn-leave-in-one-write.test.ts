@@ -6,7 +6,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { sendCoalesced } from '../../fs-service/coalesced-send.js';
+import { sendCoalesced } from '../../fs-service/wire/coalesced-send.js';
 
 describe('sendCoalesced', () => {
   let server: WebSocketServer;

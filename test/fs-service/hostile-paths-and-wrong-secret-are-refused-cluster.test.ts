@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCluster, vbucketOf, type ClusterStorage, type RepoStore } from '../../fs-service/index.js';
-import { ShardConnection } from '../../fs-service/shard-connection.js';
-import type { ClusterMap } from '../../fs-service/vbucket-map.js';
+import { ShardConnection } from '../../fs-service/wire/shard-connection.js';
+import type { ClusterMap } from '../../fs-service/control/vbucket-map.js';
 import { ClusterHarness } from './cluster-harness.js';
 import { copyDigest, repoDir } from './copy-digest.js';
 import { errorCode, expectRefusedEverywhere, expectRepoNamesRefused, HOSTILE_PATHS, snapshot } from './hostile-input.js';
@@ -24,7 +24,7 @@ function world(): Record<string, Record<string, string>> {
 
 function primaryConnection(secret = cluster.secret): ShardConnection {
   const entry = map.vbuckets[vbucketOf('victim')]!;
-  const connection = new ShardConnection(map.shards[entry.copies[0]!]!.url, secret, { requestTimeoutMs: 5_000 });
+  const connection = new ShardConnection(`127.0.0.1:${cluster.shards.get(entry.copies[0]!)!.port}`, secret, { requestTimeoutMs: 5_000 });
   raw.push(connection);
   return connection;
 }
@@ -127,8 +127,8 @@ describe('hostile input against shard processes', () => {
 
   it('a wrong cluster secret is refused with a clear error and changes nothing', async () => {
     const before = world();
-    const attempt = connectCluster({ shards: cluster.addresses(), secret: 'not-the-secret', retryWindowMs: 2_000 });
-    await expect(attempt).rejects.toMatchObject({ code: 'EACCES', message: expect.stringMatching(/cluster secret rejected/) });
+    const attempt = connectCluster({ etcd: cluster.etcd, secret: 'not-the-secret', retryWindowMs: 2_000 });
+    await expect(attempt).rejects.toMatchObject({ code: 'EACCES', message: expect.stringMatching(/cluster secret does not match/) });
     const intruder = primaryConnection('not-the-secret');
     const write = intruder.request({ op: 'mutate', vb: vbucketOf('victim'), epoch: map.epoch, repo: 'victim', mutation: { op: 'writeFile', path: '/HEAD' } }, [Buffer.from('owned')]);
     await expect(write).rejects.toMatchObject({ code: 'EACCES' });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStorage, vbucketOf, type EmbeddedStorage, type RepoStore } from '../../fs-service/index.js';
-import { vbucketDirName } from '../../fs-service/vbucket-map.js';
+import { vbucketDirName } from '../../fs-service/control/vbucket-map.js';
 import { errorCode, expectRefusedEverywhere, expectRepoNamesRefused, HOSTILE_PATHS, snapshot } from './hostile-input.js';
 
 describe('hostile paths on the embedded engine', () => {

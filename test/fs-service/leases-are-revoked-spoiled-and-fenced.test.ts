@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LeaseCache } from '../../fs-service/lease-cache.js';
-import type { Peer } from '../../fs-service/frame-server.js';
-import { LEASE_MS, ReadLeases } from '../../fs-service/read-leases.js';
+import { LeaseCache } from '../../fs-service/client/lease-cache.js';
+import type { Peer } from '../../fs-service/wire/frame-server.js';
+import { LEASE_MS, ReadLeases } from '../../fs-service/shard/read-leases.js';
 
 /** A clock the test moves by hand. */
 function clock(): { now: () => number; advance: (ms: number) => void } {
@@ -95,6 +95,16 @@ describe("the primary's lease book (ReadLeases)", () => {
     leases.leads(3, false);
     leases.leads(3, true); // led again after someone else did
     expect(leases.fenceMs(3)).toBe(LEASE_MS);
+  });
+
+  it('does not fence a vbucket whose previous primary lost its etcd lease (its read leases all ended before)', () => {
+    const time = clock();
+    const leases = new ReadLeases(time.now);
+    leases.leads(5, true, true);
+    expect(leases.fenceMs(5)).toBe(0);
+    leases.leads(5, false);
+    leases.leads(5, true, false); // a hand-over from a live primary (rebalance) keeps the fence
+    expect(leases.fenceMs(5)).toBe(LEASE_MS);
   });
 });
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vbucketOf, type ClusterStorage } from '../../fs-service/index.js';
-import { LEASE_MS } from '../../fs-service/read-leases.js';
-import { ShardConnection } from '../../fs-service/shard-connection.js';
-import type { Frame } from '../../fs-service/wire-codec.js';
+import { LEASE_MS } from '../../fs-service/shard/read-leases.js';
+import { ShardConnection } from '../../fs-service/wire/shard-connection.js';
+import type { Frame } from '../../fs-service/wire/wire-codec.js';
 import { ClusterHarness } from './cluster-harness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fs-leases-'));
@@ -59,7 +59,7 @@ async function tripsUnderLease(via: ClusterStorage, leasedAt: number, run: () =>
 function primaryOf(storage: ClusterStorage): { url: string; vb: number; epoch: number } {
   const map = storage.map;
   const vb = vbucketOf(REPO);
-  return { url: map.shards[map.vbuckets[vb]!.copies[0]!]!.url, vb, epoch: map.epoch };
+  return { url: storage.addressOf(map.vbuckets[vb]!.copies[0]!)!, vb, epoch: map.epoch };
 }
 
 beforeAll(async () => {

@@ -9,8 +9,9 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentRequestId, isRequestId, runWithRequestId, ShardServer } from '../../fs-service/index.js';
-import { FrameServer } from '../../fs-service/frame-server.js';
-import { ShardConnection } from '../../fs-service/shard-connection.js';
+import { FrameServer } from '../../fs-service/wire/frame-server.js';
+import { ShardConnection } from '../../fs-service/wire/shard-connection.js';
+import { ClusterHarness } from './cluster-harness.js';
 
 const SECRET = 'request-id-test-secret';
 const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
@@ -99,15 +100,18 @@ describe('a shard process logs the request id it was given, and only a valid one
   const log = memoryLogger('debug');
   let shard: ShardServer;
   let connection: ShardConnection;
+  const etcd = new ClusterHarness(join(root, 'etcd'), SECRET);
 
   beforeAll(async () => {
+    await etcd.startEtcd();
     // No cluster map: every client request is refused ("no-map"), which is logged at warn.
-    shard = await ShardServer.start({ id: 's1', dataDir: join(root, 's1'), secret: SECRET, logger: log.logger });
+    shard = await ShardServer.start({ id: 's1', dataDir: join(root, 's1'), secret: SECRET, logger: log.logger, control: { etcd: etcd.etcd } });
     connection = new ShardConnection(`127.0.0.1:${shard.port}`, SECRET, { requestTimeoutMs: 5_000 });
   });
   afterAll(async () => {
     connection.close();
     await shard.stop();
+    await etcd.stopAll();
     rmSync(root, { recursive: true, force: true });
   });
 

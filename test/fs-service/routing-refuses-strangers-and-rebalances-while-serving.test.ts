@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vbucketOf, type ClusterMap, type ClusterStorage } from '../../fs-service/index.js';
-import { ShardConnection } from '../../fs-service/shard-connection.js';
-import { Refusal } from '../../fs-service/wire-errors.js';
-import { vbucketDirName } from '../../fs-service/vbucket-map.js';
+import { ShardConnection } from '../../fs-service/wire/shard-connection.js';
+import { Refusal } from '../../fs-service/wire/wire-errors.js';
+import { vbucketDirName } from '../../fs-service/control/vbucket-map.js';
 import { ClusterHarness } from './cluster-harness.js';
 import { copyDigest, selfNamed } from './copy-digest.js';
 
@@ -32,7 +32,7 @@ async function connect(): Promise<ClusterStorage> {
 }
 
 function raw(map: ClusterMap, shard: string): ShardConnection {
-  const connection = new ShardConnection(map.shards[shard]!.url, cluster.secret);
+  const connection = new ShardConnection(`127.0.0.1:${cluster.shards.get(shard)!.port}`, cluster.secret);
   connections.push(connection);
   return connection;
 }

@@ -12,12 +12,12 @@ const clients: ClusterStorage[] = [];
 
 beforeAll(async () => {
   await cluster.startShards(['s1', 's2', 's3']);
-  await cluster.startSupervisor({ heartbeatMs: 250, deadAfterMs: 1_500 });
+  await cluster.startSupervisor();
 });
 afterAll(async () => {
   for (const client of clients) await client.close();
   await cluster.stopAll();
-  rmSync(root, { recursive: true, force: true });
+  if (process.env.KEEP_CLUSTER !== '1') rmSync(root, { recursive: true, force: true });
 });
 
 async function connect(options: Parameters<ClusterHarness['connect']>[0] = {}): Promise<ClusterStorage> {
@@ -184,13 +184,14 @@ describe('shard faults with real processes', () => {
     expect(await repo.fs.promises.readFile('/refs/heads/main', 'utf8')).toBe('v4');
   }, 120_000);
 
-  it('the whole cluster (every shard and the supervisor) restarts on its data and serves again', async () => {
+  it('the whole cluster (etcd, every shard and the supervisor) restarts on its data and serves again', async () => {
     const before = await connect();
     for (let i = 0; i < 10; i++) await before.repo(`restart-${i}`).fs.promises.writeFile('/HEAD', `v${i}`);
     const repos = await before.listRepos();
     await cluster.stopAll();
+    await cluster.startEtcdMember(0);
     await Promise.all([...cluster.shards.keys()].map((id) => cluster.restart(id)));
-    await cluster.startSupervisor({ heartbeatMs: 250, deadAfterMs: 1_500 });
+    await cluster.startSupervisor();
     const after = await connect();
     expect(await after.repo('restart-7').fs.promises.readFile('/HEAD', 'utf8')).toBe('v7');
     // Nobody knows how far the restarted copies got, so the old primaries keep their role and

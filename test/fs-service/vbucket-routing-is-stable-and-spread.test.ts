@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VBUCKETS, vbucketOf } from '../../fs-service/index.js';
-import { initialMap, majority } from '../../fs-service/vbucket-map.js';
+import { initialMap, majority } from '../../fs-service/control/vbucket-map.js';
 
 describe('vbucket routing', () => {
   it('maps a repository name to the same vbucket in every process and version', () => {

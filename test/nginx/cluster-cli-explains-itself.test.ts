@@ -12,7 +12,7 @@ describe('npm run cluster', () => {
     const run = cli('--help');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^usage: npm run cluster -- start\|stop\|status\|restart/);
-    for (const option of ['--frontends', '--shards', '--copies', '--port', '--dir', '--role']) expect(run.stdout).toContain(option);
+    for (const option of ['--frontends', '--shards', '--copies', '--etcd-members', '--supervisors', '--port', '--dir', '--role']) expect(run.stdout).toContain(option);
   });
 
   it('an unknown option is refused with the usage and exit code 2, before anything starts', () => {

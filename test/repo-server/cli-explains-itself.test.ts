@@ -10,7 +10,7 @@ const root = mkdtempSync(join(tmpdir(), 'repo-server-cli-'));
 const dataDir = join(root, 'data');
 
 function run(file: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, DATA_DIR: dataDir, FS_SHARDS: '', PORT: '0', ...env } });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', file, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, DATA_DIR: dataDir, FS_ETCD: '', PORT: '0', ...env } });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
@@ -51,7 +51,7 @@ describe('npm run tokens', () => {
     const help = run('repo-server/tokens-cli.ts', ['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/^usage: npm run tokens -- create/);
-    for (const word of ['create', 'list', 'revoke', '--name', '--global', '--repo', '--help', 'DATA_DIR', 'FS_SHARDS', 'FS_CLUSTER_SECRET']) expect(help.stdout).toContain(word);
+    for (const word of ['create', 'list', 'revoke', '--name', '--global', '--repo', '--help', 'DATA_DIR', 'FS_ETCD', 'FS_CLUSTER_SECRET']) expect(help.stdout).toContain(word);
     expect(existsSync(dataDir)).toBe(false);
   });
 

@@ -1,8 +1,9 @@
 /**
- * A whole cluster for one test file: real shards, supervisor, front ends and nginx started by the
- * launcher (startCluster) in a temp folder on free ports, plus what the fault tests need around
- * it: killing and restarting recorded processes (only pids from state.json), the supervisor's
- * admin API, and per-copy digests of a repository read straight from the shard data folders.
+ * A whole cluster for one test file: real etcd, shards, supervisors, front ends and nginx started
+ * by the launcher (startCluster) in a temp folder on free ports, plus what the fault tests need
+ * around it: killing, pausing and restarting recorded processes (only pids from state.json), the
+ * supervisors' admin API, and per-copy digests of a repository read straight from the shard data
+ * folders.
  */
 import { setUpstreamDown } from '../../../nginx/index.js';
 import { createHash } from 'node:crypto';
@@ -12,13 +13,23 @@ import { join } from 'node:path';
 import { readState, restartFrontend, startCluster, statePath, stopCluster, type ClusterState } from '../../../nginx/cluster.js';
 import { freePort, isAlive, startDetached, waitForHttp, type ManagedProcess } from '../../../nginx/processes.js';
 import { vbucketOf, type ClusterMap } from '../../../fs-service/index.js';
-import { vbucketDirName } from '../../../fs-service/vbucket-map.js';
+import { vbucketDirName } from '../../../fs-service/control/vbucket-map.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+async function eventuallyTrue(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await Promise.resolve().then(check).catch(() => false)) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(250);
+  }
+}
+
 export interface SupervisorStatus {
   epoch: number;
-  shards: Record<string, { url: string; alive: boolean; bootId: string | null; epoch: number | null; catchingUp: number | null }>;
+  leader: { name: string; adminUrl: string | null } | null;
+  shards: Record<string, { url: string | null; alive: boolean; bootId: string | null; epoch: number | null; catchingUp: number | null; live: boolean | null }>;
 }
 
 export interface CopyDigest {
@@ -41,6 +52,8 @@ export interface AccessEntry {
 
 export interface ClusterOptions {
   frontends: number;
+  /** etcd members (1). */
+  etcdMembers?: number;
   /** Front ends without access control (load tests only). */
   authOff?: boolean;
   /** Tag for the temp folder, to find a failed run's logs. */
@@ -64,14 +77,21 @@ export class TestCluster {
     const state = await startCluster({
       dir,
       frontends: o.frontends,
+      ...(o.etcdMembers === undefined ? {} : { etcdMembers: o.etcdMembers }),
       shards: 3,
       copies: 3,
       port: await freePort(),
       maxBodyBytes: 50 * 1024 * 1024,
       authOff: o.authOff === true,
     });
-    const token = o.authOff === true ? undefined : readFileSync(state.adminTokenFile, 'utf8').trim();
-    return new TestCluster(state.dir, state, token);
+    try {
+      const token = o.authOff === true ? undefined : readFileSync(state.adminTokenFile, 'utf8').trim();
+      return new TestCluster(state.dir, state, token);
+    } catch (err) {
+      // A cluster the test never gets must not outlive it.
+      await stopCluster(dir);
+      throw err;
+    }
   }
 
   /** state.json as it is now (restarts rewrite it). */
@@ -115,6 +135,31 @@ export class TestCluster {
     }
   }
 
+  /** SIGSTOP / SIGCONT of a recorded process. */
+  signal(role: string, signal: 'SIGSTOP' | 'SIGCONT'): void {
+    process.kill(this.process(role).pid, signal);
+  }
+
+  /** The role of the supervisor that leads now. */
+  async leaderRole(): Promise<string> {
+    const leader = (await this.supervisorStatus()).leader;
+    if (leader === null) throw new Error('no supervisor leads');
+    return leader.name;
+  }
+
+  /** Starts a dead recorded process again with its recorded command (etcd members, supervisors). */
+  async restartRecorded(role: string): Promise<ManagedProcess> {
+    const state = this.state;
+    const index = state.processes.findIndex((p) => p.role === role);
+    const old = state.processes[index];
+    if (old === undefined) throw new Error(`no process ${role}`);
+    if (isAlive(old.pid)) throw new Error(`${role} is still running (pid ${old.pid})`);
+    const next = startDetached(role, old.command, old.log, { ...process.env, FS_CLUSTER_SECRET: state.secret }, old.port);
+    state.processes[index] = next;
+    writeFileSync(statePath(this.dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+    return next;
+  }
+
   restartFrontend(role: string): Promise<ManagedProcess> {
     return restartFrontend(this.dir, role);
   }
@@ -136,10 +181,19 @@ export class TestCluster {
     return next;
   }
 
+  /** The admin API of the first supervisor that answers (any of them serves /map and /status). */
   private async admin<T>(path: string): Promise<T> {
-    const res = await fetch(`${this.state.supervisorUrl}${path}`, { headers: { authorization: `Bearer ${this.state.secret}` }, signal: AbortSignal.timeout(5_000) });
-    if (res.status !== 200) throw new Error(`supervisor ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
+    let last: unknown = null;
+    for (const url of this.state.supervisorUrls) {
+      try {
+        const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${this.state.secret}` }, signal: AbortSignal.timeout(5_000) });
+        if (res.status !== 200) throw new Error(`supervisor ${path}: ${res.status} ${await res.text()}`);
+        return (await res.json()) as T;
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last;
   }
 
   map(): Promise<ClusterMap> {
@@ -155,6 +209,31 @@ export class TestCluster {
     const map = await this.map();
     const vb = vbucketOf(repo);
     return { role: `shard-${map.vbuckets[vb]!.copies[0]!}`, vb, map };
+  }
+
+  /**
+   * Waits until a restarted shard is back: the supervisors adopted its new incarnation into the map
+   * and it has no catch-up left. (The map's inSync list is only rewritten at a promotion, so it is
+   * no signal here; the shard only serves a vbucket once its catch-up is done.)
+   */
+  async rejoined(role: string, timeoutMs = 60_000): Promise<{ ok: boolean; detail: string }> {
+    const id = role.replace('shard-', '');
+    const ok = await eventuallyTrue(async () => {
+      const [m, status] = await Promise.all([this.map(), this.supervisorStatus()]);
+      const s = status.shards[id];
+      return s?.alive === true && s.catchingUp === 0 && s.bootId !== null && m.shards[id]?.bootId === s.bootId;
+    }, timeoutMs);
+    return { ok, detail: ok ? '' : `${role} did not rejoin: ${JSON.stringify((await this.supervisorStatus()).shards[id])}` };
+  }
+
+  /** Waits until the three copies of `repo` hold the same bytes; the differences when they do not. */
+  async copiesConverge(repo: string, timeoutMs = 30_000): Promise<{ ok: boolean; copies: CopyDigest[]; detail: string }> {
+    let copies: CopyDigest[] = [];
+    const ok = await eventuallyTrue(() => {
+      copies = this.copyDigests(repo);
+      return copies.length === 3 && copies.every((c) => c.entries.size > 0 && c.digest === copies[0]!.digest);
+    }, timeoutMs);
+    return { ok, copies, detail: digestDifferences(copies).slice(0, 20).join('\n') };
   }
 
   /**

@@ -10,7 +10,7 @@ import { TokenStore } from '../../../repo-server/auth/token-store.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'tokens-cli-'));
-const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'repo-server/tokens-cli.ts', ...args], { env: { ...process.env, DATA_DIR: dir, FS_SHARDS: '' } });
+const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'repo-server/tokens-cli.ts', ...args], { env: { ...process.env, DATA_DIR: dir, FS_ETCD: '' } });
 
 describe('npm run tokens', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ClusterStorage } from '../../../fs-service/index.js';
-import { RemoteRepoStore } from '../../../fs-service/remote-repo-store.js';
+import { RemoteRepoStore } from '../../../fs-service/client/remote-repo-store.js';
 import { createRepoService, type RepoService } from '../../../repo-server/domain/index.js';
 import { ClusterHarness } from '../../fs-service/cluster-harness.js';
 import { RecordingEvents } from './helpers/service.js';

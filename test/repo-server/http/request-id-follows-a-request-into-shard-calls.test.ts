@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vbucketOf, type ClusterStorage } from '../../../fs-service/index.js';
-import { ShardConnection } from '../../../fs-service/shard-connection.js';
+import { ShardConnection } from '../../../fs-service/wire/shard-connection.js';
 import { ClusterHarness, TEST_SECRET } from '../../fs-service/cluster-harness.js';
 import { capturedLogger } from '../api/helpers/front-end.js';
 import { startApi, type ApiHarness } from '../api/helpers/harness.js';
@@ -94,7 +94,7 @@ describe('a request id across the front end and the shards', () => {
     const map = storage.map;
     const vb = vbucketOf('traced');
     const primary = map.vbuckets[vb]!.copies[0]!;
-    const connection = new ShardConnection(map.shards[primary]!.url, cluster.secret, { requestTimeoutMs: 5_000 });
+    const connection = new ShardConnection(`127.0.0.1:${cluster.shards.get(primary)!.port}`, cluster.secret, { requestTimeoutMs: 5_000 });
     try {
       const stat = (rid?: unknown) => connection.request({ op: 'stat', repo: 'traced', vb, epoch: storage.map.epoch, path: '/HEAD', ...(rid === undefined ? {} : { rid }) });
       const hostile = ['forged-rid\n{"level":60,"msg":"forged"}', `forged-rid-${'x'.repeat(60)}`, 'forged rid', 'forged-rid;', '../forged-rid', 'forged-rid\u0000', 'forged-rid\r\nX-Evil: 1', 'forged-rïd', { id: 'forged-rid' }, ['forged-rid']];

@@ -1,0 +1,260 @@
+import { CircuitBreaker } from './circuit-breaker.js';
+import { FsError } from '../contract.js';
+import { silentLogger, type Logger } from '../common/logging.js';
+import type { FsMetrics } from '../common/metrics.js';
+import { ShardConnection, TransportError } from '../wire/shard-connection.js';
+import type { Frame } from '../wire/wire-codec.js';
+import { QuorumError, Refusal } from '../wire/wire-errors.js';
+import { isClusterMap, type ClusterMap, type ShardId } from '../control/vbucket-map.js';
+import type { Watcher } from 'etcd3';
+import { Control, type ControlOptions } from '../control/etcd-control.js';
+import { MapStore } from '../control/map-store.js';
+import { checkClusterSecret, WrongSecretError } from '../control/secret-check.js';
+import { ShardDirectory } from '../control/shard-registry.js';
+
+export interface ClusterClientOptions extends ControlOptions {
+  secret: string;
+  /** Per request; a pack of hundreds of MB needs a generous value. */
+  requestTimeoutMs?: number;
+  /** How long a request keeps retrying through a failover before it gives up (EIO). */
+  retryWindowMs?: number;
+  /** How long a write keeps retrying while the primary lacks a majority (read-only). */
+  quorumWindowMs?: number;
+  logger?: Logger;
+}
+
+export type RequestKind = 'read' | 'write';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Routes requests to the shards of a repository's vbucket: writes to the primary, reads to the
+ * primary then the replicas. The map and the shards' addresses come from etcd (read at connect,
+ * then followed by watches); shard ids are resolved to addresses through the registry. Refusals (wrong epoch, not the owner, frozen, catching up) changed
+ * nothing and are always retried after fixing the map; transport failures are retried only when
+ * the request never left, or the operation is idempotent. Each shard has a circuit breaker.
+ */
+export class ClusterClient {
+  private current: ClusterMap | null = null;
+  private readonly connections = new Map<string, ShardConnection>();
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private refreshing: Promise<void> | null = null;
+  private control: Control | null = null;
+  private store: MapStore | null = null;
+  private directory: ShardDirectory | null = null;
+  private mapWatcher: Watcher | null = null;
+  private readonly revokeListeners: ((repo: string, gen: unknown) => void)[] = [];
+  private readonly lossListeners: (() => void)[] = [];
+  private readonly logger: Logger;
+  readonly roundTrips = { total: 0, byOp: {} as Record<string, number> };
+
+  constructor(
+    private readonly options: ClusterClientOptions,
+    private readonly metrics: FsMetrics,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  get map(): ClusterMap {
+    if (this.current === null) throw new FsError('EIO', 'not connected to the cluster');
+    return this.current;
+  }
+
+  /** Checks the secret, loads the registry and the map from etcd (waiting for a first map), then follows both. */
+  async connect(): Promise<void> {
+    const control = await Control.open(this.options);
+    this.control = control;
+    try {
+      await checkClusterSecret(control, this.options.secret);
+    } catch (err) {
+      if (err instanceof WrongSecretError) throw new FsError('EACCES', err.message);
+      throw new FsError('EIO', `cannot reach etcd at ${control.endpoints.join(', ')}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.directory = await ShardDirectory.open(control, this.logger);
+    this.store = new MapStore(control, this.logger);
+    const deadline = Date.now() + (this.options.retryWindowMs ?? 15_000);
+    let revision = 0;
+    for (;;) {
+      const stored = await this.store.read();
+      if (stored !== null) {
+        this.install(stored.map);
+        revision = stored.revision;
+        break;
+      }
+      if (Date.now() > deadline) throw new FsError('EIO', `no cluster map in etcd at ${control.prefix}map yet (is a supervisor running?)`);
+      await sleep(200);
+    }
+    this.mapWatcher = await this.store.watch(revision, (next) => this.install(next.map));
+  }
+
+  close(): void {
+    for (const connection of this.connections.values()) connection.close();
+    this.connections.clear();
+    void this.mapWatcher?.cancel().catch(() => undefined);
+    void this.directory?.close();
+    this.control?.close();
+  }
+
+  /** host:port of a shard id, from the registry (null: not registered now). */
+  addressOf(id: ShardId): string | null {
+    return this.directory?.addressOf(id) ?? null;
+  }
+
+  /** A primary revoked the read leases on `repo` (the listener must forget synchronously). */
+  onRevoke(listener: (repo: string, gen: unknown) => void): void {
+    this.revokeListeners.push(listener);
+  }
+
+  /** Every lease became doubtful: a shard connection dropped or the cluster map moved on. */
+  onLeasesLost(listener: () => void): void {
+    this.lossListeners.push(listener);
+  }
+
+  private connection(url: string): ShardConnection {
+    let connection = this.connections.get(url);
+    if (connection === undefined) {
+      const created = new ShardConnection(url, this.options.secret, { requestTimeoutMs: this.options.requestTimeoutMs ?? 10_000, logger: this.logger });
+      created.onPush((frame) => this.pushed(created, frame));
+      created.onDisconnect(() => this.leasesLost());
+      this.connections.set(url, created);
+      connection = created;
+    }
+    return connection;
+  }
+
+  /** Forgets first, then says so: the primary holds the write's answer until it hears back. */
+  private pushed(connection: ShardConnection, frame: Frame): void {
+    if (frame.header.push !== 'revoke' || typeof frame.header.repo !== 'string') return;
+    for (const listener of this.revokeListeners) listener(frame.header.repo, frame.header.gen);
+    connection.request({ op: 'leaseAck', pid: frame.header.pid }, [], 2_000).catch(() => undefined);
+  }
+
+  private leasesLost(): void {
+    for (const listener of this.lossListeners) listener();
+  }
+
+  private breaker(url: string): CircuitBreaker {
+    let breaker = this.breakers.get(url);
+    if (breaker === undefined) {
+      breaker = new CircuitBreaker();
+      this.breakers.set(url, breaker);
+    }
+    return breaker;
+  }
+
+  /** Sends one request and counts it as a round trip. */
+  async send(url: string, header: Record<string, unknown>, parts: readonly (Buffer | null)[] = [], timeoutMs?: number): Promise<Frame> {
+    const op = String(header.op);
+    this.roundTrips.total++;
+    this.roundTrips.byOp[op] = (this.roundTrips.byOp[op] ?? 0) + 1;
+    this.metrics.roundTrips.inc({ op });
+    return this.connection(url).request(header, parts, timeoutMs);
+  }
+
+  private install(map: unknown): boolean {
+    if (!isClusterMap(map) || map.epoch <= (this.current?.epoch ?? 0)) return false;
+    // A primary may have changed: leases it did not grant must not outlive the old map.
+    if (this.current !== null) this.leasesLost();
+    this.current = map;
+    this.logger.debug({ epoch: map.epoch }, 'client installed cluster map');
+    return true;
+  }
+
+  /** Reads the map from etcd now (the watch may lag a refusal that names a newer one); one read at a time. */
+  refreshMap(): Promise<void> {
+    if (this.refreshing !== null) return this.refreshing;
+    const store = this.store;
+    if (store === null) return Promise.resolve();
+    // Bounded: while etcd has no quorum a read waits for a leader, and requests keep their last map.
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = Promise.race([store.read(), new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 1_000)))]).finally(() => clearTimeout(timer));
+    this.refreshing = bounded
+      .then((stored) => {
+        if (stored !== null) this.install(stored.map);
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  /** Gives a shard whose map is older than ours our map (maps only move forward). */
+  private async pushMap(url: string): Promise<void> {
+    try {
+      await this.send(url, { op: 'setMap', map: this.current }, [], 2_000);
+    } catch {
+      // it will get the map from the supervisor soon
+    }
+  }
+
+  /**
+   * Sends a request for vbucket `vb` to the right copy, following map changes and failovers
+   * until it succeeds, fails authoritatively, or the retry window closes.
+   */
+  async call(vb: number, kind: RequestKind, header: Record<string, unknown>, parts: readonly (Buffer | null)[], idempotent: boolean): Promise<Frame> {
+    const started = Date.now();
+    const deadline = started + (this.options.retryWindowMs ?? 12_000);
+    const quorumDeadline = started + (this.options.quorumWindowMs ?? 2_000);
+    let lastError: unknown = null;
+    let pause = 10;
+    for (let attempt = 0; ; attempt++) {
+      const map = this.map;
+      const entry = map.vbuckets[vb]!;
+      const targets: ShardId[] = kind === 'write' ? [entry.copies[0]!] : [...entry.copies];
+      let again = false;
+      for (const id of targets) {
+        const url = this.addressOf(id);
+        if (url === null) {
+          lastError = new TransportError(`shard ${id} is not registered (dead to the cluster)`, false);
+          continue;
+        }
+        const breaker = this.breaker(url);
+        if (!breaker.allow()) {
+          lastError = new TransportError(`shard ${id} (${url}) is failing; circuit open`, false);
+          continue;
+        }
+        try {
+          const frame = await this.send(url, { ...header, vb, epoch: map.epoch }, parts);
+          breaker.success();
+          return frame;
+        } catch (err) {
+          lastError = err;
+          if (err instanceof Refusal) {
+            breaker.success();
+            if (this.install(err.map)) again = true;
+            else if (err.reason === 'epoch-new' || err.reason === 'no-map') {
+              await this.pushMap(url);
+              again = true;
+            } else if (err.reason === 'epoch-old' || err.reason === 'not-owner') {
+              await this.refreshMap();
+              again = this.map.epoch > map.epoch;
+            } else if (err.reason === 'not-ready' || err.reason === 'fenced') continue;
+            break;
+          }
+          if (err instanceof TransportError) {
+            breaker.failure();
+            if (err.sent && !idempotent) throw new FsError('EIO', `outcome unknown, not retried: ${err.message}`);
+            continue;
+          }
+          if (err instanceof QuorumError) {
+            if (Date.now() > quorumDeadline) throw err;
+            break;
+          }
+          throw err;
+        }
+      }
+      if (Date.now() > deadline) throw finalError(lastError);
+      if (again && attempt < 20) continue;
+      await sleep(pause);
+      pause = Math.min(pause * 2, 250);
+      await this.refreshMap().catch(() => undefined);
+    }
+  }
+}
+
+function finalError(err: unknown): FsError {
+  if (err instanceof Refusal) return new FsError('EIO', `cluster unavailable: ${err.message}`);
+  if (err instanceof FsError) return err;
+  return new FsError('EIO', `cluster unavailable: ${String(err)}`);
+}
