@@ -5,8 +5,7 @@
  * Run: npx tsx test/bench/git-http.ts   (needs root for apt-get when fcgiwrap is absent)
  */
 import { GitCache, ObjectStores } from '../../repo-server/git/index.js';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,111 +17,16 @@ import { buildBigRepo } from '../repo-server/git-http/helpers/big-repo.js';
 import { GitSandbox } from '../repo-server/git-http/helpers/git-client.js';
 import { commitFiles } from '../repo-server/git-http/helpers/local-repo.js';
 import { initRepo } from '../repo-server/git-http/helpers/server-repo.js';
+import { median, startBesideNative, stopAll, timed, waitFor } from './helpers/beside-native.js';
 
 const RUNS = 5;
 const SHAPE = { files: 5000, commits: 500, binaries: 3, binaryBytes: 1536 * 1024 };
-const children: ChildProcess[] = [];
-
-function ensureFcgiwrap(): string {
-  const found = spawnSync('sh', ['-c', 'command -v fcgiwrap || ls /usr/sbin/fcgiwrap 2>/dev/null'], { encoding: 'utf8' }).stdout.trim();
-  if (found !== '') return found.split('\n')[0] as string;
-  process.stderr.write('installing fcgiwrap with apt-get\n');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'fcgiwrap'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  if (r.status !== 0) throw new Error('apt-get install fcgiwrap failed');
-  return '/usr/sbin/fcgiwrap';
-}
-
-/** Own process group, so stopping it also stops the workers it forks (fcgiwrap -c, nginx). */
-function startDetached(cmd: string, args: string[]): ChildProcess {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'ignore'], detached: true });
-  children.push(child);
-  return child;
-}
-
-function stopAll(): void {
-  for (const c of children) {
-    if (c.pid !== undefined && c.exitCode === null) {
-      try {
-        process.kill(-c.pid, 'SIGTERM');
-      } catch {
-        // gone already
-      }
-    }
-  }
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(url);
-      if (r.status < 500) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function nginxConfig(root: string, port: number, oursPort: number, socket: string, projectRoot: string): string {
-  return `worker_processes 2;
-user root;
-pid ${root}/nginx.pid;
-error_log ${root}/nginx-error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path ${root}/body;
-  proxy_temp_path ${root}/proxy;
-  fastcgi_temp_path ${root}/fastcgi;
-  uwsgi_temp_path ${root}/uwsgi;
-  scgi_temp_path ${root}/scgi;
-  client_max_body_size 0;
-  server {
-    listen 127.0.0.1:${port};
-    location /ours/ {
-      proxy_pass http://127.0.0.1:${oursPort}/;
-      proxy_http_version 1.1;
-      proxy_buffering off;
-      proxy_request_buffering off;
-    }
-    location ~ ^/native(/.*)$ {
-      fastcgi_pass unix:${socket};
-      fastcgi_buffering off;
-      fastcgi_request_buffering off;
-      include /etc/nginx/fastcgi_params;
-      fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
-      fastcgi_param GIT_PROJECT_ROOT ${projectRoot};
-      fastcgi_param GIT_HTTP_EXPORT_ALL 1;
-      fastcgi_param GIT_PROTOCOL $http_git_protocol;
-      fastcgi_param PATH_INFO $1;
-    }
-  }
-}
-`;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] as number;
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t) / 1e6;
-}
-
 async function main(): Promise<void> {
-  const fcgiwrap = ensureFcgiwrap();
   const root = mkdtempSync(join(tmpdir(), 'git-bench-'));
   const sb = new GitSandbox('git-bench-client-');
   const storage = await openEmbeddedStorage(join(root, 'data'));
   let server: Server | null = null;
   try {
-    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', 'native']) mkdirSync(join(root, d), { recursive: true });
     process.stderr.write('building the repository (fast-import)\n');
     const source = sb.path('source');
     await buildBigRepo(sb, source, SHAPE);
@@ -139,15 +43,10 @@ async function main(): Promise<void> {
     const oursPort = (server.address() as AddressInfo).port;
     await initRepo(storage.repo('big'));
 
-    const nativeRepo = join(root, 'native', 'big.git');
+    const { base, nativeRoot } = await startBesideNative(root, oursPort);
+    const nativeRepo = join(nativeRoot, 'big.git');
     await sb.ok(['init', '-q', '--bare', '-b', 'main', nativeRepo]);
     await sb.ok(['config', 'http.receivepack', 'true'], { cwd: nativeRepo });
-    const socket = join(root, 'fcgiwrap.sock');
-    startDetached(fcgiwrap, ['-c', '4', '-s', `unix:${socket}`]);
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    writeFileSync(join(root, 'nginx.conf'), nginxConfig(root, port, oursPort, socket, join(root, 'native')));
-    startDetached('nginx', ['-p', root, '-c', join(root, 'nginx.conf'), '-g', 'daemon off;']);
-    const base = `http://127.0.0.1:${port}`;
     const urls = { ours: `${base}/ours/big.git`, native: `${base}/native/big.git` };
     await waitFor(`${urls.ours}/info/refs?service=git-upload-pack`);
     await waitFor(`${urls.native}/info/refs?service=git-upload-pack`);

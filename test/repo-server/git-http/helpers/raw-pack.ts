@@ -55,8 +55,19 @@ export function entryOf(obj: RawObject): Buffer {
   return Buffer.concat([entryHeader(obj.type, obj.body.length), deflateSync(obj.body)]);
 }
 
-/** A deflate stream of `size` zero bytes, made without ever holding them (about size/1000 bytes). */
-export async function deflatedZeros(size: number): Promise<Buffer> {
+const zerosMade = new Map<number, Promise<Buffer>>();
+
+/** A deflate stream of `size` zero bytes, made without ever holding them (about size/1000 bytes), once per size. */
+export function deflatedZeros(size: number): Promise<Buffer> {
+  let made = zerosMade.get(size);
+  if (made === undefined) {
+    made = makeDeflatedZeros(size);
+    zerosMade.set(size, made);
+  }
+  return made;
+}
+
+async function makeDeflatedZeros(size: number): Promise<Buffer> {
   const deflate = createDeflate({ level: 9 });
   const out: Buffer[] = [];
   deflate.on('data', (c: Buffer) => out.push(c));
