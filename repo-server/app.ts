@@ -35,6 +35,8 @@ export interface AppDeps {
   auth?: Authorizer;
   /** Rate limits; absent: none (tests of other parts). */
   rateLimits?: RateLimits;
+  /** Largest git push; absent: the git router's default (2 GiB). */
+  maxPushBytes?: number;
   /** Most objects one git push may carry; absent: the git router's default (2,000,000). */
   maxPushObjects?: number;
   /** The object stores REST and git share (one cache); absent: new ones with the default budget. */
@@ -87,7 +89,7 @@ export function createApp(deps: AppDeps): App {
       objects,
       events: deps.events,
       logger: deps.logger,
-      maxPackBytes: engine.maxBodyBytes,
+      maxPushBytes: deps.maxPushBytes,
       maxPackObjects: deps.maxPushObjects,
       maxObjectBytes: deps.maxObjectBytes,
       maxInflatedBytes: deps.maxPushInflatedBytes,

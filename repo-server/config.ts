@@ -7,8 +7,10 @@ export interface ServerConfig {
   host: string;
   port: number;
   dataDir: string;
-  /** Largest request body (REST writes and git pushes); nginx's client_max_body_size matches it. */
+  /** Largest REST request body; nginx's client_max_body_size for the API matches it. */
   maxBodyBytes: number;
+  /** Largest git push (its whole body, streamed, never held); nginx's limit for git routes follows it. MAX_PUSH_BYTES. */
+  maxPushBytes: number;
   /** Most objects one git push may carry (pack header count); MAX_PUSH_OBJECTS. */
   maxPushObjects: number;
   /** Largest object (a file's bytes, inflated) a push or an API write may store; MAX_OBJECT_BYTES. */
@@ -38,6 +40,8 @@ export class ConfigError extends Error {
 
 const DEFAULT_PORT = 8080;
 const DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024;
+/** GitHub's push limit. */
+const DEFAULT_MAX_PUSH_BYTES = 2 * 1024 * 1024 * 1024;
 const DEFAULT_MAX_PUSH_OBJECTS = 2_000_000;
 /** GitHub's per-file limit: what an authored book needs, far below what would strain a front end. */
 const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
@@ -49,6 +53,7 @@ export const FRONT_END_FLAGS = {
   port: { type: 'string' },
   data: { type: 'string' },
   'max-body-bytes': { type: 'string' },
+  'max-push-bytes': { type: 'string' },
   'max-object-bytes': { type: 'string' },
   trace: { type: 'boolean' },
   'log-level': { type: 'string' },
@@ -65,7 +70,8 @@ export const FRONT_END_USAGE = `usage: npm start -- [options]     (a flag wins o
   --etcd H:P,...          FS_ETCD                 etcd endpoints of the cluster; cluster mode when set (none: embedded)
   --cluster NAME          FS_CLUSTER              cluster name: its key prefix in etcd (default)
                           FS_CLUSTER_SECRET       cluster secret, environment only (required with FS_ETCD)
-  --max-body-bytes N      MAX_BODY_BYTES          largest request body (${DEFAULT_MAX_BODY_BYTES})
+  --max-body-bytes N      MAX_BODY_BYTES          largest REST request body (${DEFAULT_MAX_BODY_BYTES})
+  --max-push-bytes N      MAX_PUSH_BYTES          largest git push, streamed to storage (${DEFAULT_MAX_PUSH_BYTES})
                           MAX_PUSH_OBJECTS        most objects one git push may carry (${DEFAULT_MAX_PUSH_OBJECTS})
   --max-object-bytes N    MAX_OBJECT_BYTES        largest file (object) a push or API write may store (${DEFAULT_MAX_OBJECT_BYTES})
                           MAX_PUSH_INFLATED_BYTES most bytes one push may inflate to (${DEFAULT_MAX_PUSH_INFLATED_BYTES})
@@ -110,6 +116,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     port: num(values.port ?? env.PORT, DEFAULT_PORT, 'PORT'),
     dataDir: values.data ?? env.DATA_DIR ?? './data',
     maxBodyBytes: num(values['max-body-bytes'] ?? env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES, 'MAX_BODY_BYTES'),
+    maxPushBytes: num(values['max-push-bytes'] ?? env.MAX_PUSH_BYTES, DEFAULT_MAX_PUSH_BYTES, 'MAX_PUSH_BYTES'),
     maxPushObjects: num(env.MAX_PUSH_OBJECTS, DEFAULT_MAX_PUSH_OBJECTS, 'MAX_PUSH_OBJECTS'),
     maxObjectBytes: num(values['max-object-bytes'] ?? env.MAX_OBJECT_BYTES, DEFAULT_MAX_OBJECT_BYTES, 'MAX_OBJECT_BYTES'),
     maxPushInflatedBytes: num(env.MAX_PUSH_INFLATED_BYTES, DEFAULT_MAX_PUSH_INFLATED_BYTES, 'MAX_PUSH_INFLATED_BYTES'),

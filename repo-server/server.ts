@@ -41,6 +41,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
     metrics,
     rateLimits: config.rateLimits,
     objects,
+    maxPushBytes: config.maxPushBytes,
     maxPushObjects: config.maxPushObjects,
     maxObjectBytes: config.maxObjectBytes,
     maxPushInflatedBytes: config.maxPushInflatedBytes,

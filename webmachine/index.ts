@@ -15,6 +15,7 @@ export type { Awaitable, Outcome } from './halt.js';
 export { andThen, all, Memo } from './maybe.js';
 export type { Maybe } from './maybe.js';
 export { Request, BodyTooLarge } from './request.js';
+export { lingerAfterResponse, DEFAULT_LINGER, type LingerLimits } from './linger.js';
 export { Response, SizedBody } from './response.js';
 export type { Body } from './response.js';
 export { handle } from './engine.js';

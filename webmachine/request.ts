@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import { Halt } from './halt.js';
+import { lingerAfterResponse } from './linger.js';
 
 /**
  * Requests whose `100 Continue` is still owed: the server's checkContinue listener (see
@@ -166,6 +167,11 @@ export class Request {
       })();
     }
     return this.bodyPromise;
+  }
+
+  /** After the answer, reads and drops what is left of the body, bounded (see lingerAfterResponse). */
+  lingerAfterResponse(): void {
+    lingerAfterResponse(this.incoming, this.outgoing);
   }
 
   /** True once a callback started reading the body. */

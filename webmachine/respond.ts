@@ -165,9 +165,9 @@ function send(a: Answer, status: number, body: Payload, coding: string): Maybe<n
   }
   // RFC profile: no Content-Type on an answer without content (v3 keeps F6's header).
   if (body === undefined && a.f?.rfc !== false && !(req.method === 'HEAD' && a.representation)) res.removeHeader('content-type');
-  // Body bytes still on the wire would be parsed as the next request: close instead. (A body
-  // nobody touched on a success is drained by Node itself.)
-  if (req.bodyPending && (status >= 400 || req.bodyRead)) res.setHeader('Connection', 'close');
+  // A body refused unread (or cut off at its limit) is read and dropped after the answer, bounded,
+  // so the client gets to read it. (A body nobody touched on a success is drained by Node itself.)
+  if (req.bodyPending && (status >= 400 || req.bodyRead)) req.lingerAfterResponse();
   if (a.trace !== undefined) res.setHeader('X-Decision-Trace', a.trace.join(','));
   out.statusCode = status;
   res.copyTo(out);

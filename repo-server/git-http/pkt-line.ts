@@ -1,4 +1,4 @@
-import { err, ok, type Result } from '../git/index.js';
+import { type ByteReader, err, ok, type Result } from '../git/index.js';
 
 /**
  * pkt-line framing (gitprotocol-common): 4 hex digits of length including themselves, then the
@@ -46,9 +46,23 @@ function parseLength(buf: Buffer, at: number): number {
   return n;
 }
 
+/** The next pkt-line of a body that is still arriving (the command list before a pushed pack). */
+export async function readPkt(reader: ByteReader): Promise<Result<Pkt>> {
+  if (!(await reader.fill(4))) return err(reader.available === 0 ? 'unexpected end of request' : 'truncated pkt-line length');
+  const len = parseLength(reader.peek(4), 0);
+  if (len < 0) return err(`bad pkt-line length ${JSON.stringify(reader.peek(4).toString('latin1'))}`);
+  if (len <= 2) {
+    reader.consume(4);
+    return ok(len === 0 ? { kind: 'flush' } : len === 1 ? { kind: 'delim' } : { kind: 'response-end' });
+  }
+  if (len < 4) return err(`bad pkt-line length ${len}`);
+  if (!(await reader.fill(len))) return err('truncated pkt-line');
+  return ok({ kind: 'data', data: Buffer.from(reader.consume(len).subarray(4)) });
+}
+
 /**
- * Sequential reader over a complete request body. Request bodies of upload-pack and the command
- * part of receive-pack are small and arrive whole (bounded by the body reader's cap), so a reader
+ * Sequential reader over a complete request body. Request bodies of upload-pack are small and
+ * arrive whole (bounded by the body reader's cap), so a reader
  * over one Buffer is simpler than a stream and never has to wait mid-line.
  */
 export class PktReader {

@@ -1,6 +1,6 @@
-import { err, isOid, ok, type Result, ZERO_OID } from '../git/index.js';
+import { type ByteReader, err, isOid, ok, type Result, ZERO_OID } from '../git/index.js';
 import { parseCapabilities } from './capabilities.js';
-import { PktReader } from './pkt-line.js';
+import { pktText, readPkt } from './pkt-line.js';
 
 export interface RefCommand {
   old: string | null;
@@ -8,26 +8,28 @@ export interface RefCommand {
   ref: string;
 }
 
+/** What comes before the pack; the pack itself stays in the reader, read as it arrives. */
 export interface ReceivePackRequest {
   commands: RefCommand[];
   caps: Set<string>;
   shallow: string[];
   pushOptions: string[];
-  /** Bytes after the command list: the pack, absent when every command is a delete. */
-  pack: Buffer;
 }
 
 /**
  * update-requests (gitprotocol-pack "Reference Update Request"): optional shallow lines,
  * "<old> <new> <ref>" commands with capabilities after a NUL on the first, a flush, push
- * options and a flush when push-options was negotiated, then the raw pack.
+ * options and a flush when push-options was negotiated; the raw pack follows. At most `maxBytes`
+ * of it are read (a mirror push of ten thousand refs takes about a megabyte).
  */
-export function parseReceivePackRequest(body: Buffer): Result<ReceivePackRequest> {
-  const reader = new PktReader(body);
-  const req: ReceivePackRequest = { commands: [], caps: new Set(), shallow: [], pushOptions: [], pack: Buffer.alloc(0) };
+export async function readReceivePackRequest(reader: ByteReader, maxBytes: number): Promise<Result<ReceivePackRequest>> {
+  const req: ReceivePackRequest = { commands: [], caps: new Set(), shallow: [], pushOptions: [] };
+  const start = reader.position;
+  const tooLong = (): boolean => reader.position - start > maxBytes;
   for (;;) {
-    const pkt = reader.next();
+    const pkt = await readPkt(reader);
     if (!pkt.ok) return pkt;
+    if (tooLong()) return err(`protocol error: the command list exceeds ${maxBytes} bytes`);
     if (pkt.value.kind === 'flush') break;
     if (pkt.value.kind !== 'data') return err('protocol error: unexpected special packet in command list');
     let line = pkt.value.data.toString('utf8').replace(/\n$/, '');
@@ -50,11 +52,14 @@ export function parseReceivePackRequest(body: Buffer): Result<ReceivePackRequest
     });
   }
   if (req.caps.has('push-options') && req.commands.length > 0) {
-    const opts = reader.readSection();
-    if (!opts.ok) return opts;
-    if (opts.value.end !== 'flush') return err('protocol error: expected flush after push options');
-    req.pushOptions = opts.value.lines;
+    for (;;) {
+      const pkt = await readPkt(reader);
+      if (!pkt.ok) return pkt;
+      if (tooLong()) return err(`protocol error: the push options exceed ${maxBytes} bytes`);
+      if (pkt.value.kind === 'flush') break;
+      if (pkt.value.kind !== 'data') return err('protocol error: expected flush after push options');
+      req.pushOptions.push(pktText(pkt.value.data));
+    }
   }
-  req.pack = reader.rest();
   return ok(req);
 }

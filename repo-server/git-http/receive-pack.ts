@@ -1,4 +1,4 @@
-import { applyRefUpdates, checkLinkTypes, type CommitInfo, err, findMissingObject, type GitObject, isAncestor, isProtected, isValidRefName, type ObjectStore, type PackLimits, precheckRefUpdates, readPackHeader, readRef, type ReceivedObject, type RefEventSink, type RefUpdate, type RefUpdateResult, type RepoPolicy, type Result, type TypedLink, type VerifiedPack, verifyPack, commitSource, type CommitSource, graphCovering, loadGraph } from '../git/index.js';
+import { applyRefUpdates, type ByteReader, checkLinkTypes, type CommitInfo, commitSource, type CommitSource, findMissingObject, graphCovering, ingestPack, isAncestor, isProtected, isValidRefName, loadGraph, type ObjectStore, type PackLimits, precheckRefUpdates, readRef, type ReceivedObject, type RefEventSink, type RefUpdate, type RefUpdateResult, type RepoPolicy, type StagedPack, type TypedLink } from '../git/index.js';
 import type { RepoStore } from '../../fs-service/index.js';
 import type { GitHttpLogger } from './logger.js';
 import { FLUSH, pktLine } from './pkt-line.js';
@@ -14,9 +14,7 @@ export interface ReceiveContext {
   events: RefEventSink;
   actor: string;
   logger: GitHttpLogger;
-  /** Most objects the pack header may declare (GitHttpDeps.maxPackObjects). */
-  maxPackObjects: number;
-  /** Largest object and total inflated bytes of one push. */
+  /** Largest object, total inflated bytes and most objects of one push. */
   limits: PackLimits;
   observer?: GitHttpObserver | undefined;
 }
@@ -50,16 +48,6 @@ async function progress(sink: ResponseSink, req: ReceivePackRequest, text: strin
   if (req.caps.has('side-band-64k') && !req.caps.has('quiet')) await sink.write(sideBandPkt(2, text));
 }
 
-/**
- * The per-push object cap, from the 12-byte header alone: nothing is inflated or indexed for a
- * pack that declares more. A missing or bad header is left to verifyPack to describe.
- */
-export function objectCountRefusal(pack: Buffer, max: number): string | null {
-  const head = readPackHeader(pack);
-  if (head === null || head.count <= max) return null;
-  return `pack of ${head.count} objects exceeds the limit of ${max} objects per push`;
-}
-
 /** How long a push waits for the commit graph to take its commits before answering without it. */
 const GRAPH_WAIT_MS = 2_000;
 
@@ -70,60 +58,68 @@ function refusal(result: RefUpdateResult): string | null {
 }
 
 /**
- * Handles one push after the body was read: refuse a pack whose header declares more objects
- * than maxPackObjects, verify and complete the pack (its objects within the size limits and
- * passing the object checks, every link of the type it claims), check every command (ref name,
- * objects present and connected, protected branches, tags never move, the current branch is not
- * deleted, the ref still at the client's old value and not clashing with another ref's folder),
- * publish the pack only if some command can still succeed (.pack, then .idx: the .idx is what
- * makes it visible), then move refs by compare-and-swap from the client's old ids through
- * applyRefUpdates, per ref or all at once for `atomic`. Returns the report it sent.
+ * Handles one push as its body arrives (the command list already read, the pack still in
+ * `reader`): stream the pack into storage under a temporary name while verifying it (ingestPack:
+ * its objects within the limits and passing the object checks), check every link is of the type
+ * it claims, check every command (ref name, objects present and connected, protected branches,
+ * tags never move, the current branch is not deleted, the ref still at the client's old value and
+ * not clashing with another ref's folder), publish the pack only if some command can still
+ * succeed (.pack, then .idx: the .idx is what makes it visible), then move refs by
+ * compare-and-swap from the client's old ids through applyRefUpdates, per ref or all at once for
+ * `atomic`. A refused pack is removed and the rest of the body drained before the report.
+ * Returns the report it sent; throws TooManyBytes past the push limit and the source's error when
+ * the client goes away (nothing is left behind either way).
  */
-export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequest, sink: ResponseSink): Promise<PushReport> {
+export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequest, reader: ByteReader, sink: ResponseSink): Promise<PushReport> {
   const outcomes: Outcome[] = req.commands.map((cmd) => ({ cmd, error: null }));
   const needsPack = req.commands.some((c) => c.new !== null);
-  let verified: VerifiedPack | null = null;
+  const packStart = reader.position;
+  let staged: StagedPack | null = null;
+  let published = false;
   let unpack = 'ok';
-  if (req.pack.length > 0) ctx.observer?.packBytes('in', req.pack.length);
-  if (req.pack.length > 0 || needsPack) {
-    const tooMany = objectCountRefusal(req.pack, ctx.maxPackObjects);
-    const result: Result<VerifiedPack> =
-      tooMany !== null
-        ? err(tooMany)
-        : await verifyPack(
-            req.pack,
-            async (oids) => {
-              const found = new Map<string, GitObject>();
-              for (const oid of oids) {
-                const obj = await ctx.odb.read(oid);
-                if (obj !== null) found.set(oid, obj);
-              }
-              return found;
-            },
-            ctx.limits,
-          );
-    if (result.ok) {
-      const badLink = await checkLinkTypes(linksOf(result.value.objects), (oid) => result.value.objects.get(oid)?.type ?? ctx.odb.typeOf(oid));
-      if (badLink === null) verified = result.value;
-      else unpack = badLink;
-    } else {
-      unpack = result.error;
+  try {
+    if (needsPack || !(await reader.atEnd())) {
+      const result = await ingestPack(reader, { store: ctx.store, lookup: (oid) => ctx.odb.read(oid), limits: ctx.limits });
+      if (result.ok) {
+        staged = result.value;
+        const objects = staged.objects;
+        const badLink = await checkLinkTypes(linksOf(objects), (oid) => objects.get(oid)?.type ?? ctx.odb.typeOf(oid));
+        if (badLink !== null) unpack = badLink;
+      } else {
+        unpack = result.error;
+        // git is still sending: read the rest (within the push limit) so it reads the report.
+        await reader.drain();
+      }
+      ctx.observer?.packBytes('in', reader.position - packStart);
+      if (unpack === 'ok' && staged !== null) {
+        ctx.observer?.packObjects('in', staged.objects.size);
+        if (staged.appendedBases > 0) await progress(sink, req, `Completed thin pack with ${staged.appendedBases} local objects\n`);
+      } else {
+        ctx.logger.warn({ repo: ctx.store.name, error: unpack, bytes: reader.position - packStart }, 'receive-pack refused a pack');
+      }
     }
-    if (verified !== null) {
-      ctx.observer?.packObjects('in', verified.objects.size);
-      if (verified.appendedBases > 0) await progress(sink, req, `Completed thin pack with ${verified.appendedBases} local objects\n`);
-    } else {
-      ctx.logger.warn({ repo: ctx.store.name, error: unpack, bytes: req.pack.length }, 'receive-pack refused a pack');
+    if (unpack !== 'ok') {
+      const report = { unpack, results: outcomes.map((o) => ({ ref: o.cmd.ref, error: 'unpacker error' })) };
+      await writeReport(sink, req, report);
+      return report;
     }
-  }
-  if (unpack !== 'ok') {
-    const report = { unpack, results: outcomes.map((o) => ({ ref: o.cmd.ref, error: 'unpacker error' })) };
+    const report = await applyCommands(ctx, req, outcomes, staged, async () => {
+      await (staged as StagedPack).publish();
+      published = true;
+      ctx.odb.invalidate();
+    });
     await writeReport(sink, req, report);
     return report;
+  } finally {
+    if (staged !== null && !published) await staged.discard().catch((e: unknown) => ctx.logger.warn({ repo: ctx.store.name, error: String(e) }, 'a refused pack could not be removed'));
   }
+}
 
-  const received = verified?.objects ?? new Map();
-  const receivedCommits = verified?.commits ?? new Map<string, CommitInfo>();
+/** Checks and applies the commands once the pack (if any) is verified and staged. */
+async function applyCommands(ctx: ReceiveContext, req: ReceivePackRequest, outcomes: Outcome[], staged: StagedPack | null, publish: () => Promise<void>): Promise<PushReport> {
+  const unpack = 'ok';
+  const received = staged?.objects ?? new Map<string, ReceivedObject>();
+  const receivedCommits = staged?.commits ?? new Map<string, CommitInfo>();
   const commitOf = async (oid: string): Promise<CommitInfo | null> => receivedCommits.get(oid) ?? (await ctx.odb.commit(oid));
   const headTarget = await readHeadTarget(ctx.store);
   const checked = new Set<string>();
@@ -140,9 +136,7 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
     for (const o of outcomes) if (o.error === null) o.error = 'atomic push failure';
   }
   const accepted = moving();
-  if (accepted.length > 0 && verified !== null && verified.objects.size > 0) {
-    await publishPack(ctx, verified);
-  }
+  if (accepted.length > 0 && staged !== null && staged.objects.size > 0) await publish();
   const refCtx = { actor: ctx.actor, via: 'git' as const, events: ctx.events };
   if (atomic && accepted.length > 0) {
     const result = await applyRefUpdates(ctx.store, accepted.map(update), refCtx);
@@ -170,10 +164,9 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
     await Promise.race([extended, new Promise((resolve) => setTimeout(resolve, GRAPH_WAIT_MS).unref())]);
   }
   ctx.logger.info(
-    { repo: ctx.store.name, actor: ctx.actor, results: report.results, objects: verified?.objects.size ?? 0, options: req.pushOptions },
+    { repo: ctx.store.name, actor: ctx.actor, results: report.results, objects: staged?.objects.size ?? 0, bytes: staged?.bytes ?? 0, options: req.pushOptions },
     'receive-pack done',
   );
-  await writeReport(sink, req, report);
   return report;
 }
 
@@ -218,17 +211,4 @@ async function checkCommand(ctx: ReceiveContext, cmd: RefCommand, input: CheckIn
     return 'non-fast-forward update of a protected branch is refused';
   }
   return null;
-}
-
-/** .pack first, then .idx: readers only see packs that have an index, so nothing is half-visible. */
-async function publishPack(ctx: ReceiveContext, pack: VerifiedPack): Promise<void> {
-  const base = `/objects/pack/pack-${pack.checksum}`;
-  for (const dir of ['/objects', '/objects/pack']) {
-    await ctx.store.fs.promises.mkdir(dir).catch((e: unknown) => {
-      if ((e as { code?: unknown }).code !== 'EEXIST') throw e;
-    });
-  }
-  await ctx.store.fs.promises.writeFile(`${base}.pack`, pack.pack);
-  await ctx.store.fs.promises.writeFile(`${base}.idx`, pack.idx);
-  ctx.odb.invalidate();
 }

@@ -1,19 +1,19 @@
-import { isValidRepoName, type ObjectStore, OPEN_POLICY, readRefSnapshot, repositoryExists } from '../git/index.js';
+import { isValidRepoName, type ObjectStore, OPEN_POLICY, readRefSnapshot, repositoryExists, TooManyBytes, ClientGone } from '../git/index.js';
 import express, { type Request, type Response } from 'express';
 import type { RepoStore } from '../../fs-service/index.js';
 import { silentLogger } from './logger.js';
 import { pktLine } from './pkt-line.js';
-import { parseReceivePackRequest } from './receive-pack-request.js';
+import { readReceivePackRequest } from './receive-pack-request.js';
 import { serveReceivePack } from './receive-pack.js';
 import { v0Advertisement } from './ref-advertisement.js';
 import { parseGitPath } from './repo-name.js';
-import { readBody } from './request-body.js';
+import { abandonBody, openBody, readBody } from './request-body.js';
 import { ResponseSink } from './response-sink.js';
 import type { AuthDecision, GitHttpDeps, GitService } from './types.js';
 import { parseV0UploadRequest, serveV0UploadPack } from './upload-pack-v0.js';
 import { parseV2Request, serveV2UploadPack, v2CapabilityAdvertisement } from './upload-pack-v2.js';
 
-const DEFAULT_MAX_PACK = 1024 * 1024 * 1024;
+const DEFAULT_MAX_PUSH = 2 * 1024 * 1024 * 1024;
 const DEFAULT_MAX_REQUEST = 16 * 1024 * 1024;
 const DEFAULT_MAX_PACK_OBJECTS = 2_000_000;
 const DEFAULT_MAX_OBJECT_BYTES = 100 * 1024 * 1024;
@@ -26,11 +26,15 @@ function noCache(res: Response): void {
   res.setHeader('Cache-Control', 'no-cache, max-age=0, must-revalidate');
 }
 
-/** git prints text/plain error bodies as "remote: ..." lines, so errors are plain text here. */
+/**
+ * git prints text/plain error bodies as "remote: ..." lines, so errors are plain text here. A
+ * body not read to its end is dropped after the answer (bounded), so the client reads it.
+ */
 function fail(res: Response, status: number, message: string, headers: Record<string, string> = {}): void {
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   noCache(res);
   res.status(status).type('text/plain; charset=utf-8').send(`${message}\n`);
+  abandonBody(res.req, res);
 }
 
 function protocolVersion(req: Request): number {
@@ -53,10 +57,13 @@ function protocolVersion(req: Request): number {
 export function gitHttpRouter(deps: GitHttpDeps): express.Router {
   const router = express.Router();
   const logger = deps.logger ?? silentLogger;
-  const maxPack = deps.maxPackBytes ?? DEFAULT_MAX_PACK;
+  const maxPush = deps.maxPushBytes ?? DEFAULT_MAX_PUSH;
   const maxRequest = deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST;
-  const maxPackObjects = deps.maxPackObjects ?? DEFAULT_MAX_PACK_OBJECTS;
-  const limits = { maxObjectBytes: deps.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES, maxInflatedBytes: deps.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES };
+  const limits = {
+    maxObjectBytes: deps.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
+    maxInflatedBytes: deps.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES,
+    maxObjects: deps.maxPackObjects ?? DEFAULT_MAX_PACK_OBJECTS,
+  };
   const observer = deps.observer;
 
   const authorize = async (req: Request, repo: string, service: GitService): Promise<AuthDecision> =>
@@ -138,32 +145,43 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
   const receivePack = async (req: Request, res: Response, repo: string): Promise<void> => {
     const opened = await open(req, res, repo, 'git-receive-pack');
     if (opened === null) return;
-    const body = await readBody(req, maxPack);
+    const body = openBody(req, maxPush);
     if (!body.ok) {
       fail(res, body.error.status, body.error.message);
       return;
     }
-    noCache(res);
-    // git's probe before a chunked push is a bare flush; it wants a 200 and no body.
-    if (body.value.length === 4 && body.value.toString('latin1') === '0000') {
-      res.status(200).type('application/x-git-receive-pack-result').end();
-      return;
+    const reader = body.value;
+    try {
+      const parsed = await readReceivePackRequest(reader, maxRequest);
+      noCache(res);
+      // git's probe before a chunked push is a bare flush; it wants a 200 and no body.
+      if (parsed.ok && parsed.value.commands.length === 0 && (await reader.atEnd())) {
+        res.status(200).type('application/x-git-receive-pack-result').end();
+        return;
+      }
+      if (!parsed.ok) {
+        fail(res, 400, parsed.error);
+        return;
+      }
+      const policy = deps.policy === undefined ? OPEN_POLICY : await deps.policy(repo);
+      res.status(200).type('application/x-git-receive-pack-result');
+      const sink = new ResponseSink(res);
+      await serveReceivePack({ store: opened.store, odb: opened.odb, policy, events: deps.events, actor: opened.actor, logger, limits, observer }, parsed.value, reader, sink);
+      sink.end();
+    } catch (e) {
+      if (e instanceof TooManyBytes && !res.headersSent) {
+        logger.warn({ repo, limit: maxPush }, 'receive-pack refused a push over the limit');
+        fail(res, 413, `push refused: it is larger than the limit of ${maxPush} bytes per push (MAX_PUSH_BYTES)`);
+        return;
+      }
+      if (e instanceof ClientGone) {
+        // The client went away mid-push: an expected condition, and nothing of it was kept.
+        logger.info({ repo, error: e instanceof Error ? e.message : String(e) }, 'receive-pack abandoned by the client');
+        res.destroy();
+        return;
+      }
+      throw e;
     }
-    const parsed = parseReceivePackRequest(body.value);
-    if (!parsed.ok) {
-      fail(res, 400, parsed.error);
-      return;
-    }
-    const policy = deps.policy === undefined ? OPEN_POLICY : await deps.policy(repo);
-    res.status(200).type('application/x-git-receive-pack-result');
-    const sink = new ResponseSink(res);
-    const odb = opened.odb;
-    await serveReceivePack(
-      { store: opened.store, odb, policy, events: deps.events, actor: opened.actor, logger, maxPackObjects, limits, observer },
-      parsed.value,
-      sink,
-    );
-    sink.end();
   };
 
   router.use(async (req: Request, res: Response, next: (err?: unknown) => void) => {

@@ -47,8 +47,8 @@ export interface GitHttpDeps {
   /** Protected branches per repository; none when absent. */
   policy?: (repo: string) => Promise<RepoPolicy>;
   logger?: GitHttpLogger;
-  /** Largest push body accepted (after decompression); default 1 GiB. */
-  maxPackBytes?: number;
+  /** Largest push body accepted (after decompression), separate from the REST body limit; default 2 GiB. */
+  maxPushBytes?: number;
   /**
    * Most objects one push may carry, checked against the pack header's count before anything is
    * indexed or stored (refused as `unpack` error); default 2,000,000.

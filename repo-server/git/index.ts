@@ -13,7 +13,11 @@ export { GitCache, DEFAULT_CACHE_BYTES, type CacheKind, type CacheCounters } fro
 export { ObjectStore, ObjectStores, ObjectFormatError, PACK_BLOCK, type StoredPack, type PackedEntry } from './store/object-store.js';
 export { peel, MAX_TAG_HOPS } from './peel.js';
 export { readPackHeader } from './pack/format.js';
-export { verifyPack, NO_PACK_LIMITS, type PackLimits, type ReceivedObject, type VerifiedPack } from './pack/indexer.js';
+export { ingestPack, INCOMING_PREFIX, NO_PACK_LIMITS, type PackLimits, type ReceivedObject, type StagedPack, type IngestOptions } from './pack/ingest.js';
+export { ByteReader, TooManyBytes } from './stream/byte-reader.js';
+export { Pacer } from './stream/pacer.js';
+export { readableChunks, ClientGone, type ChunkSource } from './stream/readable-chunks.js';
+export { PartFile, PART_BYTES } from './store/part-file.js';
 export { writePack, type PackOptions, type PackStats } from './pack/objects.js';
 export { writeWholeRepository } from './pack/whole-repository.js';
 export { PackWriter, type PackSink } from './pack/writer.js';

@@ -1,5 +1,5 @@
 import type { ObjectStore } from '../store/object-store.js';
-import type { ReceivedObject } from '../pack/indexer.js';
+import type { ReceivedObject } from '../pack/ingest.js';
 
 /**
  * git's check_connected for a push: everything a new tip reaches must exist. Objects that

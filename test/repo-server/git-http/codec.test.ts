@@ -6,12 +6,30 @@ import { applyDelta } from '../../../repo-server/git/pack/delta.js';
 import { objectId, parseCommit, parseTree, type GitObject } from '../../../repo-server/git/object.js';
 import { encodeOfsDistance, encodeTypeAndSize, packHeader, readEntryHeader } from '../../../repo-server/git/pack/format.js';
 import { PackIndex } from '../../../repo-server/git/pack/index-file.js';
-import { verifyPack } from '../../../repo-server/git/pack/indexer.js';
+import { ingestPack, NO_PACK_LIMITS } from '../../../repo-server/git/pack/ingest.js';
+import { ByteReader } from '../../../repo-server/git/stream/byte-reader.js';
+import { MemoryStorage } from '../../../fs-service/index.js';
 import { FLUSH, PktReader, pktLine } from '../../../repo-server/git-http/pkt-line.js';
 import { ResponseSink } from '../../../repo-server/git-http/response-sink.js';
 import { PackChannel, SIDE_BAND_64K_MAX } from '../../../repo-server/git-http/side-band.js';
 import { GitSandbox, killSpawned } from './helpers/git-client.js';
 import { commitFiles } from './helpers/local-repo.js';
+
+/** Feeds a pack to ingestPack in chunks of `chunk` bytes over memory storage; what it stored, and what it left behind. */
+async function ingest(bytes: Buffer, chunk: number, lookup: (oid: string) => Promise<GitObject | null> = async () => null) {
+  const store = new MemoryStorage().repo('r');
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for (let at = 0; at < bytes.length; at += chunk) yield bytes.subarray(at, at + chunk);
+  }
+  const r = await ingestPack(new ByteReader(chunks()), { store, lookup, limits: NO_PACK_LIMITS });
+  const listing = async (): Promise<string[]> => store.fs.promises.readdir('/objects/pack').catch(() => []);
+  if (!r.ok) return { ok: false as const, error: r.error, leftovers: await listing() };
+  await r.value.publish();
+  const name = `/objects/pack/pack-${r.value.checksum}`;
+  const [pack, idx] = await store.readMany([`${name}.pack`, `${name}.idx`]);
+  const leftovers = (await listing()).filter((f) => !f.startsWith(`pack-${r.value.checksum}.`));
+  return { ok: true as const, value: { ...r.value, pack: pack as Buffer, idx: idx as Buffer, leftovers } };
+}
 
 describe('pkt-line', () => {
   it('frames and reads data, flush, delim and response-end', () => {
@@ -134,16 +152,19 @@ describe('pack verification against git', () => {
     sb?.cleanup();
   });
 
-  it('indexes a git pack byte-identically to git index-pack', async () => {
-    const r = await verifyPack(pack, async () => new Map());
-    if (!r.ok) throw new Error(r.error);
-    expect(Buffer.compare(r.value.idx, gitIdx)).toBe(0);
-    const parsed = PackIndex.parse(r.value.idx);
-    expect(parsed.ok && parsed.value.count).toBe(pack.readUInt32BE(8));
+  it('indexes a git pack byte-identically to git index-pack, however the bytes arrive', async () => {
+    for (const chunk of [7, 1000, 65536, pack.length]) {
+      const r = await ingest(pack, chunk);
+      if (!r.ok) throw new Error(r.error);
+      expect(Buffer.compare(r.value.idx, gitIdx)).toBe(0);
+      expect(Buffer.compare(r.value.pack, pack)).toBe(0);
+      expect(r.value.leftovers).toEqual([]);
+      const parsed = PackIndex.parse(r.value.idx);
+      expect(parsed.ok && parsed.value.count).toBe(pack.readUInt32BE(8));
+    }
   });
 
   it('refuses truncated packs, wrong counts, flipped bytes and trailing garbage', async () => {
-    const lookup = async (): Promise<Map<string, GitObject>> => new Map<string, GitObject>();
     const fewer = Buffer.from(pack);
     fewer.writeUInt32BE(pack.readUInt32BE(8) + 1, 8);
     const flipped = Buffer.from(pack);
@@ -157,9 +178,10 @@ describe('pack verification against git', () => {
       [Buffer.concat([packHeader(1), encodeTypeAndSize(3, 5), deflateSync(Buffer.from('abc')), Buffer.alloc(20)]), /inflates|corrupt|checksum/],
     ];
     for (const [bytes, expected] of cases) {
-      const r = await verifyPack(bytes, lookup);
+      const r = await ingest(bytes, 4096);
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error).toMatch(expected);
+      if (!r.ok) expect(r.leftovers).toEqual([]);
     }
   });
 });

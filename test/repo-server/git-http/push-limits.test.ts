@@ -91,8 +91,10 @@ describe.each(STORAGES)('per-push object cap (maxPackObjects = 3) over $name sto
     expect(pack.readUInt32BE(8)).toBe(1);
     const before = await storageSnapshot(world.store);
     for (const [count, expected] of [
-      [2, /unpack pack is truncated or corrupt: header declares 2 objects, entry 2 is unreadable/],
-      [0, /unpack pack is corrupt: \d+ unexpected bytes after 0 objects/],
+      // Read as it arrives, the trailer is taken for an entry (or the entry for the trailer):
+      // which complaint comes first depends on those bytes, but it is always an unpack error.
+      [2, /unpack (pack is truncated or corrupt|an object of \d+ bytes exceeds|pack checksum mismatch)/],
+      [0, /unpack (pack is corrupt|pack checksum mismatch)/],
     ] as const) {
       const r = await gitPost(world.server.url, 'capped', 'git-receive-pack', pushBody(`${main} ${next} refs/heads/main`, redeclared(pack, count)));
       expect(r.body.toString('latin1')).toMatch(expected);

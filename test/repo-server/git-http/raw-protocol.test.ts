@@ -34,7 +34,7 @@ describe.each(STORAGES)('raw smart-HTTP requests over $name storage', (factory) 
     Buffer.concat([Buffer.from(pkts(`${commands[0]}\0${caps}\n`, ...commands.slice(1).map((c) => `${c}\n`), '0000'), 'latin1'), pack]);
 
   beforeAll(async () => {
-    ({ storage, dispose, server, sb, store } = await openGitWorld(factory, 'raw', { maxRequestBytes: 64 * 1024, maxPackBytes: 4 * 1024 * 1024 }));
+    ({ storage, dispose, server, sb, store } = await openGitWorld(factory, 'raw', { maxRequestBytes: 64 * 1024, maxPushBytes: 4 * 1024 * 1024 }));
     base = server.url;
     await initRepo(storage.repo('empty'));
     await sb.ok(['init', '-q', '-b', 'main', work()]);
