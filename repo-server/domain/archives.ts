@@ -65,8 +65,9 @@ function tarGz(ctx: RepoContext, list: ArchiveEntry[], mtime: Date): Readable {
   const add = (header: Partial<tar.Header> & Pick<tar.Header, 'name'>, body?: Buffer) =>
     new Promise<void>((resolve, reject) => {
       const done = (err?: Error | null) => (err ? reject(err) : resolve());
-      if (body === undefined) pack.entry(header, done);
-      else pack.entry(header, body, done);
+      const sink = body === undefined ? pack.entry(header, done) : pack.entry(header, body, done);
+      // A destroyed pack destroys its entries with the consumer's abort; `done` already has it.
+      sink.on('error', () => undefined);
     });
   void (async () => {
     for (const e of list) {
