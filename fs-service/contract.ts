@@ -68,6 +68,19 @@ export interface RepoStore {
    */
   readRange(path: string, offset: number, length: number): Promise<Buffer>;
   /**
+   * Writes `data` at `offset` of a file assembled in parts (a pushed pack of any size): the file
+   * and its folders are created when absent, bytes outside the part are kept, a part may rewrite
+   * earlier bytes (a pack's object count). Never for an immutable path (EINVAL): readers trust
+   * those whole. Parts are not durable one by one; `rename` makes the file durable.
+   */
+  writePart(path: string, offset: number, data: Uint8Array): Promise<void>;
+  /**
+   * Publishes a file assembled by writePart: makes `from` durable, then moves it to `to`
+   * atomically (replacing a file there). When `to` is an immutable path that already exists (the
+   * same content under its hash), `from` is removed instead. ENOENT when `from` is absent.
+   */
+  rename(from: string, to: string): Promise<void>;
+  /**
    * What readMany would answer now, when it can answer without waiting: every path is an
    * immutable object this store has cached, or a file a live read lease covers (so any change to
    * it would have been revoked first). Undefined when any path would need a round trip, and on

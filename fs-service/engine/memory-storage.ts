@@ -1,7 +1,8 @@
 import { Volume, createFsFromVolume } from 'memfs';
 import { FsError, type FileData, type RepoFsPromises, type RepoStore, type Storage, type SwapOp } from '../contract.js';
 import { isNotFound } from './fs-errors.js';
-import { assertNoPathBelowAnother, assertRange } from './path-safety.js';
+import { assertNoPathBelowAnother, assertPart, assertRange } from './path-safety.js';
+import { isImmutablePath } from './path-kinds.js';
 
 type MemFs = ReturnType<typeof createFsFromVolume>;
 
@@ -93,6 +94,30 @@ class MemoryRepoStore implements RepoStore {
     assertRange(offset, length);
     const bytes = this.mem.readFileSync(path) as Buffer;
     return Buffer.from(bytes.subarray(Math.min(offset, bytes.length), Math.min(offset + length, bytes.length)));
+  }
+
+  async writePart(path: string, offset: number, data: Uint8Array): Promise<void> {
+    assertPart(path, offset, data);
+    assertFileCanBePlaced(this.mem, path);
+    const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+    this.mem.mkdirSync(dir, { recursive: true });
+    const fd = this.mem.openSync(path, readOrNull(this.mem, path) === null ? 'w' : 'r+');
+    try {
+      this.mem.writeSync(fd, data, 0, data.length, offset);
+    } finally {
+      this.mem.closeSync(fd);
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    if (isFolder(this.mem, from) || readOrNull(this.mem, from) === null) throw new FsError('ENOENT', 'no such file', from);
+    if (isImmutablePath(to) && readOrNull(this.mem, to) !== null) {
+      this.mem.unlinkSync(from);
+      return;
+    }
+    assertFileCanBePlaced(this.mem, to);
+    this.mem.mkdirSync(to.slice(0, to.lastIndexOf('/')) || '/', { recursive: true });
+    this.mem.renameSync(from, to);
   }
 
   async readMany(paths: string[]): Promise<(Buffer | null)[]> {

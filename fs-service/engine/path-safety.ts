@@ -1,3 +1,4 @@
+import { isImmutablePath } from './path-kinds.js';
 import { FsError } from '../contract.js';
 
 /** Limits of Linux (NAME_MAX, PATH_MAX); checked before any I/O so a refusal changes nothing. */
@@ -123,4 +124,12 @@ export function assertRange(offset: unknown, length: unknown): void {
   if (!Number.isSafeInteger(length) || (length as number) < 0 || (length as number) > MAX_RANGE_BYTES) {
     throw new FsError('EINVAL', `length must be an integer from 0 to ${MAX_RANGE_BYTES}`);
   }
+}
+
+/** A part travels in one frame too; the path must be one no reader takes for whole. */
+export function assertPart(path: string, offset: unknown, data: unknown): void {
+  if (!Number.isSafeInteger(offset) || (offset as number) < 0) throw new FsError('EINVAL', 'offset must be a non-negative integer', path);
+  if (!(data instanceof Uint8Array)) throw new FsError('EINVAL', 'a part must be bytes', path);
+  if (data.length > MAX_RANGE_BYTES) throw new FsError('EINVAL', `a part may hold at most ${MAX_RANGE_BYTES} bytes`, path);
+  if (isImmutablePath(path)) throw new FsError('EINVAL', 'an immutable file is written whole, never in parts', path);
 }

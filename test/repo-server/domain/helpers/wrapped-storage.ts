@@ -9,6 +9,8 @@ export function wrapStore(store: RepoStore, overrides: Partial<Pick<RepoStore, '
     createExclusive: (path, data) => store.createExclusive(path, data),
     readMany: (paths) => store.readMany(paths),
     readRange: (path, offset, length) => store.readRange(path, offset, length),
+    writePart: (path, offset, data) => store.writePart(path, offset, data),
+    rename: (from, to) => store.rename(from, to),
     destroy: () => store.destroy(),
   };
 }
