@@ -6,7 +6,7 @@ import type { FlowState } from './flow-state.js';
 import type { Halt } from './halt.js';
 import { httpDateNow } from './http-date.js';
 import { all, andThen, type Maybe } from './maybe.js';
-import { PROBLEM_MEDIA_TYPE, problem, renderProblem } from './problem.js';
+import { PROBLEM_MEDIA_TYPE, problem, type ProblemInit, renderProblem } from './problem.js';
 import { ifRangeHolds, parseRange } from './range.js';
 import type { Request } from './request.js';
 import type { Response } from './response.js';
@@ -18,12 +18,21 @@ function toBuffer(body: string | Uint8Array): Buffer {
 }
 
 /** Error answers get an RFC 9457 body unless a callback wrote one. */
-function addProblemBody(res: Response, status: number, halt: Halt | undefined): void {
+function addProblemBody(res: Response, status: number, halt: Halt | undefined, typeOf: ProblemTypeOf | undefined): void {
   if (status < 400 || res.body !== undefined) return;
-  res.body = renderProblem(problem(status, halt?.problem));
+  res.body = renderProblem(problem(status, withType(status, halt?.problem ?? {}, typeOf)));
   res.setHeader('Content-Type', PROBLEM_MEDIA_TYPE);
   res.removeHeader('content-encoding');
   res.removeHeader('content-language');
+}
+
+type ProblemTypeOf = (status: number) => string | undefined;
+
+/** A problem that names no type gets the application's type for its status (EngineOptions.problemType). */
+export function withType(status: number, init: ProblemInit, typeOf: ProblemTypeOf | undefined): ProblemInit {
+  if (init.type !== undefined || typeOf === undefined) return init;
+  const type = typeOf(status);
+  return type === undefined ? init : { ...init, type };
 }
 
 /** Re-encodes a body into the negotiated charset (E6's winner). Streams are not converted. */
@@ -49,7 +58,7 @@ function rangeOf(f: FlowState, res: Response, body: Buffer, header: string): { s
   if (range === 'unsatisfiable') {
     res.setHeader('Content-Range', `bytes */${body.length}`);
     res.setHeader('Content-Type', PROBLEM_MEDIA_TYPE);
-    return { status: 416, body: renderProblem(problem(416, { detail: `The body has ${body.length} bytes.` })) };
+    return { status: 416, body: renderProblem(problem(416, withType(416, { detail: `The body has ${body.length} bytes.` }, f.opts.problemType))) };
   }
   res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${body.length}`);
   return { status: 206, body: body.subarray(range.start, range.end + 1) };
@@ -81,8 +90,9 @@ export function writeResponse(
   halt: Halt | undefined,
   out: ServerResponse,
   trace?: readonly string[],
+  problemType?: ProblemTypeOf,
 ): Maybe<number> {
-  addProblemBody(res, status, halt);
+  addProblemBody(res, status, halt, problemType);
   res.setHeader('Date', httpDateNow());
   if (NO_BODY.has(status)) {
     res.body = undefined;
