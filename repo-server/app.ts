@@ -15,6 +15,7 @@ import { webClientRouter } from './web/index.js';
 import { rateLimiters, type RateLimits } from './http/rate-limit.js';
 import { requestIds } from './http/request-id.js';
 import { openApiDocument } from './http/openapi.js';
+import { problemTypeForStatus } from './http/problem-types.js';
 import { apiRoutes } from './resources/routes.js';
 import { OpenApiResource } from './resources/openapi.js';
 import { gitHttpRouter, gitRoutePattern, type AuthDecision } from './git-http/index.js';
@@ -56,7 +57,7 @@ export type App = RequestListener & { readonly patterns: readonly string[] };
  */
 export function createApp(deps: AppDeps): App {
   const metrics = deps.metrics ?? new Metrics();
-  const engine: Partial<EngineOptions> = { logger: deps.logger, ...deps.engine };
+  const engine: Partial<EngineOptions> = { logger: deps.logger, problemType: problemTypeForStatus, ...deps.engine };
   const objects = deps.objects ?? new ObjectStores(deps.storage, new GitCache());
   const service = deps.service ?? createRepoService({ storage: deps.storage, events: deps.events, objects });
   const settings = new SettingsStore(deps.storage);

@@ -11,6 +11,7 @@ import { EventFeed } from './events/event-feed.js';
 import { attachEventSocket } from './events/websocket.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { problemTypeForStatus } from './http/problem-types.js';
 import { Authorizer, presentedToken } from './auth/authorizer.js';
 import { TokenStore } from './auth/token-store.js';
 import { UserStore } from './auth/user-store.js';
@@ -64,6 +65,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
     feed,
     service,
     logger,
+    problemType: problemTypeForStatus,
     ...(auth === undefined
       ? {}
       : {

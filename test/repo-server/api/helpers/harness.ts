@@ -66,7 +66,9 @@ export function apiClient(url: string, headers: Record<string, string> = {}): Ap
     client[method] = (path: string) => {
       const test = agent[method](path);
       for (const [name, value] of Object.entries({ ...DEFAULT_HEADERS, ...headers })) test.set(name, value);
-      test.on('response', (res: { status: number }) => recordObservation(method, path, res.status));
+      test.on('response', (res: { status: number; headers: Record<string, string>; text?: unknown }) =>
+        recordObservation(method, path, res.status, res.headers, typeof res.text === 'string' ? res.text : undefined),
+      );
       return test;
     };
   }
