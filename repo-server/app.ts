@@ -21,6 +21,8 @@ import { OpenApiResource } from './resources/openapi.js';
 import { gitHttpRouter, gitRoutePattern, type AuthDecision } from './git-http/index.js';
 import { type Authorizer, BASIC_CHALLENGE } from './auth/authorizer.js';
 import { SettingsStore } from './settings/repo-settings.js';
+import { SYSTEM_STORE } from './auth/token-store.js';
+import { Webhooks } from './webhooks/index.js';
 import { GitCache, ObjectStores } from './git/index.js';
 
 export const API_VERSION = '0.1.0';
@@ -43,6 +45,8 @@ export interface AppDeps {
   /** Largest object and most inflated bytes of one push; absent: the git router's defaults. */
   maxObjectBytes?: number;
   maxPushInflatedBytes?: number;
+  /** Webhook registrations; absent: a registry over the same storage that allows public URLs only. */
+  webhooks?: Webhooks;
 }
 
 /** The front end's request listener, and the patterns its route table serves (for /openapi.json's test). */
@@ -61,7 +65,8 @@ export function createApp(deps: AppDeps): App {
   const objects = deps.objects ?? new ObjectStores(deps.storage, new GitCache());
   const service = deps.service ?? createRepoService({ storage: deps.storage, events: deps.events, objects });
   const settings = new SettingsStore(deps.storage);
-  const routes = apiRoutes({ service, logger: deps.logger, settings, auth: deps.auth });
+  const webhooks = deps.webhooks ?? new Webhooks({ storage: deps.storage, system: deps.storage.repo(SYSTEM_STORE) }, []);
+  const routes = apiRoutes({ service, logger: deps.logger, settings, auth: deps.auth, webhooks });
   const document = openApiDocument(routes, API_VERSION);
   const documentTag = createHash('sha1').update(JSON.stringify(document)).digest('hex');
   const table = new RouteTable(

@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Storage } from '../fs-service/index.js';
 import { createEngineServer } from '../webmachine/index.js';
-import { createApp } from './app.js';
-import type { ServerConfig } from './config.js';
+import { API_VERSION, createApp } from './app.js';
+import { defaultWebhookConfig, type ServerConfig } from './config.js';
 import { createRepoService } from './domain/index.js';
 import { GitCache, ObjectStores } from './git/index.js';
 import { EventBus } from './events/event-bus.js';
@@ -13,7 +13,8 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { problemTypeForStatus } from './http/problem-types.js';
 import { Authorizer, presentedToken } from './auth/authorizer.js';
-import { TokenStore } from './auth/token-store.js';
+import { SYSTEM_STORE, TokenStore } from './auth/token-store.js';
+import { WebhookDispatcher, Webhooks } from './webhooks/index.js';
 import { UserStore } from './auth/user-store.js';
 import { SettingsStore } from './settings/repo-settings.js';
 
@@ -22,8 +23,8 @@ export interface RunningServer {
   url: string;
   events: EventBus;
   auth: Authorizer | undefined;
-  /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes storage. */
-  close(graceMs?: number): Promise<void>;
+  /** Stops accepting (answering `Connection: close` for drainMs first), lets in-flight requests finish (up to graceMs), then closes storage. */
+  close(graceMs?: number, drainMs?: number): Promise<void>;
 }
 
 /** Starts one front end over the given storage. */
@@ -33,7 +34,11 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
   const objects = new ObjectStores(storage, new GitCache(config.gitCacheBytes));
   const service = createRepoService({ storage, events, objects, maxObjectBytes: config.maxObjectBytes });
   const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage)) : undefined;
+  const hookConfig = config.webhooks ?? defaultWebhookConfig;
+  const stores = { storage, system: storage.repo(SYSTEM_STORE) };
+  const webhooks = new Webhooks(stores, hookConfig.allow);
   const app = createApp({
+    webhooks,
     storage,
     events,
     service,
@@ -58,6 +63,14 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
   server.headersTimeout = 20_000;
   server.requestTimeout = 300_000;
 
+  // Every front end follows the event logs and delivers webhooks; leases keep them from sending one twice.
+  const dispatcher = new WebhookDispatcher(stores, webhooks, {
+    ...hookConfig,
+    logger,
+    version: API_VERSION,
+    onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
+  });
+  dispatcher.start(events);
   const feed = new EventFeed(storage, events);
   events.subscribe((event) => metrics.refUpdates.inc({ via: event.via }));
   const sockets = attachEventSocket(server, {
@@ -100,6 +113,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
       draining = true;
       await sockets.close();
       feed.close();
+      await dispatcher.close();
       await new Promise((resolve) => setTimeout(resolve, drainMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -143,6 +143,7 @@ export class RepositoryResource extends ApiResource {
       const created = await this.api.service.createRepository(this.name, body);
       if (!created.ok) return failureHalt(created);
       this.info = created.repository;
+      if (created.created) await this.announce('created');
       this.response.setHeader('Location', `/repos/${this.name}`);
       this.response.setHeader('Content-Type', 'application/json');
       this.response.body = jsonBody(repoJson(created.repository));
@@ -156,7 +157,18 @@ export class RepositoryResource extends ApiResource {
 
   override async deleteResource() {
     const deleted = await this.api.service.deleteRepository(this.name);
-    return deleted.ok ? true : failureHalt(deleted);
+    if (!deleted.ok) return failureHalt(deleted);
+    await this.announce('deleted');
+    return true;
+  }
+
+  /** Service webhooks hear of it; the change itself is done, so a failure here is logged, not answered. */
+  private async announce(action: 'created' | 'deleted'): Promise<void> {
+    try {
+      await this.api.webhooks?.repositoryEvent(action, this.name, this.actor);
+    } catch (err) {
+      this.api.logger.error({ err, repo: this.name, action }, 'repository event not recorded for webhooks');
+    }
   }
 
   protected override toJson(): string {

@@ -14,10 +14,70 @@ import { MergeResource, MergesResource, mergedSchema, mergeInputSchema, mergePre
 import { ArchiveResource } from './archives.js';
 import { ProblemTypeResource, ProblemTypesResource, problemTypeSchema, problemTypesSchema } from './problems.js';
 import { RepositoriesResource, RepositoryResource, repoInputSchema, repositoryListSchema, repositorySchema } from './repositories.js';
+import { DeliveriesResource, DeliveryResource, deliveryListSchema, deliverySchema, HookResource, HooksResource, hookInputSchema, hookListSchema, hookSchema, RedeliveryResource } from './webhooks.js';
 
 const repoParam: ParamDoc = { name: 'repo', description: 'Repository name: letters, digits, ".", "_", "-"; 1 to 100 characters; not ending in ".git".', schema: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,100}$' } };
 const json = (schema: ZodType): BodyDoc => ({ contentType: 'application/json', schema });
 const refQuery: ParamDoc = { name: 'ref', description: 'Branch, tag or commit id; default branch when absent' };
+const hookParam: ParamDoc = { name: 'id', description: 'Hook id', schema: { type: 'string', pattern: '^[0-9a-f]{16}$' } };
+const deliveryParam: ParamDoc = { name: 'delivery', description: 'Delivery id (as X-Content-Repo-Delivery names it)' };
+
+/**
+ * The webhook routes of one scope: a repository's (/repos/{repo}/hooks, its events) or the
+ * service's (/admin/hooks, repositories created and deleted). Same resources, same rules.
+ */
+function hookRoutes(api: ApiContext, base: string, params: ParamDoc[], ids: { one: string; many: string }, who: string): RouteSpec[] {
+  const tag = 'webhooks';
+  // A repository can be missing or deleted; the service cannot.
+  const scope = params.length > 0 ? [404, 410] : [];
+  const one = [404, ...scope.filter((s) => s !== 404)];
+  return [
+    {
+      path: base,
+      tag,
+      params,
+      factory: (init) => new HooksResource(init, api),
+      operations: {
+        get: { operationId: `list${ids.many}`, summary: `List the ${who} webhooks, by id`, statuses: [200, 304, ...scope], paginated: true, responses: [json(hookListSchema)], headers: { 200: ['Link'] } },
+        post: { operationId: `create${ids.one}`, summary: `Register a ${who} webhook: URL, events, secret, active`, statuses: [201, ...scope], requestBody: json(hookInputSchema), responses: [json(hookSchema)], headers: { 201: ['Location'] } },
+      },
+    },
+    {
+      path: `${base}/{id}`,
+      tag,
+      params: [...params, hookParam],
+      factory: (init) => new HookResource(init, api),
+      operations: {
+        get: { operationId: `get${ids.one}`, summary: 'Read a webhook (never its secret)', statuses: [200, 304, ...one], responses: [json(hookSchema)], headers: { 200: ['ETag'] } },
+        put: { operationId: `put${ids.one}`, summary: 'Replace a webhook\'s URL, events, active flag (and secret, when given)', statuses: [200, ...one, 412], requestBody: json(hookInputSchema), responses: [json(hookSchema)] },
+        delete: { operationId: `delete${ids.one}`, summary: 'Remove a webhook; its pending deliveries fail', statuses: [204, ...one, 412] },
+      },
+    },
+    {
+      path: `${base}/{id}/deliveries`,
+      tag,
+      params: [...params, hookParam],
+      factory: (init) => new DeliveriesResource(init, api),
+      operations: { get: { operationId: `list${ids.one}Deliveries`, summary: 'The webhook\'s delivery log, newest first: state, attempts, last status and duration', statuses: [200, 304, ...one], paginated: true, responses: [json(deliveryListSchema)], headers: { 200: ['Link'] } } },
+    },
+    {
+      path: `${base}/{id}/deliveries/{delivery}`,
+      tag,
+      params: [...params, hookParam, deliveryParam],
+      factory: (init) => new DeliveryResource(init, api),
+      operations: { get: { operationId: `get${ids.one}Delivery`, summary: 'One delivery: its payload and every attempt (when, how long, the receiver\'s status)', statuses: [200, 304, ...one], responses: [json(deliverySchema)], headers: { 200: ['ETag'] } } },
+    },
+    {
+      path: `${base}/{id}/deliveries/{delivery}/attempts`,
+      tag,
+      params: [...params, hookParam, deliveryParam],
+      factory: (init) => new RedeliveryResource(init, api),
+      operations: {
+        post: { operationId: `redeliver${ids.one}Delivery`, summary: 'Send a delivery again (202): pending at once, with a fresh retry budget', statuses: [202, ...one, 409], responses: [json(deliverySchema)], headers: { 202: ['Location'] } },
+      },
+    },
+  ];
+}
 
 /** The REST API's route table: the front end's RouteTable serves it, /openapi.json describes it. */
 export function apiRoutes(api: ApiContext): RouteSpec[] {
@@ -303,6 +363,8 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
         },
       },
     },
+    ...hookRoutes(api, '/repos/{repo}/hooks', [repoParam], { one: 'Hook', many: 'Hooks' }, 'repository\'s'),
+    ...hookRoutes(api, '/admin/hooks', [], { one: 'ServiceHook', many: 'ServiceHooks' }, 'service\'s'),
     {
       path: '/problems',
       tag: 'problems',
