@@ -45,6 +45,8 @@ export interface AppDeps {
   /** Largest object and most inflated bytes of one push; absent: the git router's defaults. */
   maxObjectBytes?: number;
   maxPushInflatedBytes?: number;
+  /** The credential /metrics asks for when access control is on (METRICS_TOKEN); absent: closed. */
+  metricsToken?: string;
   /** Webhook registrations; absent: a registry over the same storage that allows public URLs only. */
   webhooks?: Webhooks;
 }
@@ -73,7 +75,7 @@ export function createApp(deps: AppDeps): App {
     [
       { pattern: '/healthz', factory: (init) => new LivenessResource(init) },
       { pattern: '/readyz', factory: (init) => new ReadinessResource(init, deps.storage) },
-      { pattern: '/metrics', factory: (init) => new MetricsResource(init, metrics) },
+      { pattern: '/metrics', factory: (init) => new MetricsResource(init, metrics, { open: deps.auth === undefined, ...(deps.metricsToken === undefined ? {} : { token: deps.metricsToken }) }) },
       { pattern: '/openapi.json', factory: (init) => new OpenApiResource(init, document, documentTag) },
       ...routes.map((route): TableRoute => ({ pattern: expressPath(route), factory: route.factory })),
     ],

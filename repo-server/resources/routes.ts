@@ -12,6 +12,7 @@ import { UserResource, UsersResource, userInputSchema, userListSchema, userSchem
 import { CompareResource, comparisonSchema } from './compare.js';
 import { MergeResource, MergesResource, mergedSchema, mergeInputSchema, mergePreviewSchema, resolvedMergeSchema } from './merges.js';
 import { ArchiveResource } from './archives.js';
+import { EventTicketsResource, eventTicketSchema } from './event-tickets.js';
 import { ProblemTypeResource, ProblemTypesResource, problemTypeSchema, problemTypesSchema } from './problems.js';
 import { RepositoriesResource, RepositoryResource, repoInputSchema, repositoryListSchema, repositorySchema } from './repositories.js';
 import { DeliveriesResource, DeliveryResource, deliveryListSchema, deliverySchema, HookResource, HooksResource, hookInputSchema, hookListSchema, hookSchema, RedeliveryResource } from './webhooks.js';
@@ -360,6 +361,20 @@ export function apiRoutes(api: ApiContext): RouteSpec[] {
           statuses: [200, 304, 404],
           responses: [{ contentType: 'application/gzip' }, { contentType: 'application/zip' }],
           headers: { 200: ['ETag', 'Content-Disposition'] },
+        },
+      },
+    },
+    {
+      path: '/events/tickets',
+      tag: 'events',
+      params: [],
+      factory: (init) => new EventTicketsResource(init, api),
+      operations: {
+        post: {
+          operationId: 'createEventTicket',
+          summary: 'A one-time ticket (good for a minute) to open the /events WebSocket with, instead of the token in its URL',
+          statuses: [200],
+          responses: [json(eventTicketSchema)],
         },
       },
     },

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ export interface EmbeddedServer {
   url: string;
   /** The admin token the server prints on first start, when access control is on. */
   token?: string;
+  /** The credential its /metrics asks for (METRICS_TOKEN). */
+  metricsToken: string;
   maxBodyBytes: number;
   stop(): Promise<void>;
 }
@@ -52,9 +55,10 @@ async function waitUntilUp(url: string, child: ChildProcess, output: () => strin
 export async function startEmbeddedServer(): Promise<EmbeddedServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'conformance-data-'));
+  const metricsToken = randomBytes(24).toString('base64url');
   const child = spawn(process.execPath, ['--import', 'tsx', 'repo-server/main.ts'], {
     cwd: process.cwd(),
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DECISION_TRACE: '1', LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(MAX_BODY_BYTES) },
+    env: { ...process.env, METRICS_TOKEN: metricsToken, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DECISION_TRACE: '1', LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(MAX_BODY_BYTES) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -81,5 +85,5 @@ export async function startEmbeddedServer(): Promise<EmbeddedServer> {
   // says so in its log instead. Either way, wait a moment for the line.
   for (let i = 0; i < 50 && !TOKEN.test(output) && !/access control is OFF/.test(output); i++) await new Promise((r) => setTimeout(r, 100));
   const token = TOKEN.exec(output)?.[0];
-  return { url, maxBodyBytes: MAX_BODY_BYTES, stop, ...(token === undefined ? {} : { token }) };
+  return { url, metricsToken, maxBodyBytes: MAX_BODY_BYTES, stop, ...(token === undefined ? {} : { token }) };
 }

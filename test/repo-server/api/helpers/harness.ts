@@ -12,6 +12,7 @@ import { createApp } from '../../../../repo-server/app.js';
 import { Authorizer } from '../../../../repo-server/auth/authorizer.js';
 import { TokenStore } from '../../../../repo-server/auth/token-store.js';
 import { UserStore } from '../../../../repo-server/auth/user-store.js';
+import { EventTickets } from '../../../../repo-server/auth/event-tickets.js';
 import type { Grants } from '../../../../repo-server/auth/roles.js';
 import { EventBus } from '../../../../repo-server/events/event-bus.js';
 import type { ObjectStores } from '../../../../repo-server/git/index.js';
@@ -78,7 +79,7 @@ export function apiClient(url: string, headers: Record<string, string> = {}): Ap
 export async function startApi(opts: ApiOptions): Promise<ApiHarness> {
   const events = new EventBus();
   const storage = opts.storage;
-  const auth = opts.auth === true ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage)) : undefined;
+  const auth = opts.auth === true ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage), new EventTickets(storage)) : undefined;
   const app = createApp({
     storage,
     events,
