@@ -144,8 +144,13 @@ export class WebhookDispatcher {
     const store = storeOf(this.stores, scope);
     const [seqData, cursorData] = await store.readMany([SEQ_PATH, CURSOR_PATH]);
     if (cursorData === null || cursorData === undefined) {
-      // No hook was ever made here, or the repository was deleted with its hooks.
-      if (scope !== null) await this.stores.system.fs.promises.unlink(indexPath(scope)).catch(() => {});
+      // No hook was ever made here, or the repository was deleted with its hooks: stop following
+      // it, unless a hook was registered meanwhile (it makes the cursor before the index entry).
+      if (scope !== null) {
+        await this.stores.system.fs.promises.unlink(indexPath(scope)).catch(() => {});
+        const [made] = await store.readMany([CURSOR_PATH]);
+        if (made !== null && made !== undefined) await this.stores.system.createExclusive(indexPath(scope), '');
+      }
       return;
     }
     const cursor = parseSeq(cursorData);
