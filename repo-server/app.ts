@@ -15,11 +15,14 @@ import { webClientRouter } from './web/index.js';
 import { rateLimiters, type RateLimits } from './http/rate-limit.js';
 import { requestIds } from './http/request-id.js';
 import { openApiDocument } from './http/openapi.js';
+import { problemTypeForStatus } from './http/problem-types.js';
 import { apiRoutes } from './resources/routes.js';
 import { OpenApiResource } from './resources/openapi.js';
 import { gitHttpRouter, gitRoutePattern, type AuthDecision } from './git-http/index.js';
 import { type Authorizer, BASIC_CHALLENGE } from './auth/authorizer.js';
 import { SettingsStore } from './settings/repo-settings.js';
+import { SYSTEM_STORE } from './auth/token-store.js';
+import { Webhooks } from './webhooks/index.js';
 import { GitCache, ObjectStores } from './git/index.js';
 
 export const API_VERSION = '0.1.0';
@@ -44,6 +47,10 @@ export interface AppDeps {
   /** Largest object and most inflated bytes of one push; absent: the git router's defaults. */
   maxObjectBytes?: number;
   maxPushInflatedBytes?: number;
+  /** The credential /metrics asks for when access control is on (METRICS_TOKEN); absent: closed. */
+  metricsToken?: string;
+  /** Webhook registrations; absent: a registry over the same storage that allows public URLs only. */
+  webhooks?: Webhooks;
 }
 
 /** The front end's request listener, and the patterns its route table serves (for /openapi.json's test). */
@@ -58,18 +65,19 @@ export type App = RequestListener & { readonly patterns: readonly string[] };
  */
 export function createApp(deps: AppDeps): App {
   const metrics = deps.metrics ?? new Metrics();
-  const engine: Partial<EngineOptions> = { logger: deps.logger, ...deps.engine };
+  const engine: Partial<EngineOptions> = { logger: deps.logger, problemType: problemTypeForStatus, ...deps.engine };
   const objects = deps.objects ?? new ObjectStores(deps.storage, new GitCache());
   const service = deps.service ?? createRepoService({ storage: deps.storage, events: deps.events, objects });
   const settings = new SettingsStore(deps.storage);
-  const routes = apiRoutes({ service, logger: deps.logger, settings, auth: deps.auth });
+  const webhooks = deps.webhooks ?? new Webhooks({ storage: deps.storage, system: deps.storage.repo(SYSTEM_STORE) }, []);
+  const routes = apiRoutes({ service, logger: deps.logger, settings, auth: deps.auth, webhooks });
   const document = openApiDocument(routes, API_VERSION);
   const documentTag = createHash('sha1').update(JSON.stringify(document)).digest('hex');
   const table = new RouteTable(
     [
       { pattern: '/healthz', factory: (init) => new LivenessResource(init) },
       { pattern: '/readyz', factory: (init) => new ReadinessResource(init, deps.storage) },
-      { pattern: '/metrics', factory: (init) => new MetricsResource(init, metrics) },
+      { pattern: '/metrics', factory: (init) => new MetricsResource(init, metrics, { open: deps.auth === undefined, ...(deps.metricsToken === undefined ? {} : { token: deps.metricsToken }) }) },
       { pattern: '/openapi.json', factory: (init) => new OpenApiResource(init, document, documentTag) },
       ...routes.map((route): TableRoute => ({ pattern: expressPath(route), factory: route.factory })),
     ],

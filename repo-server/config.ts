@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DEFAULT_CACHE_BYTES } from './git/index.js';
 import { defaultRateLimits, type RateLimits } from './http/rate-limit.js';
+import { type AllowList, parseAllowList } from './webhooks/index.js';
 
 /** Everything a front end needs to start, from flags first, then environment, then defaults. */
 export interface ServerConfig {
@@ -31,7 +32,22 @@ export interface ServerConfig {
   clusterSecret: string | undefined;
   /** Per-token / per-address requests a minute; RATE_LIMIT=off disables (load tests only). */
   rateLimits: RateLimits | undefined;
+  /** Webhook delivery; absent: the defaults (public targets only). */
+  webhooks?: WebhookConfig;
+  /** The credential /metrics asks for (Bearer); absent: /metrics answers only with access control off. */
+  metricsToken?: string;
 }
+
+export interface WebhookConfig {
+  /** Internal addresses (IPs, CIDR ranges) deliveries may still go to; WEBHOOK_ALLOW_HOSTS. */
+  allow: AllowList;
+  timeoutMs: number;
+  retryMs: number;
+  maxAttempts: number;
+  intervalMs: number;
+}
+
+export const defaultWebhookConfig: WebhookConfig = { allow: [], timeoutMs: 10_000, retryMs: 10_000, maxAttempts: 8, intervalMs: 1_000 };
 
 /** A command line or environment the front end cannot start from; `npm start` prints it with the usage. */
 export class ConfigError extends Error {
@@ -83,6 +99,11 @@ export const FRONT_END_USAGE = `usage: npm start -- [options]     (a flag wins o
                           RATE_LIMIT_PER_TOKEN    requests a minute per token (${defaultRateLimits.perToken})
                           RATE_LIMIT_FRONTENDS    front ends sharing those limits, each enforces limit / N (1)
                           RATE_LIMIT=off          no rate limits, load tests only (on)
+                          METRICS_TOKEN           the Bearer credential /metrics asks for (none: /metrics is closed)
+                          WEBHOOK_ALLOW_HOSTS     internal IPs/CIDRs webhooks may still target (none)
+                          WEBHOOK_TIMEOUT_MS      one delivery attempt's time limit (${defaultWebhookConfig.timeoutMs})
+                          WEBHOOK_RETRY_MS        delay before the first retry, doubling after (${defaultWebhookConfig.retryMs})
+                          WEBHOOK_MAX_ATTEMPTS    attempts before a delivery fails (${defaultWebhookConfig.maxAttempts})
   --help, -h                                      print this text and exit`;
 
 /** True when the command line asks for the usage; throws ConfigError on an unknown option. */
@@ -128,6 +149,14 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     etcd: (values.etcd ?? env.FS_ETCD ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     cluster: values.cluster ?? env.FS_CLUSTER,
     clusterSecret: env.FS_CLUSTER_SECRET,
+    webhooks: {
+      allow: allowList(env.WEBHOOK_ALLOW_HOSTS),
+      timeoutMs: num(env.WEBHOOK_TIMEOUT_MS, defaultWebhookConfig.timeoutMs, 'WEBHOOK_TIMEOUT_MS'),
+      retryMs: num(env.WEBHOOK_RETRY_MS, defaultWebhookConfig.retryMs, 'WEBHOOK_RETRY_MS'),
+      maxAttempts: Math.max(1, num(env.WEBHOOK_MAX_ATTEMPTS, defaultWebhookConfig.maxAttempts, 'WEBHOOK_MAX_ATTEMPTS')),
+      intervalMs: Math.max(50, num(env.WEBHOOK_INTERVAL_MS, defaultWebhookConfig.intervalMs, 'WEBHOOK_INTERVAL_MS')),
+    },
+    ...(env.METRICS_TOKEN === undefined || env.METRICS_TOKEN === '' ? {} : { metricsToken: env.METRICS_TOKEN }),
     rateLimits:
       env.RATE_LIMIT === 'off'
         ? undefined
@@ -140,6 +169,14 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
             num(env.RATE_LIMIT_FRONTENDS, 1, 'RATE_LIMIT_FRONTENDS'),
           ),
   };
+}
+
+function allowList(text: string | undefined): AllowList {
+  try {
+    return parseAllowList(text);
+  } catch {
+    throw new ConfigError(`WEBHOOK_ALLOW_HOSTS must be IP addresses or CIDR ranges, comma-separated, got ${JSON.stringify(text)}`);
+  }
 }
 
 /**

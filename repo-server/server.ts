@@ -1,9 +1,9 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Storage } from '../fs-service/index.js';
 import { createEngineServer } from '../webmachine/index.js';
-import { createApp } from './app.js';
-import type { ServerConfig } from './config.js';
+import { API_VERSION, createApp } from './app.js';
+import { defaultWebhookConfig, type ServerConfig } from './config.js';
 import { createRepoService } from './domain/index.js';
 import { GitCache, ObjectStores } from './git/index.js';
 import { EventBus } from './events/event-bus.js';
@@ -11,9 +11,12 @@ import { EventFeed } from './events/event-feed.js';
 import { attachEventSocket } from './events/websocket.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { problemTypeForStatus } from './http/problem-types.js';
 import { Authorizer, presentedToken } from './auth/authorizer.js';
-import { TokenStore } from './auth/token-store.js';
+import { SYSTEM_STORE, TokenStore } from './auth/token-store.js';
+import { WebhookDispatcher, Webhooks } from './webhooks/index.js';
 import { UserStore } from './auth/user-store.js';
+import { EventTickets } from './auth/event-tickets.js';
 import { SettingsStore } from './settings/repo-settings.js';
 
 export interface RunningServer {
@@ -21,8 +24,8 @@ export interface RunningServer {
   url: string;
   events: EventBus;
   auth: Authorizer | undefined;
-  /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes storage. */
-  close(graceMs?: number): Promise<void>;
+  /** Stops accepting (answering `Connection: close` for drainMs first), lets in-flight requests finish (up to graceMs), then closes storage. */
+  close(graceMs?: number, drainMs?: number): Promise<void>;
 }
 
 /** Starts one front end over the given storage. */
@@ -31,8 +34,13 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
   // One object store per repository and one cache for REST and git alike.
   const objects = new ObjectStores(storage, new GitCache(config.gitCacheBytes));
   const service = createRepoService({ storage, events, objects, maxObjectBytes: config.maxObjectBytes });
-  const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage)) : undefined;
+  const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage), new EventTickets(storage)) : undefined;
+  const hookConfig = config.webhooks ?? defaultWebhookConfig;
+  const stores = { storage, system: storage.repo(SYSTEM_STORE) };
+  const webhooks = new Webhooks(stores, hookConfig.allow);
   const app = createApp({
+    webhooks,
+    ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
     storage,
     events,
     service,
@@ -58,20 +66,39 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
   server.headersTimeout = 20_000;
   server.requestTimeout = 300_000;
 
+  // Every front end follows the event logs and delivers webhooks; leases keep them from sending one twice.
+  const dispatcher = new WebhookDispatcher(stores, webhooks, {
+    ...hookConfig,
+    logger,
+    version: API_VERSION,
+    onAttempt: (outcome) => metrics.webhookAttempts.inc({ outcome }),
+  });
+  dispatcher.start(events);
   const feed = new EventFeed(storage, events);
+  /** The token each socket's ticket was issued for (a ticket is used up when its socket opens). */
+  const ticketHolders = new WeakMap<IncomingMessage, Promise<string | null>>();
   events.subscribe((event) => metrics.refUpdates.inc({ via: event.via }));
   const sockets = attachEventSocket(server, {
     metrics,
     feed,
     service,
     logger,
+    problemType: problemTypeForStatus,
     ...(auth === undefined
       ? {}
       : {
           mayRead: async (req, repo) => {
-            // Browsers cannot set headers on WebSocket requests: a token may come as ?access_token=.
-            const query = new URL(req.url ?? '/', 'http://x').searchParams.get('access_token');
-            const header = req.headers.authorization ?? (query === null ? undefined : `Bearer ${query}`);
+            // Browsers cannot set headers on WebSocket requests: they bring a one-time ticket
+            // (POST /events/tickets), never the token itself, so no URL or log holds a token.
+            const ticket = new URL(req.url ?? '/', 'http://x').searchParams.get('ticket');
+            if (ticket !== null) {
+              let holder = ticketHolders.get(req);
+              if (holder === undefined) ticketHolders.set(req, (holder = auth.tickets!.redeem(ticket)));
+              const tokenId = await holder;
+              const principal = tokenId === null ? null : await auth.tokens.principalById(tokenId);
+              return principal !== null && auth.mayRead(principal, repo);
+            }
+            const header = req.headers.authorization;
             const principal = await auth.principal(header);
             if (presentedToken(header) !== undefined && principal === null) return false;
             return auth.mayRead(principal, repo);
@@ -99,6 +126,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
       draining = true;
       await sockets.close();
       feed.close();
+      await dispatcher.close();
       await new Promise((resolve) => setTimeout(resolve, drainMs));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

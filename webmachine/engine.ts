@@ -9,7 +9,7 @@ import { PROBLEM_MEDIA_TYPE, problem, renderProblem } from './problem.js';
 import { Request } from './request.js';
 import type { Resource, ResourceFactory } from './resource.js';
 import { Response } from './response.js';
-import { writeResponse } from './respond.js';
+import { withType, writeResponse } from './respond.js';
 
 export interface HandleResult {
   status: number;
@@ -100,10 +100,10 @@ class Exchange {
   respond(outcome: FlowOutcome): Maybe<HandleResult> {
     const { request, opts, outgoing } = this;
     const written = attempt(
-      () => writeResponse(this.flow, request, this.response, outcome.status, outcome.halt, outgoing, opts.trace ? this.trace : undefined),
+      () => writeResponse(this.flow, request, this.response, outcome.status, outcome.halt, outgoing, opts.trace ? this.trace : undefined, opts.problemType),
       (err) => {
         opts.logger.error({ err, requestId: request.id, method: request.method, path: request.path }, 'response failed');
-        writeLastResort(request, outgoing);
+        writeLastResort(request, outgoing, opts);
         return 500;
       },
     );
@@ -128,13 +128,13 @@ function finishAfterError(resource: Resource, request: Request, opts: EngineOpti
 }
 
 /** Writing the response failed: a clean 500 problem if nothing went out yet, else cut the connection. */
-function writeLastResort(request: Request, outgoing: ServerResponse): void {
+function writeLastResort(request: Request, outgoing: ServerResponse, opts: EngineOptions): void {
   if (outgoing.headersSent) {
     outgoing.destroy();
     return;
   }
   for (const name of outgoing.getHeaderNames()) outgoing.removeHeader(name);
-  const body = renderProblem(problem(500, internalError(request).problem));
+  const body = renderProblem(problem(500, withType(500, internalError(request).problem ?? {}, opts.problemType)));
   outgoing.writeHead(500, { 'Content-Type': PROBLEM_MEDIA_TYPE, 'Content-Length': String(body.length), Date: httpDateNow() });
   outgoing.end(request.method === 'HEAD' ? undefined : body);
 }

@@ -28,6 +28,11 @@ export interface EngineOptions {
   /** Adds X-Decision-Trace to responses and a trace field to the log line. */
   trace: boolean;
   logger: Logger;
+  /**
+   * The `type` of a problem body that names none (RFC 9457: about:blank when absent): an
+   * application names its own problem pages per status here.
+   */
+  problemType?: (status: number) => string | undefined;
 }
 
 export const defaultOptions: EngineOptions = {

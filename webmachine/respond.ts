@@ -6,7 +6,7 @@ import type { FlowState } from './flow-state.js';
 import type { Halt } from './halt.js';
 import { httpDateNow } from './http-date.js';
 import { all, andThen, type Maybe } from './maybe.js';
-import { PROBLEM_MEDIA_TYPE, problem, renderProblem } from './problem.js';
+import { PROBLEM_MEDIA_TYPE, problem, type ProblemInit, renderProblem } from './problem.js';
 import { ifRangeHolds, parseRange } from './range.js';
 import type { Request } from './request.js';
 import { SizedBody, type Response } from './response.js';
@@ -18,12 +18,21 @@ function toBuffer(body: string | Uint8Array): Buffer {
 }
 
 /** Error answers get an RFC 9457 body unless a callback wrote one. */
-function addProblemBody(res: Response, status: number, halt: Halt | undefined): void {
+function addProblemBody(res: Response, status: number, halt: Halt | undefined, typeOf: ProblemTypeOf | undefined): void {
   if (status < 400 || res.body !== undefined) return;
-  res.body = renderProblem(problem(status, halt?.problem));
+  res.body = renderProblem(problem(status, withType(status, halt?.problem ?? {}, typeOf)));
   res.setHeader('Content-Type', PROBLEM_MEDIA_TYPE);
   res.removeHeader('content-encoding');
   res.removeHeader('content-language');
+}
+
+type ProblemTypeOf = (status: number) => string | undefined;
+
+/** A problem that names no type gets the application's type for its status (EngineOptions.problemType). */
+export function withType(status: number, init: ProblemInit, typeOf: ProblemTypeOf | undefined): ProblemInit {
+  if (init.type !== undefined || typeOf === undefined) return init;
+  const type = typeOf(status);
+  return type === undefined ? init : { ...init, type };
 }
 
 /** Re-encodes a body into the negotiated charset (E6's winner). Streams are not converted. */
@@ -46,16 +55,16 @@ function rangeOf(f: FlowState, res: Response, body: Buffer, header: string): { s
   const range = parseRange(header, body.length);
   if (range === undefined) return { status: 200, body };
   f.trace.push('range');
-  if (range === 'unsatisfiable') return unsatisfiable(res, body.length);
+  if (range === 'unsatisfiable') return unsatisfiable(res, body.length, f.opts.problemType);
   res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${body.length}`);
   return { status: 206, body: body.subarray(range.start, range.end + 1) };
 }
 
 /** 416 with the size the client can ask within. */
-function unsatisfiable(res: Response, size: number): { status: number; body: Buffer } {
+function unsatisfiable(res: Response, size: number, typeOf: ProblemTypeOf | undefined): { status: number; body: Buffer } {
   res.setHeader('Content-Range', `bytes */${size}`);
   res.setHeader('Content-Type', PROBLEM_MEDIA_TYPE);
-  return { status: 416, body: renderProblem(problem(416, { detail: `The body has ${size} bytes.` })) };
+  return { status: 416, body: renderProblem(problem(416, withType(416, { detail: `The body has ${size} bytes.` }, typeOf))) };
 }
 
 type Payload = string | Buffer | Readable | undefined;
@@ -84,8 +93,9 @@ export function writeResponse(
   halt: Halt | undefined,
   out: ServerResponse,
   trace?: readonly string[],
+  problemType?: ProblemTypeOf,
 ): Maybe<number> {
-  addProblemBody(res, status, halt);
+  addProblemBody(res, status, halt, problemType);
   res.setHeader('Date', httpDateNow());
   if (NO_BODY.has(status)) {
     res.body = undefined;
@@ -137,7 +147,7 @@ function openSized(f: FlowState | undefined, req: Request, res: Response, status
       const range = ok ? parseRange(header, sized.size) : undefined;
       if (range === undefined) return whole();
       f.trace.push('range');
-      if (range === 'unsatisfiable') return unsatisfiable(res, sized.size);
+      if (range === 'unsatisfiable') return unsatisfiable(res, sized.size, f.opts.problemType);
       res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${sized.size}`);
       res.setHeader('Content-Length', String(range.end - range.start + 1));
       return { status: 206, body: sized.open(range.start, range.end) };

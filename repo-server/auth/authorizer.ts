@@ -2,6 +2,7 @@ import type { SettingsStore } from '../settings/repo-settings.js';
 import { atLeast, type Role, roleOn } from './roles.js';
 import type { Principal, TokenStore } from './token-store.js';
 import type { UserStore } from './user-store.js';
+import type { EventTickets } from './event-tickets.js';
 
 /** What a request needs: a role, on a repository or (no repo) on the service as a whole. */
 export interface Access {
@@ -47,6 +48,8 @@ export class Authorizer {
     readonly enabled = true,
     /** People who sign in with a password (POST /sessions); absent where only tokens are used. */
     readonly users?: UserStore,
+    /** Tickets for the /events WebSocket (POST /events/tickets); absent: none are issued. */
+    readonly tickets?: EventTickets,
   ) {}
 
   async principal(authorization: string | undefined): Promise<Principal | null> {

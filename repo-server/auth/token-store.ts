@@ -57,6 +57,14 @@ function publicView(r: TokenRecord): PublicToken {
   return rest;
 }
 
+function principalOf(record: TokenRecord): Principal {
+  const principal: Principal = { tokenId: record.id, name: record.name, grants: sanitizeGrants(record.grants) };
+  if (record.user !== undefined) principal.user = record.user;
+  if (record.email !== undefined) principal.email = record.email;
+  if (record.expiresAt !== undefined) principal.expiresAt = record.expiresAt;
+  return principal;
+}
+
 export class TokenStore {
   private readonly store: RepoStore;
   private readonly verified = new LRUCache<string, true>({ max: 10_000 });
@@ -88,20 +96,32 @@ export class TokenStore {
     const m = TOKEN.exec(token);
     if (!m) return null;
     const [, id, secret] = m as unknown as [string, string, string];
-    const found = await this.read(id);
-    if (found === null || found.record.revokedAt !== undefined) return null;
-    if (found.record.expiresAt !== undefined && !(Date.parse(found.record.expiresAt) > this.now().getTime())) return null;
-    const { record } = found;
+    const record = await this.live(id);
+    if (record === null) return null;
     const memo = `${record.hash}:${secret}`;
     if (!this.verified.has(memo)) {
       if (!(await secretMatches(secret, record))) return null;
       this.verified.set(memo, true);
     }
-    const principal: Principal = { tokenId: record.id, name: record.name, grants: sanitizeGrants(record.grants) };
-    if (record.user !== undefined) principal.user = record.user;
-    if (record.email !== undefined) principal.email = record.email;
-    if (record.expiresAt !== undefined) principal.expiresAt = record.expiresAt;
-    return principal;
+    return principalOf(record);
+  }
+
+  /**
+   * The principal of a token known by its id alone, for a credential that already proved it
+   * (a WebSocket ticket the token asked for): null once the token is revoked or expired.
+   */
+  async principalById(id: string): Promise<Principal | null> {
+    if (!/^[0-9a-f]{16}$/.test(id)) return null;
+    const record = await this.live(id);
+    return record === null ? null : principalOf(record);
+  }
+
+  /** The record of a token that works now: not revoked, not expired. */
+  private async live(id: string): Promise<TokenRecord | null> {
+    const found = await this.read(id);
+    if (found === null || found.record.revokedAt !== undefined) return null;
+    if (found.record.expiresAt !== undefined && !(Date.parse(found.record.expiresAt) > this.now().getTime())) return null;
+    return found.record;
   }
 
   async list(): Promise<PublicToken[]> {

@@ -65,6 +65,8 @@ export interface RepoService {
   updateRepository(name: string, patch: repositories.RepoInput): Promise<repositories.RepoResult>;
   getRepository(name: string): Promise<repositories.RepoResult>;
   listRepositories(): Promise<RepoInfo[]>;
+  /** Sorted names that may be repositories (without opening any): what a page of /repos walks. */
+  repositoryNames(): Promise<string[]>;
   deleteRepository(name: string): Promise<repositories.DeleteRepoResult>;
   previouslyExisted(name: string): Promise<boolean>;
   // Refs and branches
@@ -131,6 +133,7 @@ export function createRepoService(options: RepoServiceDeps): RepoService {
     updateRepository: (name, patch) => repositories.updateRepository(deps, name, patch),
     getRepository: (name) => repositories.getRepository(deps, name),
     listRepositories: () => repositories.listRepositories(deps),
+    repositoryNames: () => repositories.repositoryNames(deps),
     deleteRepository: (name) => repositories.deleteRepository(deps, name),
     previouslyExisted: (name) => repositories.previouslyExisted(deps, name),
     resolveRef: (repo, ref) => inRepo(repo, ({ ctx }) => refs.resolveRef(ctx, ref)),

@@ -145,7 +145,7 @@ async function attemptMerge(deps: ServiceDeps, ctx: RepoContext, input: MergeInp
   const head = await resolveRef(ctx, input.head);
   if (!head.ok) return head;
   const move = async (commit: CommitDetails, outcome: MergeOutcome): Promise<MergeResult | 'moved'> => {
-    const swapped = await swapRef(deps, ctx, branchRef(input.base), previous, commit.id, input);
+    const swapped = await swapRef(deps, ctx, branchRef(input.base), previous, commit.id, input, 'merge');
     return swapped.ok ? { ok: true, outcome, commit, previous } : swapped.reason === 'stale' ? 'moved' : swapped;
   };
   const history = await ctx.ancestry([previous, head.commit]);

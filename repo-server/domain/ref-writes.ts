@@ -7,8 +7,9 @@ import type { Oid, RefNameConflict, WriteOptions } from './types.js';
 /** `stale`: the ref no longer had the value `old`; nothing moved. */
 export type Swap = { ok: true } | { ok: false; reason: 'stale' } | RefNameConflict;
 
-export async function swapRef(deps: ServiceDeps, ctx: RepoContext, ref: string, old: Oid | null, next: Oid | null, options: WriteOptions): Promise<Swap> {
-  const result = await applyRefUpdates(ctx.store, [{ ref, old, new: next }], { actor: options.actor ?? 'anonymous', via: 'rest', events: deps.events });
+/** `cause` marks the event of a merge, so listeners (webhooks) can tell it from a plain write. */
+export async function swapRef(deps: ServiceDeps, ctx: RepoContext, ref: string, old: Oid | null, next: Oid | null, options: WriteOptions, cause?: 'merge'): Promise<Swap> {
+  const result = await applyRefUpdates(ctx.store, [{ ref, old, new: next }], { actor: options.actor ?? 'anonymous', via: 'rest', events: deps.events, ...(cause === undefined ? {} : { cause }) });
   if (result.ok || result.reason === 'stale') return result;
   const short = (name: string): string => name.replace(/^refs\/(heads|tags)\//, '');
   return {

@@ -163,6 +163,14 @@ export async function updateRepository(deps: ServiceDeps, name: string, patch: R
   throw new Error(`metadata of ${name} kept changing; gave up after 50 attempts`);
 }
 
+/**
+ * The names storage holds that can be repositories, sorted: what a page of /repos walks, opening
+ * only the repositories it shows. A deleted repository's tombstone is listed here too.
+ */
+export async function repositoryNames(deps: ServiceDeps): Promise<string[]> {
+  return (await deps.storage.listRepos()).filter((name) => validateRepoName(name).ok).sort();
+}
+
 export async function listRepositories(deps: ServiceDeps): Promise<RepoInfo[]> {
   const names = await deps.storage.listRepos();
   const found = await mapLimit(names, (name) => openRepo(deps, name));

@@ -25,6 +25,8 @@ export interface EventSocketOptions {
    * or a withdrawn grant ends its subscriptions on every front end, not only the one that revoked.
    */
   recheckMs?: number;
+  /** The `type` of a refusal's problem body, by status (the front end's problem catalogue). */
+  problemType?: (status: number) => string;
 }
 
 /** Close codes clients can act on. */
@@ -50,9 +52,9 @@ function dropWhenFlushed(ws: WebSocket): void {
   timer.unref();
 }
 
-function refuse(socket: Duplex, status: number, detail: string): void {
+function refuse(socket: Duplex, status: number, detail: string, typeOf?: (status: number) => string): void {
   if (socket.destroyed) return;
-  const body = JSON.stringify(problem(status, { detail }));
+  const body = JSON.stringify(problem(status, { detail, ...(typeOf === undefined ? {} : { type: typeOf(status) }) }));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
       `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -78,10 +80,10 @@ export function attachEventSocket(server: Server, opts: EventSocketOptions): { c
     // while we decide (or while the refusal is written) would otherwise end the process.
     socket.on('error', (err: NodeJS.ErrnoException) => opts.logger.debug({ code: err.code }, 'event socket client went away'));
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/events') return refuse(socket, 404, 'Only /events accepts WebSocket upgrades.');
+    if (url.pathname !== '/events') return refuse(socket, 404, 'Only /events accepts WebSocket upgrades.', opts.problemType);
     const repo = url.searchParams.get('repo') ?? '';
     const sinceText = url.searchParams.get('since');
-    if (sinceText !== null && !/^\d{1,15}$/.test(sinceText)) return refuse(socket, 400, 'since must be a whole number.');
+    if (sinceText !== null && !/^\d{1,15}$/.test(sinceText)) return refuse(socket, 400, 'since must be a whole number.', opts.problemType);
     // The upgrade is a request like any other: its checks (and their log lines and shard reads)
     // carry its id. The subscription outlives it and serves others' events: it runs outside.
     const given = req.headers['x-request-id'];
@@ -91,7 +93,7 @@ export function attachEventSocket(server: Server, opts: EventSocketOptions): { c
         const found = await opts.service.getRepository(repo);
         const allowed = found.ok && (opts.mayRead === undefined || (await opts.mayRead(req, repo)));
         // A repository the client may not read looks exactly like one that does not exist.
-        if (!allowed) return refuse(socket, found.ok || found.reason === 'not-found' ? 404 : 400, `No repository named ${JSON.stringify(repo)}.`);
+        if (!allowed) return refuse(socket, found.ok || found.reason === 'not-found' ? 404 : 400, `No repository named ${JSON.stringify(repo)}.`, opts.problemType);
         opts.logger.info({ repo, ...(sinceText === null ? {} : { since: Number(sinceText) }) }, 'event socket opened');
         if (socket.destroyed) return;
         outsideRequest(() =>
@@ -103,7 +105,7 @@ export function attachEventSocket(server: Server, opts: EventSocketOptions): { c
         );
       })().catch((err: unknown) => {
         opts.logger.error({ err }, 'event socket upgrade failed');
-        refuse(socket, 500, 'internal error');
+        refuse(socket, 500, 'internal error', opts.problemType);
       });
     });
   });

@@ -35,7 +35,7 @@ export {
   type RefEventSink,
   type RefUpdateContext,
 } from './refs/ref-update.js';
-export { readSeq, readEventsAfter, BACKLOG } from './refs/event-log.js';
+export { readSeq, readEventsAfter, BACKLOG, appendOps, parseSeq, prune, SEQ_PATH } from './refs/event-log.js';
 export { checkRepository, type RepositoryCheck, type ObjectFault } from './repository-check.js';
 export { repositoryExists, METADATA_PATH, TOMBSTONE_PATH } from './repository.js';
 export { validateRepoName, isValidRepoName, type NameCheck } from './names.js';

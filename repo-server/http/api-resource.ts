@@ -3,6 +3,7 @@ import { type Access, BEARER_CHALLENGE, type Decision } from '../auth/authorizer
 import type { Principal } from '../auth/token-store.js';
 import type { ApiContext } from './api-context.js';
 import { JsonResource } from './json-resource.js';
+import { type CursorKind, KEYED, linkHeader, type Page, type PageQuery, readPageQuery } from './pagination.js';
 
 export { jsonBody } from './json-resource.js';
 
@@ -15,7 +16,10 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export abstract class ApiResource extends JsonResource {
   private decisionMemo: Promise<Decision> | undefined;
+  private pageQueryMemo: PageQuery | Halt | undefined;
   protected principal: Principal | null = null;
+  /** The Link header of the page this list answers (its ETag covers it). */
+  protected pageLinks = '';
 
   constructor(
     init: ResourceInit,
@@ -50,6 +54,18 @@ export abstract class ApiResource extends JsonResource {
     const decision = this.decision();
     if (decision === undefined) return false;
     return decision.then((d) => (d.kind === 'hidden' ? halt(404, { detail: 'No such repository.' }) : d.kind === 'forbidden'));
+  }
+
+  /** A list's per_page and cursor (http/pagination.ts), or the 400 that says what is wrong with them. */
+  protected pageQuery(kinds: readonly CursorKind[] = KEYED): PageQuery | Halt {
+    return (this.pageQueryMemo ??= readPageQuery(this.request, kinds));
+  }
+
+  /** Answers a page: its Link header, and its items. */
+  protected answerPage<T>(q: PageQuery, page: Page<T>): T[] {
+    this.pageLinks = linkHeader(this.request, q, page.links);
+    if (this.pageLinks !== '') this.response.setHeader('Link', this.pageLinks);
+    return page.items;
   }
 
   /** Who is acting, for commits' defaults and ref events. */

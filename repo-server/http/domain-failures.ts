@@ -1,4 +1,5 @@
 import { type Halt, halt } from '../../webmachine/index.js';
+import { isProblemName, PROBLEM_TYPES, problemType } from './problem-types.js';
 
 /** Any `{ok: false, reason, ...}` value of the domain layer. */
 export interface DomainFailure {
@@ -7,22 +8,22 @@ export interface DomainFailure {
   [key: string]: unknown;
 }
 
-const TYPE_BASE = 'https://content-repo.dev/problems/';
-
 /**
  * The one mapping from domain reasons to HTTP: invalid -> 400, not-found -> 404 (410 for a deleted
  * repository), stale -> 412, too-large -> 413, busy -> 503, everything that conflicts with current state -> 409.
  */
 export function failureHalt(failure: DomainFailure): Halt {
   const { ok: _ok, reason, ...details } = failure;
-  const type = `${TYPE_BASE}${reason}`;
+  // A reason the catalogue does not name is a conflict; the reason itself stays in the body.
+  const name = isProblemName(reason) ? reason : 'conflict';
+  const type = problemType(name);
   switch (reason) {
     case 'invalid':
       return halt(400, { type, title: 'Invalid request', detail: String(details.detail ?? 'invalid input'), ...details });
     case 'not-found': {
       const what = String(details.what ?? 'resource');
       const name = String(details.name ?? '');
-      if (details.gone === true) return halt(410, { type, title: 'Gone', detail: `The ${what} ${name} was deleted.`, ...details });
+      if (details.gone === true) return halt(410, { type: problemType('gone'), title: 'Gone', detail: `The ${what} ${name} was deleted.`, ...details });
       return halt(404, { type, title: 'Not found', detail: `No ${what} named ${JSON.stringify(name)}.`, ...details });
     }
     case 'stale':
@@ -34,7 +35,7 @@ export function failureHalt(failure: DomainFailure): Halt {
     case 'precondition-failed':
       return halt(412, { type, title: 'Precondition failed', detail: String(details.detail ?? 'a precondition failed'), ...details });
     default:
-      return halt(409, { type, title: 'Conflict', detail: String(details.detail ?? conflictDetail(reason)), ...details });
+      return halt(409, { type, title: PROBLEM_TYPES[name].title, detail: String(details.detail ?? conflictDetail(reason)), ...(name !== reason ? { reason } : {}), ...details });
   }
 }
 

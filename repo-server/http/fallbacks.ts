@@ -3,10 +3,11 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { PROBLEM_MEDIA_TYPE, problem, renderProblem } from '../../webmachine/index.js';
 import type { Logger } from '../observability/logger.js';
 import { pathOf } from './front-door.js';
+import { problemTypeForStatus } from './problem-types.js';
 
 /** A problem answer outside any resource (no route, bad path, a failure before the engine ran). */
 export function sendProblem(req: IncomingMessage, res: ServerResponse, status: number, detail: string): void {
-  const body = Buffer.from(renderProblem(problem(status, { detail })));
+  const body = Buffer.from(renderProblem(problem(status, { type: problemTypeForStatus(status), detail })));
   res.statusCode = status;
   res.setHeader('Content-Type', `${PROBLEM_MEDIA_TYPE}; charset=utf-8`);
   res.setHeader('Cache-Control', 'no-store');

@@ -9,6 +9,7 @@ export class Metrics {
   readonly websockets: Gauge;
   readonly gitPackBytes: Counter<'direction'>;
   readonly gitPackObjects: Counter<'direction'>;
+  readonly webhookAttempts: Counter<'outcome'>;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -33,6 +34,13 @@ export class Metrics {
       labelNames: ['direction'],
       registers: [this.registry],
     });
+    this.webhookAttempts = new Counter({
+      name: 'webhook_attempts_total',
+      help: 'Webhook delivery attempts by outcome: delivered, retry (failed, tried again later), failed (given up)',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    for (const outcome of ['delivered', 'retry', 'failed']) this.webhookAttempts.inc({ outcome }, 0);
     // Both directions exist (at 0) from the start, so rate() works before the first push.
     for (const direction of ['in', 'out']) {
       this.gitPackBytes.inc({ direction }, 0);

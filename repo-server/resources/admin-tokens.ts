@@ -5,6 +5,8 @@ import type { Access } from '../auth/authorizer.js';
 import { ROLES } from '../auth/roles.js';
 import type { PublicToken } from '../auth/token-store.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { grantsSchema, requestSchemas, responseSchemas, timestampSchema } from '../http/api-schemas.js';
+import { pageOf } from '../http/pagination.js';
 
 const role = z.enum(ROLES);
 export const tokenInputSchema = z
@@ -13,11 +15,29 @@ export const tokenInputSchema = z
     global: role.optional(),
     repos: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,100}$/), role).optional(),
   })
-  .strict();
+  .strict()
+  .register(requestSchemas, { id: 'TokenInput' });
+
+export const tokenSchema = z
+  .object({
+    id: z.string().regex(/^[0-9a-f]{16}$/),
+    name: z.string(),
+    grants: grantsSchema,
+    createdAt: timestampSchema,
+    revokedAt: timestampSchema.optional(),
+    expiresAt: timestampSchema.optional().describe('A sign-in\'s token stops working then'),
+    user: z.string().optional().describe('A sign-in\'s token: who signed in'),
+    email: z.string().optional(),
+  })
+  .register(responseSchemas, { id: 'Token' });
+export const tokenListSchema = z.object({ tokens: z.array(tokenSchema) }).register(responseSchemas, { id: 'TokenList' });
+export const createdTokenSchema = tokenSchema
+  .extend({ token: z.string().regex(/^crt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/).describe('The secret: shown this once, never again') })
+  .register(responseSchemas, { id: 'CreatedToken' });
 
 const ADMIN: Access = { role: 'admin' };
 
-/** /admin/tokens: list (GET) and create (POST; the secret is in the 201 body, once). */
+/** /admin/tokens: a page of the tokens, oldest first (GET) and create (POST; the secret is in the 201 body, once). */
 export class TokensResource extends ApiResource {
   private tokens: PublicToken[] = [];
 
@@ -34,13 +54,17 @@ export class TokensResource extends ApiResource {
     return this.api.auth !== undefined;
   }
 
-  override async resourceExists(): Promise<boolean> {
-    if (this.request.method !== 'POST') this.tokens = await this.api.auth!.tokens.list();
+  override async resourceExists(): Promise<boolean | Halt> {
+    if (this.request.method === 'POST') return true;
+    const q = this.pageQuery();
+    if (q instanceof Halt) return q;
+    // In the order they were made (the id breaks ties), as the list was before it had pages.
+    this.tokens = this.answerPage(q, pageOf(await this.api.auth!.tokens.list(), (t) => `${t.createdAt} ${t.id}`, q));
     return true;
   }
 
   override generateEtag(): string {
-    return createHash('sha1').update(JSON.stringify(this.tokens)).digest('hex');
+    return createHash('sha1').update(JSON.stringify(this.tokens)).update(this.pageLinks).digest('hex');
   }
 
   override cacheControl(): string {
@@ -56,12 +80,14 @@ export class TokensResource extends ApiResource {
     this.response.setHeader('Location', `/admin/tokens/${created.record.id}`);
     this.response.setHeader('Content-Type', 'application/json');
     this.response.setHeader('Cache-Control', 'no-store');
-    this.response.body = jsonBody({ ...created.record, token: created.token });
+    const answer: z.output<typeof createdTokenSchema> = { ...created.record, token: created.token };
+    this.response.body = jsonBody(answer);
     return true;
   }
 
   protected override toJson(): string {
-    return jsonBody({ tokens: this.tokens });
+    const body: z.output<typeof tokenListSchema> = { tokens: this.tokens };
+    return jsonBody(body);
   }
 }
 
@@ -102,6 +128,7 @@ export class TokenResource extends ApiResource {
   }
 
   protected override toJson(): string {
-    return jsonBody(this.token);
+    const body: z.output<typeof tokenSchema> = this.token!;
+    return jsonBody(body);
   }
 }

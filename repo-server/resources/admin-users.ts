@@ -5,6 +5,8 @@ import type { Access } from '../auth/authorizer.js';
 import { ROLES } from '../auth/roles.js';
 import { MAX_PASSWORD, MIN_PASSWORD, type PublicUser, USER_NAME } from '../auth/user-store.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { grantsSchema, requestSchemas, responseSchemas, timestampSchema } from '../http/api-schemas.js';
+import { pageOf } from '../http/pagination.js';
 
 const role = z.enum(ROLES);
 // A name or address that would break a commit's "Name <email>" line is refused here, not mangled later.
@@ -18,11 +20,17 @@ export const userInputSchema = z
     global: role.optional(),
     repos: z.record(z.string().regex(/^[A-Za-z0-9._-]{1,100}$/), role).optional(),
   })
-  .strict();
+  .strict()
+  .register(requestSchemas, { id: 'UserInput' });
+
+export const userSchema = z
+  .object({ name: z.string(), displayName: z.string(), email: z.string(), grants: grantsSchema, createdAt: timestampSchema, updatedAt: timestampSchema })
+  .register(responseSchemas, { id: 'User' });
+export const userListSchema = z.object({ users: z.array(userSchema) }).register(responseSchemas, { id: 'UserList' });
 
 const ADMIN: Access = { role: 'admin' };
 
-/** /admin/users: the people who may sign in with a password (global admin). */
+/** /admin/users: a page of the people who may sign in with a password, by name (global admin). */
 export class UsersResource extends ApiResource {
   private users: PublicUser[] = [];
 
@@ -34,13 +42,15 @@ export class UsersResource extends ApiResource {
     return this.api.auth?.users !== undefined;
   }
 
-  override async resourceExists(): Promise<boolean> {
-    this.users = await this.api.auth!.users!.list();
+  override async resourceExists(): Promise<boolean | Halt> {
+    const q = this.pageQuery();
+    if (q instanceof Halt) return q;
+    this.users = this.answerPage(q, pageOf(await this.api.auth!.users!.list(), (u) => u.name, q));
     return true;
   }
 
   override generateEtag(): string {
-    return createHash('sha1').update(JSON.stringify(this.users)).digest('hex');
+    return createHash('sha1').update(JSON.stringify(this.users)).update(this.pageLinks).digest('hex');
   }
 
   override cacheControl(): string {
@@ -48,7 +58,8 @@ export class UsersResource extends ApiResource {
   }
 
   protected override toJson(): string {
-    return jsonBody({ users: this.users });
+    const body: z.output<typeof userListSchema> = { users: this.users };
+    return jsonBody(body);
   }
 }
 
@@ -110,7 +121,8 @@ export class UserResource extends ApiResource {
     this.user = put.user;
     if (put.created) this.response.setHeader('Location', `/admin/users/${put.user.name}`);
     this.response.setHeader('Content-Type', 'application/json');
-    this.response.body = jsonBody(put.user);
+    const answer: z.output<typeof userSchema> = put.user;
+    this.response.body = jsonBody(answer);
     return true;
   }
 
@@ -124,6 +136,7 @@ export class UserResource extends ApiResource {
   }
 
   protected override toJson(): string {
-    return jsonBody(this.user);
+    const body: z.output<typeof userSchema> = this.user!;
+    return jsonBody(body);
   }
 }

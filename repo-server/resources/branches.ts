@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { type ContentTypesAccepted, Halt, halt } from '../../webmachine/index.js';
 import type { Branch } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { oidSchema, requestSchemas, responseSchemas } from '../http/api-schemas.js';
 import { urlPath } from '../http/caching.js';
+import { pageOf } from '../http/pagination.js';
 import { failureHalt } from '../http/domain-failures.js';
+import { problemType } from '../http/problem-types.js';
 
 export const branchInputSchema = z
   .object({
@@ -12,25 +15,33 @@ export const branchInputSchema = z
     commit: z.string().min(1).max(255).optional(),
     force: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .register(requestSchemas, { id: 'BranchInput' });
 
-function branchJson(repo: string, b: Branch): Record<string, unknown> {
+export const branchSchema = z
+  .object({ name: z.string(), commit: oidSchema, links: z.object({ self: z.string(), commit: z.string() }) })
+  .register(responseSchemas, { id: 'Branch' });
+export const branchListSchema = z.object({ branches: z.array(branchSchema) }).register(responseSchemas, { id: 'BranchList' });
+
+function branchJson(repo: string, b: Branch): z.output<typeof branchSchema> {
   return { name: b.name, commit: b.commit, links: { self: `/repos/${repo}/branches/${urlPath(b.name)}`, commit: `/repos/${repo}/commits/${b.commit}` } };
 }
 
-/** GET /repos/{repo}/branches */
+/** GET /repos/{repo}/branches: a page of the branches, by name. */
 export class BranchesResource extends ApiResource {
   private branches: Branch[] = [];
 
   override async resourceExists(): Promise<boolean | Halt> {
+    const q = this.pageQuery();
+    if (q instanceof Halt) return q;
     const listed = await this.api.service.listBranches(this.request.params.repo ?? '');
     if (!listed.ok) return failureHalt(listed);
-    this.branches = listed.branches;
+    this.branches = this.answerPage(q, pageOf(listed.branches, (b) => b.name, q));
     return true;
   }
 
   override generateEtag(): string {
-    return createHash('sha1').update(JSON.stringify(this.branches)).digest('hex');
+    return createHash('sha1').update(JSON.stringify(this.branches)).update(this.pageLinks).digest('hex');
   }
 
   override cacheControl(): string {
@@ -39,7 +50,8 @@ export class BranchesResource extends ApiResource {
 
   protected override toJson(): string {
     const repo = this.request.params.repo ?? '';
-    return jsonBody({ branches: this.branches.map((b) => branchJson(repo, b)) });
+    const body: z.output<typeof branchListSchema> = { branches: this.branches.map((b) => branchJson(repo, b)) };
+    return jsonBody(body);
   }
 }
 
@@ -127,7 +139,7 @@ export class BranchResource extends ApiResource {
 
   override async deleteResource(): Promise<boolean | Halt> {
     if ((await this.protection()).isProtected) {
-      return halt(409, { type: 'https://content-repo.dev/problems/protected-branch', title: 'Protected branch', detail: `${this.name} is protected: it cannot be deleted.` });
+      return halt(409, { type: problemType('protected-branch'), title: 'Protected branch', detail: `${this.name} is protected: it cannot be deleted.` });
     }
     const deleted = await this.api.service.deleteBranch(this.repo, this.name, { expected: this.branch?.commit, actor: this.actor });
     return deleted.ok ? true : failureHalt(deleted);

@@ -3,17 +3,23 @@ import { z } from 'zod';
 import { Halt, halt } from '../../webmachine/index.js';
 import type { CommitDetails } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { oidSchema, personSchema, requestSchemas, responseSchemas } from '../http/api-schemas.js';
 import { IMMUTABLE } from '../http/caching.js';
 import { failureHalt } from '../http/domain-failures.js';
+import { encodeCursor, type PageLinks } from '../http/pagination.js';
 
-const personSchema = z.object({ name: z.string().min(1).max(200), email: z.string().min(1).max(200) }).strict();
+/** History pages continue where the walk stopped: the only cursor it issues. */
+const WALK = ['at'] as const;
+
+/** Who a commit, merge or tag is by, as a client gives it (the time is the service's). */
+export const personInputSchema = z.object({ name: z.string().min(1).max(200), email: z.string().min(1).max(200) }).strict();
 
 export const commitInputSchema = z
   .object({
     branch: z.string().min(1).max(255),
     message: z.string().min(1).max(100_000),
     parent: z.string().regex(/^[0-9a-f]{40}$/).optional(),
-    author: personSchema.optional(),
+    author: personInputSchema.optional(),
     changes: z
       .array(
         z
@@ -29,9 +35,36 @@ export const commitInputSchema = z
       .min(1)
       .max(10_000),
   })
-  .strict();
+  .strict()
+  .register(requestSchemas, { id: 'CommitInput' });
 
-export function commitJson(repo: string, c: CommitDetails): Record<string, unknown> {
+export const commitSchema = z
+  .object({
+    id: oidSchema,
+    tree: oidSchema,
+    parents: z.array(oidSchema),
+    author: personSchema,
+    committer: personSchema,
+    message: z.string(),
+    links: z.object({ self: z.string(), tree: z.string() }),
+  })
+  .register(responseSchemas, { id: 'Commit' });
+
+export const commitPageSchema = z
+  .object({
+    commits: z.array(commitSchema),
+    next: z.string().nullable().describe('The cursor of the next page (as in the Link header), null on the last'),
+  })
+  .register(responseSchemas, { id: 'CommitPage' });
+
+export const createdCommitSchema = commitSchema
+  .extend({
+    branch: z.string(),
+    files: z.array(z.object({ path: z.string(), action: z.enum(['created', 'replaced', 'deleted']), blob: oidSchema.nullable() })),
+  })
+  .register(responseSchemas, { id: 'CreatedCommit' });
+
+export function commitJson(repo: string, c: CommitDetails): z.output<typeof commitSchema> {
   return {
     id: c.id,
     tree: c.tree,
@@ -50,7 +83,10 @@ export function decode(content: string, encoding: 'utf8' | 'base64' | undefined)
   return Buffer.from(content, 'base64');
 }
 
-/** GET /repos/{repo}/commits (history, Link-paginated) and POST (one atomic commit of many changes). */
+/**
+ * GET /repos/{repo}/commits (history, paginated by an opaque cursor that carries where the walk
+ * stopped) and POST (one atomic commit of many changes).
+ */
 export class CommitsResource extends ApiResource {
   private page: { head: string; commits: CommitDetails[]; next: string | null } | undefined;
 
@@ -67,23 +103,18 @@ export class CommitsResource extends ApiResource {
       const repo = await this.api.service.getRepository(this.repo);
       return repo.ok ? true : failureHalt(repo);
     }
+    const page = this.pageQuery(WALK);
+    if (page instanceof Halt) return page;
     const q = this.request.query;
-    const limitText = q.get('limit');
-    const limit = limitText === null ? undefined : Number(limitText);
-    if (limitText !== null && !/^\d+$/.test(limitText)) return halt(400, { detail: 'limit must be a whole number' });
     const found = await this.api.service.history(this.repo, {
       ref: q.get('ref') ?? undefined,
       path: q.get('path') ?? undefined,
-      limit,
-      cursor: q.get('cursor') ?? undefined,
+      limit: page.perPage,
+      cursor: page.cursor !== null && 'at' in page.cursor ? page.cursor.at : undefined,
     });
     if (!found.ok) return failureHalt(found);
-    this.page = found;
-    if (found.next !== null) {
-      const next = new URLSearchParams(q);
-      next.set('cursor', found.next);
-      this.response.setHeader('Link', `</repos/${this.repo}/commits?${next.toString()}>; rel="next"`);
-    }
+    const links: PageLinks = { first: null, ...(found.next === null ? {} : { next: { at: found.next } }) };
+    this.page = { ...found, commits: this.answerPage(page, { items: found.commits, links }) };
     return true;
   }
 
@@ -124,12 +155,15 @@ export class CommitsResource extends ApiResource {
     }
     this.response.setHeader('Location', `/repos/${this.repo}/commits/${result.commit.id}`);
     this.response.setHeader('Content-Type', 'application/json');
-    this.response.body = jsonBody({ ...commitJson(this.repo, result.commit), branch: result.branch, files: result.files });
+    const created: z.output<typeof createdCommitSchema> = { ...commitJson(this.repo, result.commit), branch: result.branch, files: result.files };
+    this.response.body = jsonBody(created);
     return true;
   }
 
   protected override toJson(): string {
-    return jsonBody({ commits: this.page!.commits.map((c) => commitJson(this.repo, c)), next: this.page!.next });
+    const { commits, next } = this.page!;
+    const body: z.output<typeof commitPageSchema> = { commits: commits.map((c) => commitJson(this.repo, c)), next: next === null ? null : encodeCursor({ at: next }) };
+    return jsonBody(body);
   }
 }
 

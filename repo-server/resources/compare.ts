@@ -1,10 +1,27 @@
 import { type ContentTypesProvided, Halt, halt } from '../../webmachine/index.js';
 import type { CompareResult } from '../domain/index.js';
+import { z } from 'zod';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { oidSchema, responseSchemas } from '../http/api-schemas.js';
 import { IMMUTABLE, isCommitId } from '../http/caching.js';
 import { failureHalt } from '../http/domain-failures.js';
 
 type Comparison = Extract<CompareResult, { ok: true }>;
+
+const modeSchema = z.enum(['100644', '100755', '120000', '160000', '040000']).nullable();
+
+export const comparisonSchema = z
+  .object({
+    base: oidSchema,
+    head: oidSchema,
+    mergeBase: oidSchema.nullable(),
+    mergeBases: z.array(oidSchema),
+    aheadBy: z.number().int().min(0),
+    behindBy: z.number().int().min(0),
+    status: z.enum(['identical', 'ahead', 'behind', 'diverged']),
+    files: z.array(z.object({ path: z.string(), status: z.enum(['added', 'modified', 'deleted']), oldBlob: oidSchema.nullable(), newBlob: oidSchema.nullable(), oldMode: modeSchema, newMode: modeSchema })),
+  })
+  .register(responseSchemas, { id: 'Comparison' });
 
 /** "{base}...{head}" as its two names; undefined when either is missing. */
 export function threeDotSpec(raw: string): { base: string; head: string } | undefined {
@@ -62,6 +79,7 @@ export class CompareResource extends ApiResource {
 
   protected override toJson(): string {
     const { ok: _ok, ...c } = this.comparison!;
-    return jsonBody(c);
+    const body: z.output<typeof comparisonSchema> = c;
+    return jsonBody(body);
   }
 }

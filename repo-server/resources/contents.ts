@@ -1,7 +1,9 @@
 import mime from 'mime-types';
+import { z } from 'zod';
 import { andThen, type ContentTypesAccepted, type ContentTypesProvided, Halt, halt, type Maybe, Memo, SizedBody } from '../../webmachine/index.js';
 import type { FileContent, FolderContent } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { oidSchema, personSchema, responseSchemas } from '../http/api-schemas.js';
 import { failureHalt } from '../http/domain-failures.js';
 import { IMMUTABLE, isCommitId, urlPath } from '../http/caching.js';
 
@@ -14,6 +16,43 @@ const IDENTITY_ONLY: readonly string[] = ['identity'];
 
 /** Metadata of a file, offered beside its bytes; a JSON file's own type cannot double as it. */
 export const FILE_METADATA_TYPE = 'application/vnd.content-repo.file+json';
+
+const modeSchema = z.enum(['100644', '100755', '120000', '160000', '040000']);
+
+export const fileSchema = z
+  .object({
+    path: z.string(),
+    type: z.enum(['file', 'symlink', 'submodule']),
+    id: oidSchema.describe('The blob id (the bytes\' ETag)'),
+    size: z.number().int().min(0),
+    mode: modeSchema,
+    mediaType: z.string(),
+    commit: oidSchema.describe('The commit the file was read at'),
+    lastCommit: z.object({ id: oidSchema, message: z.string(), author: personSchema }).nullable().describe('The last commit that changed it'),
+    links: z.object({ raw: z.string() }),
+  })
+  .register(responseSchemas, { id: 'File' });
+
+export const folderSchema = z
+  .object({
+    path: z.string(),
+    type: z.literal('folder'),
+    id: oidSchema.describe('The tree id (the listing\'s ETag)'),
+    commit: oidSchema,
+    entries: z.array(
+      z.object({ name: z.string(), path: z.string(), type: z.enum(['file', 'folder', 'symlink', 'submodule']), id: oidSchema, mode: modeSchema, size: z.number().int().min(0).optional() }),
+    ),
+  })
+  .register(responseSchemas, { id: 'Folder' });
+
+/** application/json at a path: a folder's listing or a file's metadata, except that a file whose own type is JSON answers its bytes. */
+export const fileOrFolderSchema = z
+  .union([fileSchema, folderSchema, z.unknown().describe('A .json file\'s own bytes (its metadata: application/vnd.content-repo.file+json)')])
+  .register(responseSchemas, { id: 'FileOrFolder' });
+
+export const writtenFileSchema = z
+  .object({ path: z.string(), id: oidSchema.nullable().describe('The new blob id'), commit: oidSchema, links: z.object({ commit: z.string() }) })
+  .register(responseSchemas, { id: 'WrittenFile' });
 
 export function mediaTypeOf(path: string): string {
   const type = mime.lookup(path);
@@ -172,7 +211,8 @@ export class ContentsResource extends ApiResource {
     if (!remove) {
       if (blob !== null) this.response.setHeader('ETag', `"${blob}"`);
       this.response.setHeader('Content-Type', 'application/json');
-      this.response.body = jsonBody({ path: this.path, id: blob, commit, links: { commit: `/repos/${this.repo}/commits/${commit}` } });
+      const written: z.output<typeof writtenFileSchema> = { path: this.path, id: blob, commit, links: { commit: `/repos/${this.repo}/commits/${commit}` } };
+      this.response.body = jsonBody(written);
     }
     return true;
   }
@@ -185,17 +225,17 @@ export class ContentsResource extends ApiResource {
   private async fileJson(): Promise<string> {
     const file = this.content as FileContent;
     const last = await this.api.service.lastCommitFor(this.repo, { ref: this.ref, path: this.path });
-    return jsonBody({
+    return jsonBody(fileBody({
       path: file.path,
       type: file.type,
       id: file.oid,
       size: file.size,
       mode: file.mode,
       mediaType: mediaTypeOf(file.path),
-      commit: this.commit,
+      commit: this.commit!,
       lastCommit: last.ok && last.commit !== null ? { id: last.commit.id, message: last.commit.message, author: last.commit.author } : null,
       links: { raw: `/repos/${this.repo}/contents/${urlPath(file.path)}?ref=${this.commit}` },
-    });
+    }));
   }
 
   private folderJson(): string {
@@ -209,12 +249,16 @@ export class ContentsResource extends ApiResource {
   }
 
   private folderText(folder: FolderContent): string {
-    return jsonBody({
+    return jsonBody(folderBody({
       path: folder.path,
       type: 'folder',
       id: folder.oid,
-      commit: this.commit,
+      commit: this.commit!,
       entries: folder.entries.map((e) => ({ name: e.name, path: e.path, type: e.type, id: e.oid, mode: e.mode, ...(e.size === undefined ? {} : { size: e.size }) })),
-    });
+    }));
   }
 }
+
+/** The compiler holds a file's and a folder's JSON to their schemas. */
+const fileBody = (body: z.output<typeof fileSchema>) => body;
+const folderBody = (body: z.output<typeof folderSchema>) => body;

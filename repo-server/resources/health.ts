@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { Storage } from '../../fs-service/index.js';
 import type { CharsetsProvided, ContentTypesProvided, ResourceInit } from '../../webmachine/index.js';
 import { JsonResource, jsonBody } from '../http/json-resource.js';
@@ -41,13 +42,26 @@ export class ReadinessResource extends JsonResource {
   }
 }
 
-/** GET /metrics: Prometheus text exposition. */
+/**
+ * GET /metrics: Prometheus text exposition, for a scraper holding the metrics credential
+ * (METRICS_TOKEN, as a Bearer token; no other token opens it). Without access control (AUTH=off)
+ * it is open; with access control and no credential configured, closed. nginx does not expose it.
+ */
 export class MetricsResource extends JsonResource {
   constructor(
     init: ResourceInit,
     private readonly metrics: Metrics,
+    private readonly guard: { open: boolean; token?: string },
   ) {
     super(init);
+  }
+
+  override isAuthorized(): true | string {
+    if (this.guard.open) return true;
+    const given = Buffer.from(this.request.header('authorization') ?? '');
+    const expected = Buffer.from(`Bearer ${this.guard.token ?? ''}`);
+    const ok = this.guard.token !== undefined && given.length === expected.length && timingSafeEqual(given, expected);
+    return ok ? true : 'Bearer realm="metrics"';
   }
 
   override contentTypesProvided(): ContentTypesProvided {

@@ -2,11 +2,47 @@ import { z } from 'zod';
 import { Halt, halt } from '../../webmachine/index.js';
 import type { Resolution } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { oidSchema, requestSchemas, responseSchemas } from '../http/api-schemas.js';
 import { failureHalt } from '../http/domain-failures.js';
-import { commitJson, decode } from './commits.js';
+import { commitJson, commitSchema, decode, personInputSchema as personSchema } from './commits.js';
 import { threeDotSpec } from './compare.js';
 
-const personSchema = z.object({ name: z.string().min(1).max(200), email: z.string().min(1).max(200) }).strict();
+export const mergedSchema = z
+  .object({
+    outcome: z.enum(['merged', 'fast-forward']),
+    previous: oidSchema.describe('The base branch\'s head before'),
+    commit: commitSchema,
+  })
+  .register(responseSchemas, { id: 'Merged' });
+
+const sideSchema = z.object({ id: oidSchema, mode: z.string(), type: z.enum(['blob', 'tree', 'commit']) }).nullable();
+const regionSchema = z.union([
+  z.object({ kind: z.literal('resolved'), lines: z.array(z.string()) }),
+  z.object({ kind: z.literal('conflict'), base: z.array(z.string()), ours: z.array(z.string()), theirs: z.array(z.string()) }),
+]);
+
+export const mergePreviewSchema = z
+  .object({
+    base: oidSchema,
+    head: oidSchema,
+    baseRef: z.string(),
+    headRef: z.string(),
+    mergeBases: z.array(oidSchema),
+    status: z.enum(['up-to-date', 'fast-forward', 'clean', 'conflicts']),
+    cause: z.enum(['content', 'multiple-merge-bases', 'unrelated-histories', 'unresolved']).optional(),
+    detail: z.string().optional(),
+    conflicts: z.array(
+      z.object({
+        path: z.string(),
+        kind: z.enum(['content', 'add-add', 'binary', 'modify-delete', 'file-folder', 'mode', 'symlink', 'submodule']),
+        base: sideSchema,
+        ours: sideSchema,
+        theirs: sideSchema,
+        regions: z.array(regionSchema).nullable(),
+      }),
+    ),
+  })
+  .register(responseSchemas, { id: 'MergePreview' });
 
 export const mergeInputSchema = z
   .object({
@@ -17,7 +53,8 @@ export const mergeInputSchema = z
     noFastForward: z.boolean().optional(),
     expected: z.string().regex(/^[0-9a-f]{40}$/).optional(),
   })
-  .strict();
+  .strict()
+  .register(requestSchemas, { id: 'MergeInput' });
 
 /**
  * POST /repos/{repo}/merges: merges head into the base branch on the server. 201 with the merge
@@ -43,7 +80,8 @@ export class MergesResource extends ApiResource {
     if (merged.outcome === 'up-to-date') return true;
     this.response.setHeader('Location', `/repos/${repo}/commits/${merged.commit.id}`);
     this.response.setHeader('Content-Type', 'application/json');
-    this.response.body = jsonBody({ outcome: merged.outcome, previous: merged.previous, commit: commitJson(repo, merged.commit) });
+    const answer: z.output<typeof mergedSchema> = { outcome: merged.outcome, previous: merged.previous, commit: commitJson(repo, merged.commit) };
+    this.response.body = jsonBody(answer);
     return true;
   }
 }
@@ -68,7 +106,8 @@ export const resolvedMergeSchema = z
       )
       .max(10_000),
   })
-  .strict();
+  .strict()
+  .register(requestSchemas, { id: 'MergeResolution' });
 
 /**
  * /repos/{repo}/merges/{base}...{head}: one merge of head into the base branch. GET answers what
@@ -121,7 +160,8 @@ export class MergeResource extends ApiResource {
     if (!preview.ok) return failureHalt(preview);
     const { ok: _ok, ...rest } = preview;
     const { base, head } = this.spec()!;
-    return jsonBody({ ...rest, baseRef: base, headRef: head });
+    const body: z.output<typeof mergePreviewSchema> = { ...rest, baseRef: base, headRef: head };
+    return jsonBody(body);
   }
 
   override async processPost(): Promise<boolean | Halt> {
@@ -154,7 +194,8 @@ export class MergeResource extends ApiResource {
     if (merged.outcome === 'up-to-date') return true;
     this.response.setHeader('Location', `/repos/${this.repo}/commits/${merged.commit.id}`);
     this.response.setHeader('Content-Type', 'application/json');
-    this.response.body = jsonBody({ outcome: merged.outcome, previous: merged.previous, commit: commitJson(this.repo, merged.commit) });
+    const answer: z.output<typeof mergedSchema> = { outcome: merged.outcome, previous: merged.previous, commit: commitJson(this.repo, merged.commit) };
+    this.response.body = jsonBody(answer);
     return true;
   }
 }

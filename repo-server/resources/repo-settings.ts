@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { type ContentTypesAccepted, Halt } from '../../webmachine/index.js';
 import type { Access } from '../auth/authorizer.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { failureHalt } from '../http/domain-failures.js';
+import { requestSchemas, responseSchemas } from '../http/api-schemas.js';
 import { type RepoSettings, repoSettingsSchema } from '../settings/repo-settings.js';
+
+/** Settings as a PUT sends them (every field optional: its default) and as they are answered (all of them). */
+export const settingsInputSchema = repoSettingsSchema.register(requestSchemas, { id: 'SettingsInput' });
+export const settingsSchema = z
+  .object({ anonymousRead: z.boolean(), protectedBranches: z.array(z.string()), requireFastForward: z.boolean() })
+  .register(responseSchemas, { id: 'Settings' });
 
 /** /repos/{repo}/settings: anonymous read and protected branches; repository admins only. */
 export class RepoSettingsResource extends ApiResource {
@@ -43,11 +51,13 @@ export class RepoSettingsResource extends ApiResource {
     await this.api.settings.write(this.request.params.repo ?? '', body);
     this.settings = body;
     this.response.setHeader('Content-Type', 'application/json');
-    this.response.body = jsonBody(body);
+    const answer: z.output<typeof settingsSchema> = body;
+    this.response.body = jsonBody(answer);
     return true;
   }
 
   protected override toJson(): string {
-    return jsonBody(this.settings);
+    const body: z.output<typeof settingsSchema> = this.settings!;
+    return jsonBody(body);
   }
 }

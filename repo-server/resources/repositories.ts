@@ -4,20 +4,39 @@ import { type ContentTypesAccepted, Halt } from '../../webmachine/index.js';
 import type { RepoInfo } from '../domain/index.js';
 import { type Access, BEARER_CHALLENGE } from '../auth/authorizer.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { requestSchemas, responseSchemas, timestampSchema } from '../http/api-schemas.js';
 import { failureHalt } from '../http/domain-failures.js';
+import { pageOfLoaded } from '../http/pagination.js';
 
 export const repoInputSchema = z
   .object({
     description: z.string().max(1000).optional(),
     defaultBranch: z.string().min(1).max(255).optional(),
   })
-  .strict();
+  .strict()
+  .register(requestSchemas, { id: 'RepositoryInput' });
 
-export function repoJson(info: RepoInfo): Record<string, unknown> {
+export const repositorySchema = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    defaultBranch: z.string(),
+    createdAt: timestampSchema,
+    updatedAt: timestampSchema,
+    links: z.object({ self: z.string(), branches: z.string(), git: z.string() }),
+  })
+  .register(responseSchemas, { id: 'Repository' });
+
+export const repositoryListSchema = z.object({ repositories: z.array(repositorySchema) }).register(responseSchemas, { id: 'RepositoryList' });
+
+export function repoJson(info: RepoInfo): z.output<typeof repositorySchema> {
   return { ...info, links: { self: `/repos/${info.name}`, branches: `/repos/${info.name}/branches`, git: `/${info.name}.git` } };
 }
 
-/** GET /repos: the repositories the caller may read, sorted by name. */
+/**
+ * GET /repos: a page of the repositories the caller may read, sorted by name. Only the names are
+ * listed whole (from storage); a page opens about per_page repositories, not all of them.
+ */
 export class RepositoriesResource extends ApiResource {
   private list: RepoInfo[] = [];
 
@@ -33,16 +52,26 @@ export class RepositoriesResource extends ApiResource {
     return this.principal === null ? BEARER_CHALLENGE : true;
   }
 
-  override async resourceExists(): Promise<boolean> {
-    const all = await this.api.service.listRepositories();
+  override async resourceExists(): Promise<boolean | Halt> {
+    const q = this.pageQuery();
+    if (q instanceof Halt) return q;
     const auth = this.api.auth;
-    const readable = auth === undefined ? all.map(() => true) : await Promise.all(all.map((r) => auth.mayRead(this.principal, r.name)));
-    this.list = all.filter((_, i) => readable[i]);
+    const names = await this.api.service.repositoryNames();
+    const page = await pageOfLoaded(
+      names,
+      async (name) => {
+        if (auth !== undefined && !(await auth.mayRead(this.principal, name))) return null;
+        const found = await this.api.service.getRepository(name);
+        return found.ok ? found.repository : null;
+      },
+      q,
+    );
+    this.list = this.answerPage(q, page);
     return true;
   }
 
   override generateEtag(): string {
-    return createHash('sha1').update(JSON.stringify(this.list)).digest('hex');
+    return createHash('sha1').update(JSON.stringify(this.list)).update(this.pageLinks).digest('hex');
   }
 
   override cacheControl(): string {
@@ -50,7 +79,8 @@ export class RepositoriesResource extends ApiResource {
   }
 
   protected override toJson(): string {
-    return jsonBody({ repositories: this.list.map(repoJson) });
+    const body: z.output<typeof repositoryListSchema> = { repositories: this.list.map(repoJson) };
+    return jsonBody(body);
   }
 }
 
@@ -113,6 +143,7 @@ export class RepositoryResource extends ApiResource {
       const created = await this.api.service.createRepository(this.name, body);
       if (!created.ok) return failureHalt(created);
       this.info = created.repository;
+      if (created.created) await this.announce('created');
       this.response.setHeader('Location', `/repos/${this.name}`);
       this.response.setHeader('Content-Type', 'application/json');
       this.response.body = jsonBody(repoJson(created.repository));
@@ -126,7 +157,18 @@ export class RepositoryResource extends ApiResource {
 
   override async deleteResource() {
     const deleted = await this.api.service.deleteRepository(this.name);
-    return deleted.ok ? true : failureHalt(deleted);
+    if (!deleted.ok) return failureHalt(deleted);
+    await this.announce('deleted');
+    return true;
+  }
+
+  /** Service webhooks hear of it; the change itself is done, so a failure here is logged, not answered. */
+  private async announce(action: 'created' | 'deleted'): Promise<void> {
+    try {
+      await this.api.webhooks?.repositoryEvent(action, this.name, this.actor);
+    } catch (err) {
+      this.api.logger.error({ err, repo: this.name, action }, 'repository event not recorded for webhooks');
+    }
   }
 
   protected override toJson(): string {

@@ -6,6 +6,7 @@ import type { Principal } from '../auth/token-store.js';
 import { MAX_PASSWORD } from '../auth/user-store.js';
 import type { ApiContext } from '../http/api-context.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { grantsSchema, requestSchemas, responseSchemas, timestampSchema } from '../http/api-schemas.js';
 
 /** How long a sign-in's token works: a working day; signing in again is cheap. */
 export const SIGN_IN_HOURS = 12;
@@ -13,7 +14,28 @@ export const SIGN_IN_HOURS = 12;
 const MAX_FAILURES = 10;
 const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 
-export const signInSchema = z.object({ user: z.string().min(1).max(64), password: z.string().min(1).max(MAX_PASSWORD) }).strict();
+export const signInSchema = z
+  .object({ user: z.string().min(1).max(64), password: z.string().min(1).max(MAX_PASSWORD) })
+  .strict()
+  .register(requestSchemas, { id: 'SignIn' });
+
+export const signedInSchema = z
+  .object({
+    token: z.string().describe('Bearer token (and git password) for the next 12 hours'),
+    expiresAt: timestampSchema,
+    user: z.object({ name: z.string(), displayName: z.string(), email: z.string() }),
+  })
+  .register(responseSchemas, { id: 'SignedIn' });
+
+export const sessionSchema = z
+  .object({
+    name: z.string().describe('The token\'s name; for a sign-in, the user\'s display name'),
+    grants: grantsSchema,
+    user: z.string().optional(),
+    email: z.string().optional(),
+    expiresAt: timestampSchema.optional(),
+  })
+  .register(responseSchemas, { id: 'Session' });
 
 /** Failed sign-ins by user name, per front end: guessing a password is slow on purpose. */
 const failures = new WeakMap<ApiContext, LRUCache<string, { count: number; since: number }>>();
@@ -67,7 +89,8 @@ export class SessionsResource extends ApiResource {
     this.response.setHeader('Location', '/sessions/current');
     this.response.setHeader('Content-Type', 'application/json');
     this.response.setHeader('Cache-Control', 'no-store');
-    this.response.body = jsonBody({ token: created.token, expiresAt: expiresAt.toISOString(), user: { name: user.name, displayName: user.displayName, email: user.email } });
+    const signedIn: z.output<typeof signedInSchema> = { token: created.token, expiresAt: expiresAt.toISOString(), user: { name: user.name, displayName: user.displayName, email: user.email } };
+    this.response.body = jsonBody(signedIn);
     return true;
   }
 }
@@ -113,6 +136,7 @@ export class CurrentSessionResource extends ApiResource {
 
   protected override toJson(): string {
     const { tokenId: _id, ...who } = this.who!;
-    return jsonBody(who);
+    const body: z.output<typeof sessionSchema> = who;
+    return jsonBody(body);
   }
 }

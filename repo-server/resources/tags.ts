@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { type ContentTypesAccepted, Halt, halt } from '../../webmachine/index.js';
 import type { TagInfo } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
+import { oidSchema, personSchema, requestSchemas, responseSchemas } from '../http/api-schemas.js';
 import { IMMUTABLE, urlPath } from '../http/caching.js';
+import { pageOf } from '../http/pagination.js';
 import { failureHalt } from '../http/domain-failures.js';
 
 export const tagInputSchema = z
@@ -12,25 +14,43 @@ export const tagInputSchema = z
     message: z.string().min(1).max(100_000),
     tagger: z.object({ name: z.string().min(1).max(200), email: z.string().min(1).max(200) }).strict().optional(),
   })
-  .strict();
+  .strict()
+  .register(requestSchemas, { id: 'TagInput' });
 
-function tagJson(repo: string, t: TagInfo): Record<string, unknown> {
+export const tagSchema = z
+  .object({
+    name: z.string(),
+    oid: oidSchema.describe('The ref\'s value: the tag object of an annotated tag, else the tagged object'),
+    annotated: z.boolean(),
+    commit: oidSchema.nullable().describe('The commit the tag finally names (null for a tree or blob)'),
+    target: oidSchema.optional(),
+    targetType: z.enum(['commit', 'tree', 'blob', 'tag']).optional(),
+    tagger: personSchema.optional(),
+    message: z.string().optional(),
+    links: z.object({ self: z.string(), commit: z.string().optional() }),
+  })
+  .register(responseSchemas, { id: 'Tag' });
+export const tagListSchema = z.object({ tags: z.array(tagSchema) }).register(responseSchemas, { id: 'TagList' });
+
+function tagJson(repo: string, t: TagInfo): z.output<typeof tagSchema> {
   return { ...t, links: { self: `/repos/${repo}/tags/${urlPath(t.name)}`, ...(t.commit ? { commit: `/repos/${repo}/commits/${t.commit}` } : {}) } };
 }
 
-/** GET /repos/{repo}/tags: the published versions. */
+/** GET /repos/{repo}/tags: a page of the published versions, by name. */
 export class TagsResource extends ApiResource {
   private tags: TagInfo[] = [];
 
   override async resourceExists(): Promise<boolean | Halt> {
+    const q = this.pageQuery();
+    if (q instanceof Halt) return q;
     const listed = await this.api.service.listTags(this.request.params.repo ?? '');
     if (!listed.ok) return failureHalt(listed);
-    this.tags = listed.tags;
+    this.tags = this.answerPage(q, pageOf(listed.tags, (t) => t.name, q));
     return true;
   }
 
   override generateEtag(): string {
-    return createHash('sha1').update(JSON.stringify(this.tags.map((t) => [t.name, t.oid]))).digest('hex');
+    return createHash('sha1').update(JSON.stringify(this.tags.map((t) => [t.name, t.oid]))).update(this.pageLinks).digest('hex');
   }
 
   override cacheControl(): string {
@@ -39,7 +59,8 @@ export class TagsResource extends ApiResource {
 
   protected override toJson(): string {
     const repo = this.request.params.repo ?? '';
-    return jsonBody({ tags: this.tags.map((t) => tagJson(repo, t)) });
+    const body: z.output<typeof tagListSchema> = { tags: this.tags.map((t) => tagJson(repo, t)) };
+    return jsonBody(body);
   }
 }
 

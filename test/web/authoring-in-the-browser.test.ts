@@ -229,7 +229,7 @@ describe('the web client in a browser', () => {
     expect(await textOf('chapters/intro.md', 'main')).toContain('how we plan, write and publish');
     // The commit is the author's own: her name, her address.
     await page.locator('.file-info', { hasText: 'Last changed by Ana Editor' }).waitFor();
-    const history = (await (await rest('GET', '/repos/handbook/commits?ref=main&limit=1', server.adminToken)).json()) as { commits: { author: { name: string; email: string } }[] };
+    const history = (await (await rest('GET', '/repos/handbook/commits?ref=main&per_page=1', server.adminToken)).json()) as { commits: { author: { name: string; email: string } }[] };
     expect(history.commits[0]!.author).toMatchObject({ name: 'Ana Editor', email: 'ana@example.org' });
   });
 

@@ -27,6 +27,8 @@ export interface RefUpdatedEvent {
   at: string;
   /** Position in the repository's event log (1, 2, ...), the same on every front end. */
   seq?: number;
+  /** Why the ref moved, when more than a write: a merge made through the API. */
+  cause?: 'merge';
 }
 
 export interface RefEventSink {
@@ -37,6 +39,7 @@ export interface RefUpdateContext {
   actor: string;
   via: 'rest' | 'git';
   events: RefEventSink;
+  cause?: 'merge';
 }
 
 /**
@@ -90,7 +93,7 @@ export async function applyRefUpdates(store: RepoStore, updates: RefUpdate[], ct
     if (unpacked.size > 0) refOps.push({ path: PACKED_REFS_PATH, expected: packed ?? null, next: packedRefsWithout(packed as Buffer, unpacked) });
     const seq = parseSeq(seqData);
     const at = new Date().toISOString();
-    const events: RefUpdatedEvent[] = updates.map((u) => ({ repo: store.name, ref: u.ref, old: u.old, new: u.new, actor: ctx.actor, via: ctx.via, at }));
+    const events: RefUpdatedEvent[] = updates.map((u) => ({ repo: store.name, ref: u.ref, old: u.old, new: u.new, actor: ctx.actor, via: ctx.via, at, ...(ctx.cause === undefined ? {} : { cause: ctx.cause }) }));
     let swapped: boolean;
     try {
       swapped = await store.compareAndSwap([...refOps, ...appendOps(seqData ?? null, seq, events)]);

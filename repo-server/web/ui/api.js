@@ -112,10 +112,31 @@ async function json(res) {
   return res.status === 204 ? null : res.json();
 }
 
+/**
+ * Every item of a paginated list: 100 a page, following the Link header's rel="next" (an absolute
+ * URL of this same server) to the end.
+ * @param {string} path
+ * @param {string} key the list's name in the body
+ * @returns {Promise<any[]>}
+ */
+async function everyPage(path, key) {
+  const items = [];
+  /** @type {string|null} */
+  let next = withQuery(path, { per_page: 100 });
+  while (next !== null) {
+    const res = await send('GET', next);
+    items.push(...(await json(res))[key]);
+    const link = /<([^>]*)>\s*;\s*rel="next"/.exec(res.headers.get('link') ?? '');
+    const url = link === null ? null : new URL(link[1] ?? '', location.href);
+    next = url === null ? null : url.pathname + url.search;
+  }
+  return items;
+}
+
 // Repositories
 
 export async function listRepos() {
-  return (await json(await send('GET', '/repos'))).repositories;
+  return everyPage('/repos', 'repositories');
 }
 
 /** @param {string} repo */
@@ -136,7 +157,7 @@ export const createRepo = tracked(async (/** @type {string} */ repo, /** @type {
 
 /** @param {string} repo */
 export async function listBranches(repo) {
-  return (await json(await send('GET', `${repoPath(repo)}/branches`))).branches;
+  return everyPage(`${repoPath(repo)}/branches`, 'branches');
 }
 
 export const createBranch = tracked(async (/** @type {string} */ repo, /** @type {string} */ name, /** @type {string} */ from) => {
@@ -150,7 +171,7 @@ export const deleteBranch = tracked(async (/** @type {string} */ repo, /** @type
 
 /** @param {string} repo */
 export async function listTags(repo) {
-  return (await json(await send('GET', `${repoPath(repo)}/tags`))).tags;
+  return everyPage(`${repoPath(repo)}/tags`, 'tags');
 }
 
 /** @returns {Promise<{ tag: any, created: boolean }>} created false: the same tag already existed */
@@ -226,11 +247,11 @@ export const deleteFile = tracked(async (/** @type {string} */ repo, /** @type {
 
 /**
  * @param {string} repo
- * @param {{ ref: string, path?: string, cursor?: string, limit?: number }} page
- * @returns {Promise<{ commits: any[], next: string|null }>} newest first
+ * @param {{ ref: string, path?: string, cursor?: string, perPage?: number }} page
+ * @returns {Promise<{ commits: any[], next: string|null }>} newest first; `next` is the next page's cursor
  */
-export async function history(repo, { ref, path, cursor, limit }) {
-  return json(await send('GET', `${repoPath(repo)}/commits`, { query: { ref, path, cursor, limit } }));
+export async function history(repo, { ref, path, cursor, perPage }) {
+  return json(await send('GET', `${repoPath(repo)}/commits`, { query: { ref, path, cursor, per_page: perPage } }));
 }
 
 /**

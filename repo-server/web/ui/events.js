@@ -1,7 +1,8 @@
 /**
  * The /events WebSocket of one repository. Browsers cannot set headers on a WebSocket request,
- * so the token goes in ?access_token=. On a dropped connection it reconnects with ?since= the
- * last position it saw, so a ref update made meanwhile is still delivered, once.
+ * and a token in the URL would be kept by proxies' logs: each connection brings a one-time ticket
+ * asked for with the token (POST /events/tickets). On a dropped connection it reconnects with
+ * ?since= the last position it saw, so a ref update made meanwhile is still delivered, once.
  */
 import { getToken } from './session.js';
 
@@ -18,10 +19,27 @@ export function subscribe(repo, onUpdate, onState = () => {}) {
   let delay = 500;
   let timer = 0;
 
-  const open = () => {
+  const retry = () => {
+    if (closed) return;
+    onState('reconnecting');
+    timer = window.setTimeout(() => void open(), delay);
+    delay = Math.min(delay * 2, 15_000);
+  };
+
+  const open = async () => {
     const q = new URLSearchParams({ repo });
     const token = getToken();
-    if (token !== null) q.set('access_token', token);
+    if (token !== null) {
+      try {
+        const res = await fetch('/events/tickets', { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+        if (!res.ok) throw new Error(`ticket: ${res.status}`);
+        q.set('ticket', (await res.json()).ticket);
+      } catch {
+        retry();
+        return;
+      }
+    }
+    if (closed) return;
     if (position !== null) q.set('since', String(position));
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     socket = new WebSocket(`${scheme}://${location.host}/events?${q}`);
@@ -41,14 +59,9 @@ export function subscribe(repo, onUpdate, onState = () => {}) {
         onUpdate(data);
       }
     };
-    socket.onclose = () => {
-      if (closed) return;
-      onState('reconnecting');
-      timer = window.setTimeout(open, delay);
-      delay = Math.min(delay * 2, 15_000);
-    };
+    socket.onclose = retry;
   };
-  open();
+  void open();
   return {
     repo,
     close() {

@@ -97,12 +97,12 @@ export const commitCases: CaseSpec[] = [
   },
   {
     id: 'commits/history',
-    title: 'GET /commits?limit=1: newest first, Link rel="next", ETag, Cache-Control: no-cache',
+    title: 'GET /commits?per_page=1: newest first, Link rel="next", ETag, Cache-Control: no-cache',
     expect: 200,
     path: P.get200,
     async run(t) {
       await aCommit(t.ctx);
-      const ex = await t.exchange({ method: 'GET', target: t.ctx.repoPath('/commits?limit=1') });
+      const ex = await t.exchange({ method: 'GET', target: t.ctx.repoPath('/commits?per_page=1') });
       header(t, ex, 'link', /rel="?next"?/);
       header(t, ex, 'cache-control', NO_CACHE);
       const commits = (json(t, ex)?.commits as { id?: string }[] | undefined) ?? [];
@@ -111,12 +111,12 @@ export const commitCases: CaseSpec[] = [
     },
   },
   {
-    id: 'commits/history-bad-limit',
-    title: 'GET /commits?limit=many: 400',
+    id: 'commits/history-bad-per-page',
+    title: 'GET /commits?per_page=many: 400',
     expect: 400,
     path: ['g7', 400],
     async run(t) {
-      await t.exchange({ method: 'GET', target: t.ctx.repoPath('/commits?limit=many') });
+      await t.exchange({ method: 'GET', target: t.ctx.repoPath('/commits?per_page=many') });
     },
   },
 ];

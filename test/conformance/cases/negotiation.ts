@@ -207,11 +207,11 @@ export const negotiationCases: CaseSpec[] = [
   },
   {
     id: 'negotiation/accept-charset',
-    title: 'Accept-Charset on /metrics (a text resource with a charset): utf-8 is chosen and labelled',
+    title: 'Accept-Charset on /problems (a text resource with a charset): utf-8 is chosen and labelled',
     expect: 200,
     path: ['e5', 'e6', 'f6', 'g7', 'g7a', 'g8', 'h10', 'i12', 'l13', 'm16', 'n16', 'o16', 'o18', 'o18b', 200],
     async run(t) {
-      const ex = await t.exchange({ method: 'GET', target: '/metrics', headers: { 'Accept-Charset': 'utf-8' } });
+      const ex = await t.exchange({ method: 'GET', target: '/problems', headers: { 'Accept-Charset': 'utf-8' } });
       header(t, ex, 'content-type', /charset=utf-8/i);
     },
   },
@@ -221,7 +221,7 @@ export const negotiationCases: CaseSpec[] = [
     expect: 406,
     path: ['e5', 'e6', 406],
     async run(t) {
-      await t.exchange({ method: 'GET', target: '/metrics', headers: { 'Accept-Charset': 'iso-8859-1' } });
+      await t.exchange({ method: 'GET', target: '/problems', headers: { 'Accept-Charset': 'iso-8859-1' } });
     },
   },
 ];

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ export interface EmbeddedServer {
   url: string;
   /** The admin token the server prints on first start, when access control is on. */
   token?: string;
+  /** The credential its /metrics asks for (METRICS_TOKEN). */
+  metricsToken: string;
   maxBodyBytes: number;
   stop(): Promise<void>;
 }
@@ -53,9 +56,10 @@ async function waitUntilUp(url: string, child: ChildProcess, output: () => strin
 export async function startEmbeddedServer(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<EmbeddedServer & { pid: number }> {
   const port = await freePort();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'conformance-data-'));
+  const metricsToken = randomBytes(24).toString('base64url');
   const child = spawn(process.execPath, ['--import', 'tsx', 'repo-server/main.ts'], {
     cwd: process.cwd(),
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DECISION_TRACE: '1', LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(MAX_BODY_BYTES), ...opts.env },
+    env: { ...process.env, METRICS_TOKEN: metricsToken, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DECISION_TRACE: '1', LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(MAX_BODY_BYTES), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -82,5 +86,5 @@ export async function startEmbeddedServer(opts: { dataDir?: string; env?: Record
   // says so in its log instead. Either way, wait a moment for the line.
   for (let i = 0; i < 50 && !TOKEN.test(output) && !/access control is OFF/.test(output); i++) await new Promise((r) => setTimeout(r, 100));
   const token = TOKEN.exec(output)?.[0];
-  return { url, pid: child.pid as number, maxBodyBytes: MAX_BODY_BYTES, stop, ...(token === undefined ? {} : { token }) };
+  return { url, pid: child.pid as number, metricsToken, maxBodyBytes: MAX_BODY_BYTES, stop, ...(token === undefined ? {} : { token }) };
 }

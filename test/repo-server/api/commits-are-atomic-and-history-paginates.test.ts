@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkTargets } from './helpers/pages.js';
 import { branchHead, createRepo, expectProblem, json, writeFile } from './helpers/fixtures.js';
 import { type ApiHarness, startApi } from './helpers/harness.js';
 import { undocumentedObservations } from './helpers/observed.js';
@@ -118,22 +119,23 @@ describe.each(STORAGE_FACTORIES)('commits on $name storage', (factory) => {
     expectProblem(await post({ branch: 'nowhere', message: 'm', changes: [{ path: 'a', content: 'x' }] }), 404);
   });
 
-  it('history is newest first, limited, paginated with Link rel="next" until the root', async () => {
+  it('history is newest first, paged by per_page, continued through Link rel="next" until the root', async () => {
     for (let i = 0; i < 5; i++) await writeFile(api.client, 'k', 'counter.txt', String(i));
-    const all = json<{ commits: CommitJson[] }>(await api.client.get('/repos/k/commits?limit=100')).commits;
+    const all = json<{ commits: CommitJson[] }>(await api.client.get('/repos/k/commits?per_page=100')).commits;
     expect(all.length).toBe(8);
     expect(all[0]?.id).toBe(await branchHead(api.client, 'k', 'main'));
     for (let i = 0; i + 1 < all.length; i++) expect(all[i]?.parents).toContain(all[i + 1]?.id);
     const seen: string[] = [];
-    let next: string | undefined = '/repos/k/commits?limit=3';
+    let next: string | undefined = '/repos/k/commits?per_page=3';
     let pages = 0;
     while (next !== undefined) {
       const page = await api.client.get(next);
       expect(page.status).toBe(200);
       seen.push(...json<{ commits: CommitJson[] }>(page).commits.map((c) => c.id));
-      const link = page.headers.link as string | undefined;
-      next = link === undefined ? undefined : /^<([^>]+)>;\s*rel="next"$/.exec(link)?.[1];
-      if (link !== undefined) expect(next).toMatch(/limit=3/);
+      const links = linkTargets(page.headers.link as string | undefined);
+      expect(links.first).toBe(`${api.url}/repos/k/commits?per_page=3`);
+      next = links.next === undefined ? undefined : links.next.slice(api.url.length);
+      if (next !== undefined) expect(next).toMatch(/^\/repos\/k\/commits\?per_page=3&cursor=[A-Za-z0-9_-]+$/);
       pages++;
     }
     expect(pages).toBe(3);
@@ -148,17 +150,17 @@ describe.each(STORAGE_FACTORIES)('commits on $name storage', (factory) => {
   });
 
   it('history answers 304 to its own ETag while the branch is unchanged', async () => {
-    const res = await api.client.get('/repos/k/commits?limit=2');
+    const res = await api.client.get('/repos/k/commits?per_page=2');
     expect(res.headers['cache-control']).toBe('no-cache');
-    expect((await api.client.get('/repos/k/commits?limit=2').set('If-None-Match', res.headers.etag as string)).status).toBe(304);
+    expect((await api.client.get('/repos/k/commits?per_page=2').set('If-None-Match', res.headers.etag as string)).status).toBe(304);
     await writeFile(api.client, 'k', 'counter.txt', 'moved on');
-    expect((await api.client.get('/repos/k/commits?limit=2').set('If-None-Match', res.headers.etag as string)).status).toBe(200);
+    expect((await api.client.get('/repos/k/commits?per_page=2').set('If-None-Match', res.headers.etag as string)).status).toBe(200);
   });
 
   it('bad history parameters are 400; an unknown ref or repository 404', async () => {
-    expectProblem(await api.client.get('/repos/k/commits?limit=0'), 400);
-    expectProblem(await api.client.get('/repos/k/commits?limit=abc'), 400);
-    expectProblem(await api.client.get('/repos/k/commits?limit=101'), 400);
+    expectProblem(await api.client.get('/repos/k/commits?per_page=0'), 400);
+    expectProblem(await api.client.get('/repos/k/commits?per_page=abc'), 400);
+    expectProblem(await api.client.get('/repos/k/commits?per_page=101'), 400);
     expectProblem(await api.client.get('/repos/k/commits?cursor=nonsense'), 400);
     expectProblem(await api.client.get('/repos/k/commits?path=../x'), 400);
     expectProblem(await api.client.get('/repos/k/commits?ref=no-such-branch'), 404);

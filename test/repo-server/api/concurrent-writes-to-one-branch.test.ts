@@ -35,7 +35,7 @@ describe.each(CORE_STORAGE_FACTORIES)('concurrent writes on $name storage', (fac
     expect(commits.size).toBe(WRITERS);
 
     // Linear: following first parents from the head visits every commit once, down to the root.
-    const history = json<{ commits: CommitJson[] }>(await api.client.get('/repos/many/commits?limit=100')).commits;
+    const history = json<{ commits: CommitJson[] }>(await api.client.get('/repos/many/commits?per_page=100')).commits;
     expect(history.length).toBe(WRITERS + 1);
     expect(history[0]?.id).toBe(await branchHead(api.client, 'many', 'main'));
     for (let i = 0; i < WRITERS; i++) expect(history[i]?.parents).toEqual([history[i + 1]?.id]);

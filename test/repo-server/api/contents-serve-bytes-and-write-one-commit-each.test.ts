@@ -194,7 +194,7 @@ describe.each(CORE_STORAGE_FACTORIES)('contents on $name storage', (factory) => 
     expect(replaced.headers.etag).toBe(`"${blobId('n2')}"`);
     const commit = json<{ commit: string }>(replaced).commit;
     expect(await branchHead(api.client, 'c', 'main')).toBe(commit);
-    const history = json<{ commits: CommitJson[] }>(await api.client.get('/repos/c/commits?limit=2'));
+    const history = json<{ commits: CommitJson[] }>(await api.client.get('/repos/c/commits?per_page=2'));
     expect(history.commits[0]?.id).toBe(commit);
     expect(history.commits[1]?.message.trim()).toBe('add notes');
   });

@@ -279,7 +279,8 @@ describe.each(STORAGE_FACTORIES)('hostile input on $name storage', (factory) => 
   });
 
   it('storage is byte-for-byte what it was before the hostile requests', async () => {
-    const changes = digestChanges(before, await storageDigest(api.storage)).filter((line) => !line.includes(` ${OWN_WRITES}:`));
+    // Creating OWN_WRITES is also announced in the service's event log (for webhooks).
+    const changes = digestChanges(before, await storageDigest(api.storage)).filter((line) => !line.includes(` ${OWN_WRITES}:`) && !/ system\.git:\/events\//.test(line));
     expect(changes).toEqual([]);
   });
 

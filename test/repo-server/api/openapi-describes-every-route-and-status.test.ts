@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStorage } from '../../../fs-service/index.js';
 import { createApp } from '../../../repo-server/app.js';
@@ -7,7 +10,7 @@ import { expressPath } from '../../../repo-server/http/route-spec.js';
 import { createLogger } from '../../../repo-server/observability/logger.js';
 import { json } from './helpers/fixtures.js';
 import { type ApiHarness, startApi } from './helpers/harness.js';
-import { generatedDocument, type OpenApiDocument, routeTable, templateOf, undocumentedObservations } from './helpers/observed.js';
+import { generatedDocument, type OpenApiDocument, resolve, routeTable, templateOf, undocumentedObservations } from './helpers/observed.js';
 
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace']);
 
@@ -56,18 +59,20 @@ describe('/openapi.json', () => {
       for (const [method, op] of Object.entries(item)) {
         const where = `${method.toUpperCase()} ${template}`;
         expect(HTTP_METHODS.has(method), where).toBe(true);
-        const pathParams = (op.parameters ?? []).filter((p) => p.in === 'path');
+        const params = (op.parameters ?? []).map((p) => resolve(doc, p));
+        const pathParams = params.filter((p) => p.in === 'path');
         expect(pathParams.map((p) => p.name).sort(), where).toEqual([...names].sort());
         for (const p of pathParams) expect(p.required, `${where} ${p.name}`).toBe(true);
-        const keys = (op.parameters ?? []).map((p) => `${p.in}:${p.name}`);
+        const keys = params.map((p) => `${p.in}:${p.name}`);
         expect(new Set(keys).size, where).toBe(keys.length);
         const statuses = Object.keys(op.responses);
         expect(statuses.length, where).toBeGreaterThan(0);
         for (const status of statuses) {
           expect(status, where).toMatch(/^[1-5]\d\d$/);
-          const response = op.responses[status]!;
+          const response = resolve(doc, op.responses[status]!);
           expect(typeof response.description, `${where} ${status}`).toBe('string');
-          if (Number(status) >= 400) expect(Object.keys(response.content ?? {}), `${where} ${status}`).toEqual(['application/problem+json']);
+          expect(resolve(doc, response.headers?.['X-Request-Id'] ?? {}).required, `${where} ${status} X-Request-Id`).toBe(true);
+          if (Number(status) >= 400) expect(response.content, `${where} ${status}`).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
           if (status === '204' || status === '304') expect(response.content, `${where} ${status}`).toBeUndefined();
         }
         if (op.requestBody !== undefined) {
@@ -76,6 +81,70 @@ describe('/openapi.json', () => {
           for (const media of Object.values(body.content ?? {})) expect(typeof media.schema, where).toBe('object');
         }
       }
+    }
+  });
+
+  it('names every operation once, tags it, says who may call it, and describes its JSON bodies by schema', () => {
+    const ids: string[] = [];
+    const tags = new Set((doc as unknown as { tags: { name: string }[] }).tags.map((t) => t.name));
+    for (const [template, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const where = `${method.toUpperCase()} ${template}`;
+        ids.push(op.operationId);
+        expect(op.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
+        expect(op.tags?.length, where).toBe(1);
+        expect(tags.has(op.tags![0]!), where).toBe(true);
+        expect(op.security, where).toBeDefined();
+        for (const requirement of op.security!) for (const scheme of Object.keys(requirement)) expect(doc.components.securitySchemes[scheme], `${where} ${scheme}`).toBeDefined();
+        for (const [status, listed] of Object.entries(op.responses)) {
+          for (const [type, media] of Object.entries(resolve(doc, listed).content ?? {})) {
+            // Every JSON answer is described by a named schema, never a bare {type: object}.
+            if (type.endsWith('json')) expect(media.schema, `${where} ${status} ${type}`).toMatchObject({ $ref: expect.stringMatching(/^#\/components\/schemas\/[A-Z]/) });
+          }
+        }
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['basicAuth', 'bearerAuth']);
+    // Every $ref in the document points at something.
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const ref of new Set(refs)) expect(resolve(doc, { $ref: ref.slice(8, -1) }), ref).toBeDefined();
+  });
+
+  it('documents the request headers each operation reads and the response headers it answers', () => {
+    const op = (template: string, method: string) => doc.paths[template]![method]!;
+    const paramNames = (o: ReturnType<typeof op>) => (o.parameters ?? []).map((p) => resolve(doc, p).name);
+    expect(paramNames(op('/repos/{repo}/branches/{branch}', 'put'))).toEqual(expect.arrayContaining(['If-Match', 'If-None-Match']));
+    expect(paramNames(op('/repos/{repo}/contents/{path}', 'get'))).toEqual(expect.arrayContaining(['Range', 'If-None-Match', 'ref']));
+    expect(paramNames(op('/repos', 'get'))).toEqual(expect.arrayContaining(['per_page', 'cursor']));
+    const headersOf = (template: string, method: string, status: string) => resolve(doc, op(template, method).responses[status]!).headers ?? {};
+    expect(resolve(doc, headersOf('/repos/{repo}/branches/{branch}', 'get', '200').ETag!).required).toBe(true);
+    expect(resolve(doc, headersOf('/repos/{repo}', 'put', '201').Location!).required).toBe(true);
+    expect(resolve(doc, headersOf('/repos', 'get', '200').Link!).required).toBe(true);
+    expect(resolve(doc, headersOf('/repos', 'get', '429')['Retry-After']!).required).toBe(true);
+    expect(headersOf('/repos', 'get', '200').RateLimit).toBeDefined();
+    expect(resolve(doc, headersOf('/repos/{repo}/contents/{path}', 'put', '503')['Retry-After']!).required).not.toBe(true);
+    const perPage = resolve(doc, (op('/repos/{repo}/commits', 'get').parameters ?? []).find((p) => resolve(doc, p).name === 'per_page')!) as { schema?: unknown };
+    expect(perPage.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+  });
+
+  it('passes Redocly\'s recommended lint with no error and no warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'openapi-lint-'));
+    try {
+      writeFileSync(join(dir, 'openapi.json'), JSON.stringify(doc));
+      const run = spawnSync(join(process.cwd(), 'node_modules/.bin/redocly'), ['lint', 'openapi.json', '--format=json'], {
+        cwd: dir,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+      });
+      expect(run.error).toBeUndefined();
+      const report = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string }[] };
+      expect(report.problems.map((p) => `${p.ruleId}: ${p.message}`)).toEqual([]);
+      expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

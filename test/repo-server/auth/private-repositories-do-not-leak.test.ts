@@ -10,7 +10,7 @@ import { MemoryStorage } from '../../../fs-service/index.js';
 import type { Grants } from '../../../repo-server/auth/roles.js';
 import { TokenStore } from '../../../repo-server/auth/token-store.js';
 import type { RunningServer } from '../../../repo-server/server.js';
-import { openEvents } from '../api/helpers/event-socket.js';
+import { eventTicket, openEvents } from '../api/helpers/event-socket.js';
 import { createRepo, json, writeFile } from '../api/helpers/fixtures.js';
 import { startFrontEnd } from '../api/helpers/front-end.js';
 import { type ApiClient, apiClient, basic } from '../api/helpers/harness.js';
@@ -134,9 +134,10 @@ describe('private repositories', () => {
       expect(res.opened).toBe(false);
     });
 
-    it('a reader subscribes with a Bearer header or ?access_token=; anonymous may subscribe to an open repository', async () => {
+    it('a reader subscribes with a Bearer header or a one-time ?ticket=, never ?access_token=; anonymous may subscribe to an open repository', async () => {
       const viaHeader = await openEvents(server.url, { repo: 'secret' }, { Authorization: `Bearer ${tokens.reader}` });
-      const viaQuery = await openEvents(server.url, { repo: 'secret', access_token: tokens.reader! });
+      const viaQuery = await openEvents(server.url, { repo: 'secret', ticket: await eventTicket(server.url, tokens.reader!) });
+      expect((await openEvents(server.url, { repo: 'secret', access_token: tokens.reader! })).opened).toBe(false);
       const open = await openEvents(server.url, { repo: 'open' });
       for (const outcome of [viaHeader, viaQuery, open]) {
         expect(outcome.opened).toBe(true);

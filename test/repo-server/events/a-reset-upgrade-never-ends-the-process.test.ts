@@ -28,7 +28,7 @@ function sendThenReset(url: string, bytes: string, when: number | 'after-answer'
 }
 
 async function guardCount(server: EmbeddedServer): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.token}` } })).text();
+  const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.metricsToken}` } })).text();
   return [...text.matchAll(/^process_uncaught_errors_total\{kind="\w+"\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
@@ -56,7 +56,7 @@ describe('an upgrade reset by its client (real server process)', () => {
       UPGRADE('/nope'),
       UPGRADE('/events?repo=book'),
       UPGRADE('/events?repo=book', `Authorization: Bearer ${server.token}\r\n`),
-      UPGRADE('/events?repo=book&access_token=crt_0000000000000000_' + 'x'.repeat(43)),
+      UPGRADE('/events?repo=book&ticket=tkt_' + 'x'.repeat(43)),
       UPGRADE('/events?repo=missing&since=1'),
       UPGRADE('/events?repo=book&since=nope'),
     ];

@@ -37,7 +37,7 @@ describe('the /events upgrade in the log', () => {
   });
 
   it('names the request id of the upgrade and not the query string', async () => {
-    const url = `${server.url.replace('http', 'ws')}/events?repo=watched&access_token=crt_0000000000000001_not-a-real-secret`;
+    const url = `${server.url.replace('http', 'ws')}/events?repo=watched&ticket=tkt_not-a-real-secret`;
     await openAndClose(url, 'ws-upgrade-7');
     const lines = log
       .text()

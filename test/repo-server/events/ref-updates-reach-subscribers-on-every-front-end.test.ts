@@ -85,7 +85,7 @@ describe.each(STORAGE_FACTORIES)('events across two front ends on $name storage'
     expectChained(updates, 'refs/heads/main');
     expect(new Set(updates.map((u) => u.seq)).size).toBe(updates.length);
     // Every commit of the writes lies on the chain the events describe.
-    const history = json<{ commits: { id: string }[] }>(await viaA.get('/repos/ev/commits?limit=100')).commits.map((c) => c.id);
+    const history = json<{ commits: { id: string }[] }>(await viaA.get('/repos/ev/commits?per_page=100')).commits.map((c) => c.id);
     const span = history.slice(0, history.indexOf(before));
     expect(new Set(span)).toEqual(new Set(results.map((r) => json<{ commit: string }>(r).commit)));
     await sub.close();

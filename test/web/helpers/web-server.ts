@@ -1,6 +1,6 @@
 /**
  * A whole front end exactly as production starts it (startServer: REST, git, the /events
- * WebSocket with ?access_token=, access control on) over an embedded storage in a fresh temp
+ * WebSocket with one-time tickets, access control on) over an embedded storage in a fresh temp
  * folder, with the web client served beside it: its router answers first and hands every other
  * request to the server's own app, as mounting it in createApp will.
  */

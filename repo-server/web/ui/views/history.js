@@ -17,7 +17,7 @@ export async function render(ctx) {
   const path = ctx.route.params.path ?? '';
   const heading = path === '' ? `History of ${ctx.ref}` : `History of ${baseName(path)}`;
   if (ctx.empty) return { title: heading, node: h('div', {}, title(heading), h('p', { class: 'empty' }, 'Nothing has been saved yet.')) };
-  const [page, kind] = await Promise.all([api.history(ctx.repoName, { ref: ctx.ref, path: path || undefined, limit: PAGE }), kindAt(ctx, path)]);
+  const [page, kind] = await Promise.all([api.history(ctx.repoName, { ref: ctx.ref, path: path || undefined, perPage: PAGE }), kindAt(ctx, path)]);
   const diffs = new Diffs(ctx, path, kind);
   const list = h('ol', { class: 'history', 'aria-label': 'Versions, newest first' });
   const more = h('div', { class: 'actions' });
@@ -29,7 +29,7 @@ export async function render(ctx) {
       button.addEventListener('click', () =>
         busy(button, async () => {
           const firstNew = list.children.length;
-          addPage(await api.history(ctx.repoName, { ref: ctx.ref, path: path || undefined, limit: PAGE, cursor: p.next ?? undefined }));
+          addPage(await api.history(ctx.repoName, { ref: ctx.ref, path: path || undefined, perPage: PAGE, cursor: p.next ?? undefined }));
           /** @type {HTMLElement|undefined} */ (list.children[firstNew]?.querySelector('a'))?.focus();
         }),
       );

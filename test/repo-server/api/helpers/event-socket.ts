@@ -107,3 +107,10 @@ export function openEvents(base: string, query: Record<string, string>, headers:
     ws.once('error', (err) => reject(err));
   });
 }
+
+/** A one-time ticket for the /events WebSocket, asked for with the token (POST /events/tickets). */
+export async function eventTicket(base: string, token: string): Promise<string> {
+  const res = await fetch(`${base}/events/tickets`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  if (res.status !== 200) throw new Error(`POST /events/tickets: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { ticket: string }).ticket;
+}

@@ -4,15 +4,15 @@
  */
 import { Writable } from 'node:stream';
 import type { Storage } from '../../../../fs-service/index.js';
-import { loadConfig } from '../../../../repo-server/config.js';
+import { loadConfig, type ServerConfig } from '../../../../repo-server/config.js';
 import { createLogger, type Logger } from '../../../../repo-server/observability/logger.js';
 import { type RunningServer, startServer } from '../../../../repo-server/server.js';
 import { sharedStorage } from './storages.js';
 
-export async function startFrontEnd(storage: Storage, opts: { auth: boolean; logger?: Logger }): Promise<RunningServer> {
+export async function startFrontEnd(storage: Storage, opts: { auth: boolean; logger?: Logger; env?: NodeJS.ProcessEnv; config?: Partial<ServerConfig> }): Promise<RunningServer> {
   return startServer(
-    // The defaults of an empty environment (embedded mode), on a free loopback port.
-    { ...loadConfig([], {}), host: '127.0.0.1', port: 0, dataDir: '(test storage)', logLevel: 'silent', auth: opts.auth },
+    // The defaults of an empty environment (embedded mode, or the given one), on a free loopback port.
+    { ...loadConfig([], opts.env ?? {}), host: '127.0.0.1', port: 0, dataDir: '(test storage)', logLevel: 'silent', auth: opts.auth, ...opts.config },
     // The test closes the storage itself; several front ends may share it.
     sharedStorage(storage),
     opts.logger ?? createLogger('silent'),

@@ -12,6 +12,7 @@ import { createApp } from '../../../../repo-server/app.js';
 import { Authorizer } from '../../../../repo-server/auth/authorizer.js';
 import { TokenStore } from '../../../../repo-server/auth/token-store.js';
 import { UserStore } from '../../../../repo-server/auth/user-store.js';
+import { EventTickets } from '../../../../repo-server/auth/event-tickets.js';
 import type { Grants } from '../../../../repo-server/auth/roles.js';
 import { EventBus } from '../../../../repo-server/events/event-bus.js';
 import type { ObjectStores } from '../../../../repo-server/git/index.js';
@@ -66,7 +67,9 @@ export function apiClient(url: string, headers: Record<string, string> = {}): Ap
     client[method] = (path: string) => {
       const test = agent[method](path);
       for (const [name, value] of Object.entries({ ...DEFAULT_HEADERS, ...headers })) test.set(name, value);
-      test.on('response', (res: { status: number }) => recordObservation(method, path, res.status));
+      test.on('response', (res: { status: number; headers: Record<string, string>; text?: unknown }) =>
+        recordObservation(method, path, res.status, res.headers, typeof res.text === 'string' ? res.text : undefined),
+      );
       return test;
     };
   }
@@ -76,7 +79,7 @@ export function apiClient(url: string, headers: Record<string, string> = {}): Ap
 export async function startApi(opts: ApiOptions): Promise<ApiHarness> {
   const events = new EventBus();
   const storage = opts.storage;
-  const auth = opts.auth === true ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage)) : undefined;
+  const auth = opts.auth === true ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage), new EventTickets(storage)) : undefined;
   const app = createApp({
     storage,
     events,

@@ -19,8 +19,9 @@ export function rawRequest(base: string, method: string, target: string, headers
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        recordObservation(method.toLowerCase(), target, res.statusCode ?? 0);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+        const body = Buffer.concat(chunks).toString('utf8');
+        recordObservation(method.toLowerCase(), target, res.statusCode ?? 0, res.headers, body);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
       });
     });
     req.on('error', reject);
