@@ -82,9 +82,10 @@ export class Control {
    * timeout). Without a leader no lease can expire, and a leader elected later first extends every
    * lease by its whole TTL, so a shard that proves this may keep acting until its check time plus
    * its TTL. A member that does not answer at all (a partition, not a stopped process) proves
-   * nothing, and might be the leader.
+   * nothing, and might be the leader. A second to answer: a loaded machine's member that answers
+   * late would otherwise count as silent, and the shard would stop acting with etcd down.
    */
-  async quorumLost(members = this.endpoints, timeoutMs = 500): Promise<boolean> {
+  async quorumLost(members = this.endpoints, timeoutMs = 1_000): Promise<boolean> {
     type Verdict = { kind: 'answered'; id: string; leader: string } | { kind: 'down' } | { kind: 'silent' };
     const verdicts = await Promise.all(
       members.map(async (url): Promise<Verdict> => {
