@@ -14,7 +14,7 @@ const USAGE = `usage: npm run cluster -- start|stop|status|restart [options]
 options:
   --frontends N (2)  --shards M (3)  --copies K (3)  --port P (8080)  --dir DIR (.cluster)
   --etcd-members E (1; 3 for a real quorum; a folder keeps the members it was created with)  --supervisors S (2)
-  --max-body-bytes B (52428800)  --trace  --role frontend-fN  --help`;
+  --max-body-bytes B (52428800)  --max-push-bytes B (2147483648)  --trace  --role frontend-fN  --help`;
 
 function parseCommandLine(): ReturnType<typeof parseOptions> {
   try {
@@ -38,6 +38,7 @@ const parseOptions = () =>
     port: { type: 'string', default: '8080' },
     dir: { type: 'string', default: '.cluster' },
     'max-body-bytes': { type: 'string', default: String(50 * 1024 * 1024) },
+    'max-push-bytes': { type: 'string' },
     trace: { type: 'boolean', default: false },
     role: { type: 'string' },
   },
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
       supervisors: int('supervisors', values.supervisors, 1),
       port: int('port', values.port, 1),
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes'], 1),
+      ...(values['max-push-bytes'] === undefined ? {} : { maxPushBytes: int('max-push-bytes', values['max-push-bytes'], 1) }),
       trace: values.trace,
       log: say,
     });

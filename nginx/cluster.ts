@@ -23,6 +23,8 @@ export interface ClusterOptions {
   /** Public port of nginx (default 8080). */
   port: number;
   maxBodyBytes: number;
+  /** The git push limit of the front ends and of nginx's git routes (default 2 GiB). */
+  maxPushBytes?: number;
   /** Front ends answer with X-Decision-Trace (tests, conformance). */
   trace?: boolean;
   /** AUTH=off for the front ends (tests only). */
@@ -198,6 +200,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
         DATA_DIR: join(dir, 'frontends', `f${i}`),
         FS_ETCD: etcd.join(','),
         MAX_BODY_BYTES: String(o.maxBodyBytes),
+        ...(o.maxPushBytes === undefined ? {} : { MAX_PUSH_BYTES: String(o.maxPushBytes) }),
         // Every front end behind this nginx enforces its share of the per-client limits.
         RATE_LIMIT_FRONTENDS: String(o.frontends),
         ...(o.trace === true ? { DECISION_TRACE: '1' } : {}),
@@ -221,7 +224,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
     const prefix = join(dir, 'nginx');
     const conf = join(prefix, 'nginx.conf');
     const temp = nginxTempDir();
-    writeFileSync(conf, renderNginxConfig({ prefix, temp, listen: `127.0.0.1:${o.port}`, upstreams: frontends.map((p) => `127.0.0.1:${p.port}`), maxBodyBytes: o.maxBodyBytes }));
+    writeFileSync(conf, renderNginxConfig({ prefix, temp, listen: `127.0.0.1:${o.port}`, upstreams: frontends.map((p) => `127.0.0.1:${p.port}`), maxBodyBytes: o.maxBodyBytes, ...(o.maxPushBytes === undefined ? {} : { maxPushBytes: o.maxPushBytes }) }));
     const nginx = startDetached('nginx', [nginxBinary, '-p', prefix, '-c', conf], join(dir, 'logs', 'nginx.log'), env, o.port);
     started.push(nginx);
     const url = `http://127.0.0.1:${o.port}`;

@@ -11,10 +11,15 @@ export interface NginxSettings {
   /** Front ends as host:port. */
   upstreams: string[];
   maxBodyBytes: number;
+  /** The git push limit (the front ends' MAX_PUSH_BYTES); 2 GiB, the front ends' default, when absent. */
+  maxPushBytes?: number;
   workers?: number;
   maxFails?: number;
   failTimeoutSeconds?: number;
 }
+
+/** Equal to repo-server's default (repo-server/config.ts), which nginx/ cannot import. */
+export const DEFAULT_MAX_PUSH_BYTES = 2 * 1024 * 1024 * 1024;
 
 const templatePath = fileURLToPath(new URL('./nginx.conf.template', import.meta.url));
 
@@ -30,6 +35,7 @@ export function renderNginxConfig(s: NginxSettings): string {
     LISTEN: s.listen,
     UPSTREAM_SERVERS: servers,
     MAX_BODY_BYTES: String(s.maxBodyBytes),
+    MAX_PUSH_BYTES: String(s.maxPushBytes ?? DEFAULT_MAX_PUSH_BYTES),
     WORKERS: String(s.workers ?? 2),
   };
   const out = readFileSync(templatePath, 'utf8').replace(/\{\{([A-Z_]+)\}\}/g, (_, key: string) => {

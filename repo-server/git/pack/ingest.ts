@@ -87,6 +87,27 @@ const fail = (message: string): never => {
 
 export const INCOMING_PREFIX = '/objects/pack/incoming-';
 
+/** An incoming file nobody wrote to for this long belongs to a process that died mid-push. */
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * Removes what a front end that died mid-push left behind (a live push writes its part files
+ * every few seconds; nginx gives up on a silent client after two minutes). Run at each push of
+ * the repository, in the background: it costs one listing of the pack folder.
+ */
+export async function sweepAbandoned(store: RepoStore, now: number): Promise<string[]> {
+  const removed: string[] = [];
+  const names = await store.fs.promises.readdir('/objects/pack').catch(() => [] as string[]);
+  for (const n of names) {
+    const path = `/objects/pack/${n}`;
+    if (!path.startsWith(INCOMING_PREFIX)) continue;
+    const st = await store.fs.promises.stat(path).catch(() => null);
+    if (st === null || !(st.mtimeMs > 0) || now - st.mtimeMs < ABANDONED_AFTER_MS) continue;
+    await store.fs.promises.unlink(path).then(() => removed.push(path), () => undefined);
+  }
+  return removed;
+}
+
 /**
  * Reads a pushed pack from `reader` as it arrives and checks it strictly, as
  * `git index-pack --strict --fix-thin` does: header and version, every entry inflates to its
@@ -102,6 +123,7 @@ export const INCOMING_PREFIX = '/objects/pack/incoming-';
  * removed before the error is returned; the caller drains what the client still sends.
  */
 export async function ingestPack(reader: ByteReader, o: IngestOptions): Promise<Result<StagedPack>> {
+  void sweepAbandoned(o.store, Date.now()).catch(() => undefined);
   const name = randomBytes(16).toString('hex');
   const packFile = new PartFile(o.store, `${INCOMING_PREFIX}${name}.pack`);
   const idxFile = new PartFile(o.store, `${INCOMING_PREFIX}${name}.idx`);
