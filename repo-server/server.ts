@@ -33,6 +33,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
   const events = new EventBus();
   // One object store per repository and one cache for REST and git alike.
   const objects = new ObjectStores(storage, new GitCache(config.gitCacheBytes));
+  metrics.watchGitCache(() => objects.cache.counters());
   const service = createRepoService({ storage, events, objects, maxObjectBytes: config.maxObjectBytes });
   const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage), new EventTickets(storage)) : undefined;
   const hookConfig = config.webhooks ?? defaultWebhookConfig;

@@ -13,8 +13,9 @@ import type { ReadBasis } from './warm-reads.js';
 import type { RepoContext } from './repo-context.js';
 import { invalid, notFound, type Invalid, type NotFound, type RepoInfo } from './types.js';
 
-export const METADATA_PATH = '/repository.json';
-export const TOMBSTONE_PATH = '/deleted.json';
+import { METADATA_PATH, TOMBSTONE_PATH } from '../git/index.js';
+
+export { METADATA_PATH, TOMBSTONE_PATH };
 const MAX_DESCRIPTION = 1000;
 
 export interface RepoInput {

@@ -48,6 +48,22 @@ export class Metrics {
     }
   }
 
+  /**
+   * The git cache's holdings by kind (`git_cache_bytes{kind}`, `git_cache_entries{kind}`), read
+   * when scraped: how an operator sizes GIT_CACHE_BYTES (docs/operations.md, "Sizing memory").
+   */
+  watchGitCache(read: () => Record<string, { bytes: number; entries: number }>): void {
+    const registers = [this.registry];
+    new Gauge({ name: 'git_cache_bytes', help: 'Bytes the git cache holds, by kind (all kinds share GIT_CACHE_BYTES)', labelNames: ['kind'], registers,
+      collect() {
+        for (const [kind, c] of Object.entries(read())) this.set({ kind }, c.bytes);
+      } });
+    new Gauge({ name: 'git_cache_entries', help: 'Entries the git cache holds, by kind', labelNames: ['kind'], registers,
+      collect() {
+        for (const [kind, c] of Object.entries(read())) this.set({ kind }, c.entries);
+      } });
+  }
+
   /** What the git smart HTTP router reports its pack traffic to (GitHttpDeps.observer). */
   gitObserver(): { packBytes(direction: 'in' | 'out', bytes: number): void; packObjects(direction: 'in' | 'out', count: number): void } {
     return {

@@ -91,6 +91,17 @@ describe('git pack metrics on /metrics', () => {
     // commit, tree, blob
     expect((await byDirection(running.url, 'git_pack_objects_total')).out).toBe(15);
   });
+
+  it('shows what the git cache holds, by kind, within its budget', async () => {
+    const text = await (await fetch(`${running.url}/metrics`)).text();
+    const bytes = [...text.matchAll(/^git_cache_bytes\{kind="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])] as const);
+    expect(bytes.map(([k]) => k)).toEqual(expect.arrayContaining(['pack', 'index', 'object', 'commit', 'tree', 'graph']));
+    const total = bytes.reduce((n, [, b]) => n + b, 0);
+    // The clone and fetch above read the pack and its index through the cache.
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThanOrEqual(512 * 1024 * 1024);
+    expect(text).toMatch(/^git_cache_entries\{kind="index"\} [1-9]\d*$/m);
+  });
 });
 
 describe('MAX_PUSH_OBJECTS', () => {
