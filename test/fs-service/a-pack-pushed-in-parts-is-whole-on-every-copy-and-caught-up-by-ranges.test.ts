@@ -112,6 +112,31 @@ describe('a pack pushed in parts to a replicated cluster', () => {
     }
   }, 120_000);
 
+  it('shows its rename to another front end that cached the pack folder listing (the rename moves the repository generation)', async () => {
+    const reader = await cluster.connect();
+    try {
+      const repo = reader.repo('listing');
+      const writer = client.repo('listing');
+      const whole = randomBytes(PART + 100);
+      const path = await pushInParts(writer, whole, 2);
+      const incomingName = path.slice('/objects/pack/'.length);
+      expect(await repo.fs.promises.readdir('/objects/pack')).toEqual([incomingName]);
+      // Cached: asked again while nothing changed, the listing costs no round trip.
+      const trips = reader.roundTrips.total;
+      expect(await repo.fs.promises.readdir('/objects/pack')).toEqual([incomingName]);
+      expect(reader.roundTrips.total).toBe(trips);
+
+      const pack = `/objects/pack/pack-${sha1(whole)}.pack`;
+      await writer.rename(path, pack);
+      // As every isomorphic-git command starts: stat of the gitdir, whose answer carries the generation.
+      await repo.fs.promises.stat('/');
+      expect(await repo.fs.promises.readdir('/objects/pack')).toEqual([pack.slice('/objects/pack/'.length)]);
+      expect((await repo.readRange(pack, 0, 2 * PART)).equals(whole)).toBe(true);
+    } finally {
+      await reader.close();
+    }
+  }, 60_000);
+
   it('reaches a copy that was down while it was pushed by a ranged copy, never more than 4 MiB per answer', async () => {
     const repo = client.repo(REPO);
     const vb = vbucketOf(REPO);
