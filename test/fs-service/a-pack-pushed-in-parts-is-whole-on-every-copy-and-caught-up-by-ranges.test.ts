@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vbucketOf, type ClusterStorage, type RepoStore } from '../../fs-service/index.js';
+import { MAX_RANGE_BYTES } from '../../fs-service/engine/path-safety.js';
 import { FETCH_FILE_BYTES } from '../../fs-service/shard/catch-up-source.js';
 import { ShardConnection } from '../../fs-service/wire/shard-connection.js';
 import { ClusterHarness } from './cluster-harness.js';
@@ -180,6 +181,23 @@ describe('a pack pushed in parts to a replicated cluster', () => {
       }
       expect(hash.digest('hex')).toBe(sha1(whole));
       await expect(connection.request({ op: 'fetch', vb, term: term + 1, paths: named })).rejects.toMatchObject({ code: 'ESTALE' });
+      // Malformed asks are refused, not answered with a bigger message.
+      const refused: [string, Record<string, unknown>][] = [
+        ['fetch limit over the range bound', { op: 'fetch', paths: named, limit: MAX_RANGE_BYTES + 1 }],
+        ['negative fetch limit', { op: 'fetch', paths: named, limit: -1 }],
+        ['fetch of too many paths', { op: 'fetch', paths: Array.from({ length: 257 }, () => named[2]) }],
+        ['fetch with a path that escapes', { op: 'fetch', paths: [`${REPO}/../../etc/passwd`] }],
+        ['range over the range bound', { op: 'fetchRange', path: `${REPO}${pack}`, offset: 0, length: MAX_RANGE_BYTES + 1 }],
+        ['negative range offset', { op: 'fetchRange', path: `${REPO}${pack}`, offset: -1, length: 10 }],
+        ['range without a path', { op: 'fetchRange', offset: 0, length: 10 }],
+      ];
+      for (const [label, ask] of refused) {
+        const code = await connection.request({ vb, term, ...ask }).then(
+          () => 'answered',
+          (err: { code?: string }) => err.code,
+        );
+        expect(`${label}: ${code}`).toBe(`${label}: EINVAL`);
+      }
     } finally {
       connection.close();
     }
