@@ -21,8 +21,10 @@ export async function fetchFiles(engine: DiskEngine, vb: number, paths: unknown,
   if (!Array.isArray(paths) || paths.length > FETCH_FILES || !paths.every((p) => typeof p === 'string')) {
     throw new FsError('EINVAL', `malformed request: fetch names up to ${FETCH_FILES} paths`);
   }
-  const most = limit === undefined ? FETCH_FILE_BYTES : limit;
-  if (!Number.isSafeInteger(most) || (most as number) < 0 || (most as number) > MAX_RANGE_BYTES) throw new FsError('EINVAL', `malformed request: fetch limit`);
+  // A copy of an older version asks without a limit and takes a missing answer for a deleted
+  // file: it gets whole files, as before, rather than lose a big one during a rolling upgrade.
+  const most = limit === undefined ? Number.POSITIVE_INFINITY : limit;
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || (limit as number) < 0 || (limit as number) > MAX_RANGE_BYTES)) throw new FsError('EINVAL', 'malformed request: fetch limit');
   const read = await Promise.all(
     (paths as string[]).map((path) => {
       const [repo, repoPath] = splitManifestPath(path);

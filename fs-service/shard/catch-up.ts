@@ -171,9 +171,11 @@ export class CatchUp {
     const disk = this.o.engine.repo(vb, repo);
     const temp = `${path.slice(0, path.lastIndexOf('/'))}/.catch-up-${randomBytes(8).toString('hex')}`;
     let copied = 0;
+    let ranges = 0;
     let published = false;
     try {
       while (copied < entry.size) {
+        ranges++;
         const length = Math.min(FETCH_FILE_BYTES, entry.size - copied);
         let data: Buffer;
         try {
@@ -194,6 +196,7 @@ export class CatchUp {
       // A content-addressed file of another size here is not the one named: it goes first.
       await disk.applyEffects([...(replace && isImmutablePath(path) ? [{ kind: 'rm' as const, path }] : []), { kind: 'rename', from: temp, to: path }]);
       published = true;
+      this.o.logger.info({ vb, path: entry.path, bytes: copied, ranges }, 'copied a big file by ranges');
       return copied;
     } finally {
       if (!published) await disk.applyEffects([{ kind: 'rm', path: temp }]).catch(() => undefined);

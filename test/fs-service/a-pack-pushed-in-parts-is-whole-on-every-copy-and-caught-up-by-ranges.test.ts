@@ -154,12 +154,15 @@ describe('a pack pushed in parts to a replicated cluster', () => {
     await waitFor(`${copy} to rejoin`, () => rejoined(copy));
     await waitFor('the three copies to compare equal', copiesEqual);
     expect(readFileSync(join(repoDir(cluster.shards.get(copy)!.dataDir, REPO), pack)).equals(whole)).toBe(true);
-    const caughtUp = cluster
-      .log(copy)
-      .split('\n')
-      .filter((line) => line.includes('copy caught up'))
-      .map((line) => JSON.parse(line) as { vb: number; ranged: number });
-    expect(caughtUp.find((entry) => entry.vb === vb)?.ranged).toBeGreaterThanOrEqual(1);
+    // Said in the copy's log, which reaches its file through a pipe: waited for, not read once.
+    const copiedByRanges = () =>
+      cluster
+        .log(copy)
+        .split('\n')
+        .filter((line) => line.includes('copied a big file by ranges'))
+        .map((line) => JSON.parse(line) as { path: string; bytes: number; ranges: number })
+        .some((entry) => entry.path === `${REPO}${pack}` && entry.bytes === whole.length && entry.ranges === Math.ceil(whole.length / FETCH_FILE_BYTES));
+    await waitFor(`${copy} to log that it copied the pack by ranges`, copiedByRanges, 10_000);
 
     // The primary's side, asked as the copy asks it, over a connection that refuses any message
     // over 4 MiB and a little: the big files are named "over", then served range by range.
@@ -200,6 +203,17 @@ describe('a pack pushed in parts to a replicated cluster', () => {
       }
     } finally {
       connection.close();
+    }
+
+    // A copy of an older version asks without a limit and reads a missing file as deleted: it
+    // gets the big file whole, as before, never an "over" it would not understand.
+    const older = new ShardConnection(`127.0.0.1:${member.port}`, cluster.secret, { requestTimeoutMs: 30_000 });
+    try {
+      const reply = await older.request({ op: 'fetch', vb, term: map.vbuckets[vb]!.term, paths: [`${REPO}${pack}`] });
+      expect(reply.header.over).toEqual([]);
+      expect(reply.parts[0]?.equals(whole)).toBe(true);
+    } finally {
+      older.close();
     }
   }, 120_000);
 });
