@@ -6,7 +6,7 @@ import type { ImmutableCache } from './immutable-cache.js';
 import type { LeaseCache } from './lease-cache.js';
 import type { FsMetrics } from '../common/metrics.js';
 import type { Mutation } from '../engine/mutations.js';
-import { assertRange, canonicalPath } from '../engine/path-safety.js';
+import { assertPart, assertRange, assertRename, canonicalPath } from '../engine/path-safety.js';
 import { isImmutablePath, isLooseObjectPath, PACK_DIR } from '../engine/path-kinds.js';
 import type { RepoCacheState } from './repo-cache-state.js';
 import { encodeMutation, type Frame } from '../wire/wire-codec.js';
@@ -210,6 +210,23 @@ export class RemoteRepoStore implements RepoStore {
     const canonical = canonicalPath(path);
     const bytes = toBytes(data, canonical);
     return this.timed('createExclusive', () => this.mutate({ op: 'createExclusive', path: canonical, data: bytes }, false));
+  }
+
+  /**
+   * One part, one mutation: the primary writes it and replicates it to a majority before the
+   * answer. Idempotent (the same bytes at the same place), so an unknown outcome is retried.
+   */
+  async writePart(path: string, offset: number, data: Uint8Array): Promise<void> {
+    const canonical = assertPart(path, offset, data);
+    const bytes = toBytes(data, canonical);
+    await this.timed('writePart', () => this.mutate({ op: 'part', path: canonical, offset, data: bytes }, true));
+  }
+
+  /** The answer's generation retires cached pack listings and "absent" answers, as a writeFile does. */
+  async rename(from: string, to: string): Promise<void> {
+    const paths = assertRename(from, to);
+    await this.timed('rename', () => this.mutate({ op: 'rename', ...paths }, false));
+    if (isImmutablePath(paths.to)) this.state.forgetMissing(paths.to);
   }
 
   async readMany(paths: string[]): Promise<(Buffer | null)[]> {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { mkdirsDurable, syncDir } from './durable-write.js';
@@ -149,16 +149,6 @@ export class DiskEngine {
     return out;
   }
 
-  /** Reads files named by manifest paths; null where absent. */
-  async readVbFiles(vb: number, paths: readonly string[]): Promise<(Buffer | null)[]> {
-    return Promise.all(
-      paths.map(async (path) => {
-        const [repo, repoPath] = splitManifestPath(path);
-        return this.repo(vb, repo).readOrNull(repoPath);
-      }),
-    );
-  }
-
   /** Forgets a vbucket this engine no longer holds. */
   async dropVbucket(vb: number): Promise<void> {
     const trash = join(this.ctx.trashDir, `vb-${vbucketDirName(vb)}-${randomBytes(6).toString('hex')}`);
@@ -197,10 +187,11 @@ function repoPathOf(manifestPath: string): string {
   return slash < 0 ? '/' : manifestPath.slice(slash);
 }
 
+/** Streamed: a file assembled in parts may be gigabytes. */
 async function hashFile(full: string): Promise<string> {
-  return createHash('sha1')
-    .update(await fsp.readFile(full))
-    .digest('hex');
+  const hash = createHash('sha1');
+  for await (const chunk of createReadStream(full)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 async function containsFile(dir: string): Promise<boolean> {

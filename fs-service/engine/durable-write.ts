@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hasCode } from './fs-errors.js';
 
@@ -163,4 +163,55 @@ export async function removeDurable(target: string, kind: 'file' | 'dir'): Promi
   if (kind === 'file') await fsp.unlink(target);
   else await fsp.rmdir(target);
   await syncDir(dirname(target));
+}
+
+// Opened for a part: created when absent, never truncated, never through a link planted at the
+// name, and a FIFO planted there fails instead of blocking the open.
+const PART_FLAGS = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
+
+/**
+ * Writes `data` at `offset` of `target` (pwrite), keeping every other byte. Deliberately not
+ * fsynced: a file assembled in parts is made durable once, whole, by publishAssembled.
+ */
+export async function writeAt(target: string, offset: number, data: Uint8Array): Promise<void> {
+  const handle = await fsp.open(target, PART_FLAGS, 0o644);
+  try {
+    if (!(await handle.stat()).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await handle.write(data, done, data.length - done, offset + done);
+      done += bytesWritten;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Publishes a file assembled by writeAt: fsyncs it, renames it over `target` and fsyncs the
+ * folders, so the published file is whole after a power cut. A content-addressed target that
+ * already exists holds these very bytes: the source is removed instead. Returns false, changing
+ * nothing, when the source is gone (a replay of a rename already done, when the target is there).
+ */
+export async function publishAssembled(source: string, target: string, contentAddressed: boolean): Promise<boolean> {
+  let handle;
+  try {
+    handle = await fsp.open(source, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    if (hasCode(err, 'ENOENT')) return false;
+    throw err;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EINVAL' });
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  const exists = contentAddressed && (await fsp.lstat(target).then((s) => s.isFile(), () => false));
+  if (exists) await fsp.unlink(source);
+  else await fsp.rename(source, target);
+  const dirs = new Set([dirname(source), dirname(target)]);
+  if (exists) dirs.delete(dirname(target));
+  await Promise.all([...dirs].map((dir) => syncDir(dir)));
+  return true;
 }

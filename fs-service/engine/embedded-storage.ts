@@ -6,7 +6,7 @@ import { decode, encodingOf, isRecursive, modeOf, probeRejection, rmOptions, toB
 import { silentLogger, type Logger } from '../common/logging.js';
 import { FsMetrics } from '../common/metrics.js';
 import type { Mutation } from './mutations.js';
-import { assertRepoName } from './path-safety.js';
+import { assertPart, assertRename, assertRepoName } from './path-safety.js';
 import type { RepoDisk } from './repo-disk.js';
 import { vbucketOf } from '../control/vbucket-map.js';
 
@@ -100,6 +100,18 @@ class EmbeddedRepoStore implements RepoStore {
       this.metrics.moved('read', 'embedded', bytes.length);
       return bytes;
     });
+  }
+
+  async writePart(path: string, offset: number, data: Uint8Array): Promise<void> {
+    const canonical = assertPart(path, offset, data);
+    const bytes = toBytes(data, canonical);
+    await this.metrics.time('writePart', 'embedded', async () => (await this.disk()).execute({ op: 'part', path: canonical, offset, data: bytes }));
+    this.metrics.moved('written', 'embedded', bytes.length);
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const paths = assertRename(from, to);
+    await this.metrics.time('rename', 'embedded', async () => (await this.disk()).execute({ op: 'rename', ...paths }));
   }
 
   async destroy(): Promise<void> {

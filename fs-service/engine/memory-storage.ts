@@ -1,7 +1,7 @@
 import { Volume, createFsFromVolume } from 'memfs';
 import { FsError, type FileData, type RepoFsPromises, type RepoStore, type Storage, type SwapOp } from '../contract.js';
 import { isNotFound } from './fs-errors.js';
-import { assertNoPathBelowAnother, assertPart, assertRange } from './path-safety.js';
+import { assertNoPathBelowAnother, assertPart, assertRange, assertRename } from './path-safety.js';
 import { isImmutablePath } from './path-kinds.js';
 
 type MemFs = ReturnType<typeof createFsFromVolume>;
@@ -97,11 +97,11 @@ class MemoryRepoStore implements RepoStore {
   }
 
   async writePart(path: string, offset: number, data: Uint8Array): Promise<void> {
-    assertPart(path, offset, data);
-    assertFileCanBePlaced(this.mem, path);
-    const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+    const canonical = assertPart(path, offset, data);
+    assertFileCanBePlaced(this.mem, canonical);
+    const dir = canonical.slice(0, canonical.lastIndexOf('/')) || '/';
     this.mem.mkdirSync(dir, { recursive: true });
-    const fd = this.mem.openSync(path, readOrNull(this.mem, path) === null ? 'w' : 'r+');
+    const fd = this.mem.openSync(canonical, readOrNull(this.mem, canonical) === null ? 'w' : 'r+');
     try {
       this.mem.writeSync(fd, data, 0, data.length, offset);
     } finally {
@@ -110,14 +110,15 @@ class MemoryRepoStore implements RepoStore {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    if (isFolder(this.mem, from) || readOrNull(this.mem, from) === null) throw new FsError('ENOENT', 'no such file', from);
-    if (isImmutablePath(to) && readOrNull(this.mem, to) !== null) {
-      this.mem.unlinkSync(from);
+    const paths = assertRename(from, to);
+    if (isFolder(this.mem, paths.from) || readOrNull(this.mem, paths.from) === null) throw new FsError('ENOENT', 'no such file', paths.from);
+    if (isImmutablePath(paths.to) && readOrNull(this.mem, paths.to) !== null) {
+      this.mem.unlinkSync(paths.from);
       return;
     }
-    assertFileCanBePlaced(this.mem, to);
-    this.mem.mkdirSync(to.slice(0, to.lastIndexOf('/')) || '/', { recursive: true });
-    this.mem.renameSync(from, to);
+    assertFileCanBePlaced(this.mem, paths.to);
+    this.mem.mkdirSync(paths.to.slice(0, paths.to.lastIndexOf('/')) || '/', { recursive: true });
+    this.mem.renameSync(paths.from, paths.to);
   }
 
   async readMany(paths: string[]): Promise<(Buffer | null)[]> {

@@ -126,10 +126,42 @@ export function assertRange(offset: unknown, length: unknown): void {
   }
 }
 
-/** A part travels in one frame too; the path must be one no reader takes for whole. */
-export function assertPart(path: string, offset: unknown, data: unknown): void {
-  if (!Number.isSafeInteger(offset) || (offset as number) < 0) throw new FsError('EINVAL', 'offset must be a non-negative integer', path);
-  if (!(data instanceof Uint8Array)) throw new FsError('EINVAL', 'a part must be bytes', path);
-  if (data.length > MAX_RANGE_BYTES) throw new FsError('EINVAL', `a part may hold at most ${MAX_RANGE_BYTES} bytes`, path);
-  if (isImmutablePath(path)) throw new FsError('EINVAL', 'an immutable file is written whole, never in parts', path);
+/**
+ * Largest file writePart may assemble: twice the 2 GiB push limit git hosts use, and low enough
+ * that a hostile offset cannot make a sparse file of petabytes that every copy must then hold.
+ */
+export const MAX_ASSEMBLED_BYTES = 4 * 1024 * 1024 * 1024;
+
+/**
+ * Checks a part before any I/O and answers its canonical path. A part travels in one frame, so it
+ * is bounded like a range; the path must be one no reader takes for whole (an immutable path is
+ * judged by its canonical spelling, so "//" cannot smuggle a part into a pack).
+ */
+export function assertPart(path: unknown, offset: unknown, data: unknown): string {
+  const canonical = canonicalFilePath(path);
+  if (!Number.isSafeInteger(offset) || (offset as number) < 0) throw new FsError('EINVAL', 'offset must be a non-negative integer', canonical);
+  if (!(data instanceof Uint8Array)) throw new FsError('EINVAL', 'a part must be bytes', canonical);
+  if (data.length > MAX_RANGE_BYTES) throw new FsError('EINVAL', `a part may hold at most ${MAX_RANGE_BYTES} bytes`, canonical);
+  if ((offset as number) + data.length > MAX_ASSEMBLED_BYTES) throw new FsError('EINVAL', `a file assembled in parts may hold at most ${MAX_ASSEMBLED_BYTES} bytes`, canonical);
+  if (isImmutablePath(canonical)) throw new FsError('EINVAL', 'an immutable file is written whole, never in parts', canonical);
+  return canonical;
+}
+
+/**
+ * Checks a rename before any I/O and answers both canonical paths. The source is a file
+ * assembled in parts, so never an immutable one (readers trust those to stay).
+ */
+export function assertRename(from: unknown, to: unknown): { from: string; to: string } {
+  const source = canonicalFilePath(from);
+  const target = canonicalFilePath(to);
+  if (isImmutablePath(source)) throw new FsError('EINVAL', 'an immutable file is never renamed', source);
+  if (source === target) throw new FsError('EINVAL', 'a file cannot be renamed onto itself', source);
+  return { from: source, to: target };
+}
+
+/** The canonical spelling of a path that must name a file (the root is a folder: EISDIR). */
+export function canonicalFilePath(path: unknown): string {
+  const canonical = canonicalPath(path);
+  if (canonical === '/') throw new FsError('EISDIR', 'illegal operation on a directory', '/');
+  return canonical;
 }

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, promises as fsp, readlinkSync, readSync, realpathSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FsError, type SwapOp } from '../contract.js';
-import { createExclusiveDurable, mkdirsDurable, publish, removeDurable, syncDir, writeFileDurable, writeTemp } from './durable-write.js';
+import { createExclusiveDurable, mkdirsDurable, publish, publishAssembled, removeDurable, syncDir, writeAt, writeFileDurable, writeTemp } from './durable-write.js';
 import { statFieldsOf, VIRTUAL_ROOT, type StatFields } from './file-stat.js';
 import { hasCode, isNotFound, toFsError } from './fs-errors.js';
 import type { KeyedLock } from './keyed-lock.js';
 import type { Effect, Mutation } from './mutations.js';
-import { assertNoPathBelowAnother, assertRange, assertSymlinkTarget, canonicalPath, parseRepoPath } from './path-safety.js';
+import { assertNoPathBelowAnother, assertPart, assertRange, assertRename, assertSymlinkTarget, canonicalPath, parseRepoPath } from './path-safety.js';
 import { isImmutablePath } from './path-kinds.js';
 
 /** What a RepoDisk needs from the engine that owns the data directory. */
@@ -66,18 +67,33 @@ export class RepoDisk {
     try {
       const handle = await fsp.open(real, 'r');
       try {
-        const bytes = Buffer.allocUnsafe(length as number);
-        let done = 0;
-        while (done < bytes.length) {
-          const { bytesRead } = await handle.read(bytes, done, bytes.length - done, (offset as number) + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        return done === bytes.length ? bytes : Buffer.from(bytes.subarray(0, done));
+        return await readAt(handle, offset as number, length as number);
       } finally {
         await handle.close();
       }
     } catch (err) {
+      throw toFsError(err, display);
+    }
+  }
+
+  /**
+   * A whole file for a copy catching up, or 'over' when it holds more than `limit` bytes (it is
+   * then copied in ranges); null when absent. Sized and read through one handle, so a file that
+   * grows meanwhile is read to the size judged.
+   */
+  async readUpTo(path: unknown, limit: number): Promise<Buffer | null | 'over'> {
+    const segments = this.fileSegments(path);
+    const display = '/' + segments.join('/');
+    try {
+      const handle = await fsp.open(await this.resolveExisting(segments, display), 'r');
+      try {
+        const { size } = await handle.stat();
+        return size > limit ? 'over' : await readAt(handle, 0, size);
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      if (isNotFound(err)) return null;
       throw toFsError(err, display);
     }
   }
@@ -214,8 +230,7 @@ export class RepoDisk {
    * ships the effects there, so copies write in parallel with this disk and in lock order.
    */
   async execute(mutation: Mutation, onDecided?: Decided): Promise<boolean> {
-    const shared = (mutation.op === 'writeFile' || mutation.op === 'createExclusive') && isImmutablePath(canonicalPath(mutation.path));
-    return this.ctx.locks.run(this.root, shared ? 'shared' : 'exclusive', async () => {
+    return this.ctx.locks.run(this.root, takesSharedLock(mutation) ? 'shared' : 'exclusive', async () => {
       let announced = false;
       const decide = (effects: Effect[]) => {
         announced = true;
@@ -260,10 +275,36 @@ export class RepoDisk {
         const created = await this.guard(display, () => createExclusiveDurable(this.ctx.tmpDir, target, m.data, this.ctx.dataDir));
         return { result: created, effects: created ? [{ kind: 'put', path: display, data: m.data }] : [] };
       }
+      case 'part': {
+        const path = assertPart(m.path, m.offset, m.data);
+        await this.assertFileCanBePlaced(path);
+        const target = await this.resolveForCreate(parseRepoPath(path), path);
+        decide([{ kind: 'part', path, offset: m.offset, data: m.data }]);
+        await this.guard(path, () => writeAt(target, m.offset, m.data));
+        return { result: true, effects: [] };
+      }
+      case 'rename':
+        return this.rename(m.from, m.to, decide);
       case 'destroy':
         await this.destroy();
         return { result: true, effects: [{ kind: 'destroy' }] };
     }
+  }
+
+  /** Every check first (the source is a file, nothing is in the target's way), then one decision. */
+  private async rename(from: string, to: string, decide: Decided): Promise<{ result: boolean; effects: Effect[] }> {
+    const paths = assertRename(from, to);
+    const source = await this.resolveEntry(parseRepoPath(paths.from), paths.from);
+    const stats = await fsp.lstat(source).catch(() => null);
+    if (stats === null || !stats.isFile()) throw new FsError('ENOENT', 'no such file', paths.from);
+    const contentAddressed = isImmutablePath(paths.to);
+    const targetSegments = parseRepoPath(paths.to);
+    const present = contentAddressed && (await isFile(join(this.root, ...targetSegments)));
+    if (!present) await this.assertFileCanBePlaced(paths.to);
+    const target = await this.resolveForCreate(targetSegments, paths.to);
+    decide([{ kind: 'rename', from: paths.from, to: paths.to }]);
+    await this.guard(paths.to, () => publishAssembled(source, target, contentAddressed));
+    return { result: true, effects: [] };
   }
 
   private async put(path: string, data: Buffer): Promise<void> {
@@ -413,7 +454,7 @@ export class RepoDisk {
    * catching up may replay effects its copied snapshot already contains.
    */
   async applyEffects(effects: readonly Effect[]): Promise<void> {
-    const shared = effects.every((e) => e.kind === 'put' && isImmutablePath(e.path));
+    const shared = effects.every((e) => (e.kind === 'put' && isImmutablePath(e.path)) || e.kind === 'part' || (e.kind === 'rename' && isImmutablePath(e.to)));
     await this.ctx.locks.run(this.root, shared ? 'shared' : 'exclusive', async () => {
       for (const effect of effects) await this.applyEffect(effect);
     });
@@ -421,6 +462,7 @@ export class RepoDisk {
 
   private async applyEffect(effect: Effect): Promise<void> {
     if (effect.kind === 'destroy') return this.destroy();
+    if (effect.kind === 'rename') return this.replayRename(effect.from, effect.to);
     const segments = parseRepoPath(effect.path);
     const display = '/' + segments.join('/');
     try {
@@ -430,6 +472,13 @@ export class RepoDisk {
           const existing = await fsp.lstat(target).catch(() => null);
           if (existing?.isDirectory()) await fsp.rm(target, { recursive: true, force: true });
           await writeFileDurable(this.ctx.tmpDir, target, effect.data, this.ctx.dataDir, effect.mode);
+          return;
+        }
+        case 'part': {
+          const target = await this.resolveForCreate(segments, display);
+          const existing = await fsp.lstat(target).catch(() => null);
+          if (existing !== null && !existing.isFile()) await fsp.rm(target, { recursive: true, force: true });
+          await writeAt(target, effect.offset, effect.data);
           return;
         }
         case 'mkdir':
@@ -456,6 +505,32 @@ export class RepoDisk {
       }
     } catch (err) {
       if (isNotFound(err)) return;
+      throw toFsError(err, display);
+    }
+  }
+
+  /**
+   * A rename replayed where it was already done (source gone, target there) changes nothing. With
+   * neither there, this copy missed the parts: it fails (EIO), so the copy catches up again
+   * rather than publish nothing, or a file of parts replayed over a hole.
+   */
+  private async replayRename(from: string, to: string): Promise<void> {
+    const fromSegments = parseRepoPath(from);
+    const toSegments = parseRepoPath(to);
+    const display = '/' + toSegments.join('/');
+    try {
+      const target = await this.resolveForCreate(toSegments, display);
+      const existing = await fsp.lstat(target).catch(() => null);
+      if (existing?.isDirectory()) await fsp.rm(target, { recursive: true, force: true });
+      let source: string | null = null;
+      try {
+        source = await this.resolveEntry(fromSegments, '/' + fromSegments.join('/'));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      const moved = source !== null && (await publishAssembled(source, target, isImmutablePath(display)));
+      if (!moved && !(await isFile(target))) throw new FsError('EIO', `cannot replay the rename from ${'/' + fromSegments.join('/')}: neither file is on this copy`, display);
+    } catch (err) {
       throw toFsError(err, display);
     }
   }
@@ -595,6 +670,40 @@ export class RepoDisk {
       }
     }
   }
+}
+
+/** Parts and publications of content-addressed files need no exclusion (see RepoStore.writePart). */
+function takesSharedLock(m: Mutation): boolean {
+  switch (m.op) {
+    case 'writeFile':
+    case 'createExclusive':
+      return isImmutablePath(canonicalPath(m.path));
+    case 'part':
+      return true;
+    case 'rename':
+      return isImmutablePath(canonicalPath(m.to));
+    default:
+      return false;
+  }
+}
+
+function isFile(path: string): Promise<boolean> {
+  return fsp.lstat(path).then(
+    (stats) => stats.isFile(),
+    () => false,
+  );
+}
+
+/** Up to `length` bytes from `offset` (fewer at the end of the file). */
+async function readAt(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesRead } = await handle.read(bytes, done, bytes.length - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === bytes.length ? bytes : Buffer.from(bytes.subarray(0, done));
 }
 
 export interface JournalEntry {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { splitManifestPath, type DiskEngine, type ManifestEntry } from '../engine/disk-engine.js';
 import type { Logger } from '../common/logging.js';
 import type { FsMetrics } from '../common/metrics.js';
@@ -6,6 +7,9 @@ import type { PeerPool } from '../wire/peer-pool.js';
 import type { ReplicaStreams } from './replica-streams.js';
 import type { ShardMapState } from './shard-map-state.js';
 import { VBUCKETS, type VbucketEntry } from '../control/vbucket-map.js';
+import { FETCH_FILE_BYTES, FETCH_FILES } from './catch-up-source.js';
+import { isNotFound } from '../engine/fs-errors.js';
+import { isImmutablePath } from '../engine/path-kinds.js';
 
 export interface CatchUpOptions {
   self: string;
@@ -18,15 +22,13 @@ export interface CatchUpOptions {
   concurrency?: number;
 }
 
-const FETCH_BYTES = 4 * 1024 * 1024;
-const FETCH_FILES = 256;
 
 /**
  * Brings a copy that is not in sync (restarted, dropped, newly added) level with its primary
  * before it serves: ask the primary to start sending new updates (buffered here), copy the
  * difference between the primary's manifest and the local one (objects, refs, everything,
- * deleting what the primary no longer has), replay the buffered updates, and only then
- * declare the copy in sync.
+ * deleting what the primary no longer has; small files in batches, big ones in ranges), replay
+ * the buffered updates, and only then declare the copy in sync.
  */
 export class CatchUp {
   private readonly active = new Map<number, Promise<void>>();
@@ -82,7 +84,7 @@ export class CatchUp {
     }
   }
 
-  private async copyDifference(vb: number, term: number, remote: ManifestEntry[], primaryUrl: string): Promise<{ changed: number; bytes: number }> {
+  private async copyDifference(vb: number, term: number, remote: ManifestEntry[], primaryUrl: string): Promise<{ changed: number; bytes: number; ranged: number }> {
     const local = new Map((await this.o.engine.manifest(vb)).map((e) => [e.path, e]));
     const remotePaths = new Map(remote.map((e) => [e.path, e]));
     const effects = new Map<string, Effect[]>();
@@ -103,7 +105,8 @@ export class CatchUp {
       if (!e.path.includes('/')) add(e.path, { kind: 'destroy' });
       else add(e.path, { kind: 'rm', path: repoPath(e.path) });
     }
-    const fetches: ManifestEntry[] = [];
+    const small: ManifestEntry[] = [];
+    const large: ManifestEntry[] = [];
     for (const r of remote) {
       const l = local.get(r.path);
       const sameType = l !== undefined && l.type === r.type;
@@ -112,29 +115,92 @@ export class CatchUp {
       } else if (r.type === 'symlink') {
         if (!sameType || l.target !== r.target) add(r.path, { kind: 'symlink', path: repoPath(r.path), target: r.target ?? '' });
       } else if (!sameType || l.size !== r.size || l.hash !== r.hash) {
-        fetches.push(r);
+        (r.size > FETCH_FILE_BYTES ? large : small).push(r);
       }
     }
+    let changed = await this.applyAll(vb, term, effects);
+    // Small files in batches, each written as it arrives: memory holds one batch, not the copy.
     let bytes = 0;
-    for (const batch of batches(fetches)) {
-      const reply = await this.o.peers.get(primaryUrl).request({ op: 'fetch', vb, term, paths: batch.map((e) => e.path) }, [], 60_000);
+    for (const batch of batches(small)) {
+      const reply = await this.o.peers.get(primaryUrl).request({ op: 'fetch', vb, term, paths: batch.map((e) => e.path), limit: FETCH_FILE_BYTES }, [], 60_000);
+      const over = new Set(Array.isArray(reply.header.over) ? (reply.header.over as number[]) : []);
+      const puts = new Map<string, Effect[]>();
       batch.forEach((entry, i) => {
         const data = reply.parts[i];
-        // Deleted since the manifest was taken: the buffered updates will say so.
-        if (data === null || data === undefined) return;
-        bytes += data.length;
-        add(entry.path, { kind: 'put', path: repoPath(entry.path), data, mode: entry.mode });
+        if (over.has(i)) large.push(entry);
+        else if (data === null || data === undefined) vanished(entry);
+        else {
+          bytes += data.length;
+          const [repo, path] = splitManifestPath(entry.path);
+          puts.set(repo, [...(puts.get(repo) ?? []), { kind: 'put', path, data, mode: entry.mode }]);
+        }
       });
+      changed += await this.applyAll(vb, term, puts);
+    }
+    for (const entry of large) {
+      bytes += await this.copyByRanges(vb, term, entry, local.has(entry.path), primaryUrl);
+      changed++;
     }
     this.o.metrics.moved('written', 'replica', bytes);
+    return { changed, bytes, ranged: large.length };
+  }
+
+  private async applyAll(vb: number, term: number, effects: Map<string, Effect[]>): Promise<number> {
     let changed = 0;
     for (const [repo, list] of effects) {
-      // The vbucket may have been moved away meanwhile: never recreate files of a dropped copy.
-      if (this.o.mapState.role(vb) === 'none' || this.o.mapState.entry(vb)?.term !== term) throw new Error(`vbucket ${vb} changed hands during catch-up`);
+      this.assertStillHeld(vb, term);
       changed += list.length;
       await this.o.engine.repo(vb, repo).applyEffects(list);
     }
-    return { changed, bytes };
+    return changed;
+  }
+
+  /** The vbucket may have been moved away meanwhile: never recreate files of a dropped copy. */
+  private assertStillHeld(vb: number, term: number): void {
+    if (this.o.mapState.role(vb) === 'none' || this.o.mapState.entry(vb)?.term !== term) throw new Error(`vbucket ${vb} changed hands during catch-up`);
+  }
+
+  /**
+   * A file too big for one answer, copied range by range into a temporary name beside it with
+   * part effects and published with a rename effect, as a push publishes a pack: one range is in
+   * memory at a time, whatever the file's size. Bytes past the manifest's size were written
+   * after the copy began, so the buffered updates bring them.
+   */
+  private async copyByRanges(vb: number, term: number, entry: ManifestEntry, replace: boolean, primaryUrl: string): Promise<number> {
+    const [repo, path] = splitManifestPath(entry.path);
+    const disk = this.o.engine.repo(vb, repo);
+    const temp = `${path.slice(0, path.lastIndexOf('/'))}/.catch-up-${randomBytes(8).toString('hex')}`;
+    let copied = 0;
+    let ranges = 0;
+    let published = false;
+    try {
+      while (copied < entry.size) {
+        ranges++;
+        const length = Math.min(FETCH_FILE_BYTES, entry.size - copied);
+        let data: Buffer;
+        try {
+          const reply = await this.o.peers.get(primaryUrl).request({ op: 'fetchRange', vb, term, path: entry.path, offset: copied, length }, [], 60_000);
+          data = reply.parts[0] ?? Buffer.alloc(0);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          vanished(entry);
+          return copied;
+        }
+        this.assertStillHeld(vb, term);
+        // The first part names the file even when empty, so the rename below always has a source.
+        if (data.length > 0 || copied === 0) await disk.applyEffects([{ kind: 'part', path: temp, offset: copied, data }]);
+        copied += data.length;
+        if (data.length < length) break;
+      }
+      this.assertStillHeld(vb, term);
+      // A content-addressed file of another size here is not the one named: it goes first.
+      await disk.applyEffects([...(replace && isImmutablePath(path) ? [{ kind: 'rm' as const, path }] : []), { kind: 'rename', from: temp, to: path }]);
+      published = true;
+      this.o.logger.info({ vb, path: entry.path, bytes: copied, ranges }, 'copied a big file by ranges');
+      return copied;
+    } finally {
+      if (!published) await disk.applyEffects([{ kind: 'rm', path: temp }]).catch(() => undefined);
+    }
   }
 
   /**
@@ -167,11 +233,21 @@ export class CatchUp {
   }
 }
 
+/**
+ * A file of the manifest that is gone when fetched. A content-addressed one was deleted, and the
+ * buffered updates say so. Any other may have been renamed into a pack, or be a file assembled in
+ * parts whose later parts are buffered: replayed without the earlier bytes they would publish a
+ * file with a hole, so this attempt fails and the next starts from a new manifest.
+ */
+function vanished(entry: ManifestEntry): void {
+  if (!isImmutablePath(splitManifestPath(entry.path)[1])) throw new Error(`${entry.path} changed during the copy; catching up again`);
+}
+
 function* batches(entries: ManifestEntry[]): Generator<ManifestEntry[]> {
   let batch: ManifestEntry[] = [];
   let bytes = 0;
   for (const entry of entries) {
-    if (batch.length > 0 && (batch.length >= FETCH_FILES || bytes + entry.size > FETCH_BYTES)) {
+    if (batch.length > 0 && (batch.length >= FETCH_FILES || bytes + entry.size > FETCH_FILE_BYTES)) {
       yield batch;
       batch = [];
       bytes = 0;

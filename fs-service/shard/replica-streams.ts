@@ -1,7 +1,7 @@
 import type { DiskEngine } from '../engine/disk-engine.js';
 import type { Logger } from '../common/logging.js';
 import type { FsMetrics } from '../common/metrics.js';
-import type { Effect } from '../engine/mutations.js';
+import { effectBytes, type Effect } from '../engine/mutations.js';
 import type { PeerPool } from '../wire/peer-pool.js';
 import type { RepoGenerations } from './repo-generations.js';
 import type { ShardMapState } from './shard-map-state.js';
@@ -45,13 +45,15 @@ export interface ReplicaStreamsOptions {
 }
 
 const BATCH = 64;
+/** File bytes one batch may hold: parts of big files (4 MiB each) are applied a few at a time. */
+const BATCH_BYTES = 16 * 1024 * 1024;
 
 /**
  * A copy's side of replication: updates of a vbucket are applied strictly in stream order (one
  * queue per vbucket), so what a copy holds is always a prefix of the primary's stream, which is
  * what lets the supervisor promote the copy with the highest position without losing an
- * acknowledged write. Runs of plain file writes to distinct paths are applied together (one
- * round of fsyncs) and acknowledged together.
+ * acknowledged write. Runs of plain file writes and parts to distinct paths are applied together
+ * (one round of fsyncs), up to BATCH_BYTES, and acknowledged together.
  */
 export class ReplicaStreams {
   private readonly states = new Map<number, ReplicaState>();
@@ -209,20 +211,28 @@ export class ReplicaStreams {
     }
   }
 
-  /** A run of consecutive single-file writes to distinct paths may be applied in parallel. */
+  /**
+   * A run of consecutive single-file writes (whole files or parts) to distinct paths may be
+   * applied in parallel; two parts of one file keep their order (a rewrite of a pack's header
+   * must land after the part it rewrites).
+   */
   private takeBatch(queue: QueueItem[]): Extract<QueueItem, { kind: 'update' }>[] {
     const batch: Extract<QueueItem, { kind: 'update' }>[] = [];
     const paths = new Set<string>();
+    let bytes = 0;
     while (queue.length > 0 && batch.length < BATCH) {
       const item = queue[0]!;
       if (item.kind !== 'update') break;
-      const simple = item.update.effects.length === 1 && item.update.effects[0]!.kind === 'put';
-      const key = simple ? `${item.update.repo}\0${(item.update.effects[0] as { path: string }).path}` : '';
-      if (batch.length > 0 && (!simple || paths.has(key))) break;
+      const [only, ...others] = item.update.effects;
+      const simple = only !== undefined && others.length === 0 && (only.kind === 'put' || only.kind === 'part');
+      const key = simple ? `${item.update.repo}\0${only.path}` : '';
+      const size = effectBytes(item.update.effects);
+      if (batch.length > 0 && (!simple || paths.has(key) || bytes + size > BATCH_BYTES)) break;
       queue.shift();
       batch.push(item);
       if (!simple) break;
       paths.add(key);
+      bytes += size;
     }
     return batch;
   }
@@ -276,7 +286,7 @@ export class ReplicaStreams {
   private async apply(update: Update): Promise<void> {
     await this.o.engine.repo(update.vb, update.repo).applyEffects(update.effects);
     this.o.generations.observe(`${update.vb}/${update.repo}`, update.effects);
-    for (const effect of update.effects) if (effect.kind === 'put') this.o.metrics.moved('written', 'replica', effect.data.length);
+    this.o.metrics.moved('written', 'replica', effectBytes(update.effects));
   }
 
   private async refreshMapFrom(shard: string): Promise<void> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { CatchUp } from './catch-up.js';
+import { fetchFiles, fetchRange } from './catch-up-source.js';
 import { FsError } from '../contract.js';
 import { DiskEngine } from '../engine/disk-engine.js';
 import { FrameServer, type Peer, type Reply } from '../wire/frame-server.js';
@@ -136,7 +137,9 @@ export class ShardServer {
       },
       followState: (f) => ({ header: { notInSync: this.primary.notInSync(f.header.vbs as { vb: number; term: number }[], String(f.header.from)) } }),
       manifest: async (f) => ({ header: { entries: await this.leaderOnly(f, () => this.engine.manifest(vbOf(f))) } }),
-      fetch: async (f) => this.sent({ parts: await this.leaderOnly(f, () => this.engine.readVbFiles(vbOf(f), f.header.paths as string[])) }),
+      fetch: async (f) => this.sent(await this.leaderOnly(f, () => this.metrics.time('fetch', 'shard', () => fetchFiles(this.engine, vbOf(f), f.header.paths, f.header.limit)))),
+      fetchRange: async (f) =>
+        this.sent(await this.leaderOnly(f, () => this.metrics.time('fetchRange', 'shard', () => fetchRange(this.engine, vbOf(f), f.header.path, f.header.offset, f.header.length)))),
     };
   }
 

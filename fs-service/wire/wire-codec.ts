@@ -58,6 +58,8 @@ export type WireMutation =
   | { op: 'symlink'; path: string; target: string }
   | { op: 'cas'; paths: string[] }
   | { op: 'createExclusive'; path: string }
+  | { op: 'part'; path: string; offset: number }
+  | { op: 'rename'; from: string; to: string }
   | { op: 'destroy' };
 
 export function encodeMutation(m: Mutation): { mutation: WireMutation; parts: (Buffer | null)[] } {
@@ -66,6 +68,8 @@ export function encodeMutation(m: Mutation): { mutation: WireMutation; parts: (B
       return { mutation: { op: 'writeFile', path: m.path, ...(m.mode === undefined ? {} : { mode: m.mode }) }, parts: [m.data] };
     case 'createExclusive':
       return { mutation: { op: 'createExclusive', path: m.path }, parts: [m.data] };
+    case 'part':
+      return { mutation: { op: 'part', path: m.path, offset: m.offset }, parts: [m.data] };
     case 'cas':
       return {
         mutation: { op: 'cas', paths: m.ops.map((o) => o.path) },
@@ -83,6 +87,7 @@ function field<T>(value: unknown, check: (v: unknown) => v is T, what: string): 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+const isOffset = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 function bytes(parts: (Buffer | null)[], i: number): Buffer {
   const part = parts[i];
@@ -102,6 +107,10 @@ export function decodeMutation(raw: unknown, parts: (Buffer | null)[]): Mutation
     }
     case 'createExclusive':
       return { op: 'createExclusive', path: path(), data: bytes(parts, 0) };
+    case 'part':
+      return { op: 'part', path: path(), offset: field(w.offset, isOffset, 'offset'), data: bytes(parts, 0) };
+    case 'rename':
+      return { op: 'rename', from: field(w.from, isString, 'from'), to: field(w.to, isString, 'to') };
     case 'mkdir':
       return { op: 'mkdir', path: path(), recursive: field(w.recursive, isBoolean, 'recursive') };
     case 'rmdir':
@@ -125,14 +134,20 @@ export function decodeMutation(raw: unknown, parts: (Buffer | null)[]): Mutation
   }
 }
 
-export type WireEffect = Exclude<Effect, { kind: 'put' }> | { kind: 'put'; path: string; mode?: number };
+export type WireEffect = Exclude<Effect, { kind: 'put' | 'part' }> | { kind: 'put'; path: string; mode?: number } | { kind: 'part'; path: string; offset: number };
 
 export function encodeEffects(effects: readonly Effect[]): { effects: WireEffect[]; parts: Buffer[] } {
   const parts: Buffer[] = [];
   const wire = effects.map((e): WireEffect => {
-    if (e.kind !== 'put') return e;
-    parts.push(e.data);
-    return { kind: 'put', path: e.path, ...(e.mode === undefined ? {} : { mode: e.mode }) };
+    if (e.kind === 'put') {
+      parts.push(e.data);
+      return { kind: 'put', path: e.path, ...(e.mode === undefined ? {} : { mode: e.mode }) };
+    }
+    if (e.kind === 'part') {
+      parts.push(e.data);
+      return { kind: 'part', path: e.path, offset: e.offset };
+    }
+    return e;
   });
   return { effects: wire, parts };
 }
@@ -148,6 +163,10 @@ export function decodeEffects(raw: unknown, parts: (Buffer | null)[]): Effect[] 
         const mode = typeof e.mode === 'number' ? e.mode : undefined;
         return { kind: 'put', path: path(), data: bytes(parts, next++), ...(mode === undefined ? {} : { mode }) };
       }
+      case 'part':
+        return { kind: 'part', path: path(), offset: field(e.offset, isOffset, 'effect offset'), data: bytes(parts, next++) };
+      case 'rename':
+        return { kind: 'rename', from: field(e.from, isString, 'effect from'), to: field(e.to, isString, 'effect to') };
       case 'unlink':
       case 'mkdir':
       case 'rmdir':

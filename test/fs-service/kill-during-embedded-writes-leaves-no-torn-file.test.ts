@@ -26,8 +26,9 @@ function verify(bytes: Buffer): number {
   return Number(version);
 }
 
-it('kill -9 during a stream of durable writes leaves every file whole and every swap atomic', async () => {
+it('kill -9 during a stream of durable writes and packs published from parts leaves every file and pack whole and every swap atomic', async () => {
   const acked = new Map<string, number>();
+  const packs = new Set<string>();
   let swapped = 0;
   for (let round = 0; round < 3; round++) {
     const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/embedded-writer.ts'), root], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -45,6 +46,7 @@ it('kill -9 during a stream of durable writes leaves every file whole and every 
             acked.set(a!, Number(b));
             acks++;
           } else if (kind === 'swap') swapped = Number(a);
+          else if (kind === 'pack') packs.add(a!);
           if (acks >= 40 + round * 17) resolve();
         }
       });
@@ -63,7 +65,16 @@ it('kill -9 during a stream of durable writes leaves every file whole and every 
     const [a, b] = await repo.readMany(['/refs/a', '/refs/b']);
     expect(a).toEqual(b);
     expect(Number(a!.toString())).toBeGreaterThanOrEqual(swapped);
+    // A published pack is whole (its bytes hash to its name); an interrupted one is only an incoming file.
+    const listed = await repo.fs.promises.readdir('/objects/pack');
+    for (const pack of packs) expect(listed).toContain(pack.slice('/objects/pack/'.length));
+    for (const name of listed.filter((n) => n.startsWith('pack-'))) {
+      const bytes = (await repo.fs.promises.readFile(`/objects/pack/${name}`)) as Buffer;
+      expect(`pack-${createHash('sha1').update(bytes).digest('hex')}.pack`).toBe(name);
+      verify(bytes);
+    }
     await storage.close();
     expect(readdirSync(join(root, '.tmp'))).toEqual([]);
   }
+  expect(packs.size).toBeGreaterThan(3);
 }, 60_000);
