@@ -71,29 +71,6 @@ class EmbeddedRepoStore implements RepoStore {
     return this.metrics.time('readMany', 'embedded', async () => (await this.disk()).readMany(paths));
   }
 
-  // TEMP-STUB(issue-15-storage): replaced by the storage branch.
-  private partChain: Promise<unknown> = Promise.resolve();
-  writePart(path: string, offset: number, data: Uint8Array): Promise<void> {
-    const run = this.partChain.then(() => this.writePartNow(path, offset, data));
-    this.partChain = run.catch(() => {});
-    return run;
-  }
-  private async writePartNow(path: string, offset: number, data: Uint8Array): Promise<void> {
-    const [old] = await this.readMany([path]);
-    const cur = old ?? Buffer.alloc(0);
-    const next = Buffer.alloc(Math.max(cur.length, offset + data.length));
-    cur.copy(next);
-    Buffer.from(data).copy(next, offset);
-    await this.fs.promises.writeFile(path, next);
-  }
-
-  async rename(from: string, to: string): Promise<void> {
-    const [data] = await this.readMany([from]);
-    if (data === null || data === undefined) throw new Error('ENOENT');
-    await this.fs.promises.writeFile(to, data);
-    await this.fs.promises.unlink(from);
-  }
-
   readRange(path: string, offset: number, length: number): Promise<Buffer> {
     return this.metrics.time('readRange', 'embedded', async () => {
       const bytes = await (await this.disk()).readRange(path, offset, length);
