@@ -48,6 +48,23 @@ async function progress(sink: ResponseSink, req: ReceivePackRequest, text: strin
   if (req.caps.has('side-band-64k') && !req.caps.has('quiet')) await sink.write(sideBandPkt(2, text));
 }
 
+/** git's receive.keepAlive default: how often a silent push still says it is alive. */
+const KEEPALIVE_MS = 5_000;
+const KEEPALIVE = Buffer.from('0005\x01', 'latin1');
+
+/**
+ * Once the pack is in, checking and applying a large push can take a while without a byte to
+ * say so, and a proxy in between (nginx's proxy_read_timeout) would cut it. As git's
+ * receive-pack does, an empty band-1 packet every few seconds, which clients skip; only with
+ * side-band, where git expects it. Returns the function that stops it.
+ */
+function keepAlive(sink: ResponseSink, req: ReceivePackRequest): () => void {
+  if (!req.caps.has('side-band-64k')) return () => undefined;
+  const timer = setInterval(() => void sink.write(KEEPALIVE), KEEPALIVE_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** How long a push waits for the commit graph to take its commits before answering without it. */
 const GRAPH_WAIT_MS = 2_000;
 
@@ -103,11 +120,17 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
       await writeReport(sink, req, report);
       return report;
     }
-    const report = await applyCommands(ctx, req, outcomes, staged, async () => {
-      await (staged as StagedPack).publish();
-      published = true;
-      ctx.odb.invalidate();
-    });
+    const stopKeepAlive = keepAlive(sink, req);
+    let report: PushReport;
+    try {
+      report = await applyCommands(ctx, req, outcomes, staged, async () => {
+        await (staged as StagedPack).publish();
+        published = true;
+        ctx.odb.invalidate();
+      });
+    } finally {
+      stopKeepAlive();
+    }
     await writeReport(sink, req, report);
     return report;
   } finally {

@@ -478,7 +478,8 @@ export class ObjectStore {
 
 /** Inflates on the event loop when small, in Node's thread pool when large; at most `size` + 1 bytes. */
 async function inflateBytes(data: Buffer, size?: number): Promise<Buffer> {
-  const options = size === undefined ? {} : { maxOutputLength: Math.max(1, size + 1) };
+  // A known size is one output buffer of that size, not zlib's 16 KiB default per call.
+  const options = size === undefined ? {} : { chunkSize: Math.max(64, Math.min(size + 1, 1024 * 1024)), maxOutputLength: Math.max(1, size + 1) };
   return data.length < INFLATE_ASYNC_FROM ? inflateSync(data, options) : inflateAsync(data, options);
 }
 

@@ -11,7 +11,9 @@ export type InflateOutcome = { ok: true; size: number } | { ok: false; reason: '
  */
 export function inflatePrefix(input: Buffer, size: number): { data: Buffer; used: number } | 'short' | 'corrupt' | 'too-large' {
   try {
-    const out = inflateSync(input, { info: true, maxOutputLength: Math.max(1, size + 1) }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    // One output buffer of the object's size (+1 to see a lie), not zlib's 16 KiB default per call:
+    // a push of many small objects would otherwise allocate gigabytes for the collector.
+    const out = inflateSync(input, { info: true, chunkSize: Math.max(64, size + 1), maxOutputLength: Math.max(1, size + 1) }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
     if (out.buffer.length !== size) return out.buffer.length > size ? 'too-large' : 'corrupt';
     return { data: out.buffer, used: out.engine.bytesWritten };
   } catch (e) {
