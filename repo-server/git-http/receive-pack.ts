@@ -17,6 +17,8 @@ export interface ReceiveContext {
   /** Largest object, total inflated bytes and most objects of one push. */
   limits: PackLimits;
   observer?: GitHttpObserver | undefined;
+  /** Keep-alive period while a push is checked and applied (default 5 s). */
+  keepAliveMs?: number | undefined;
 }
 
 interface Outcome {
@@ -58,9 +60,9 @@ const KEEPALIVE = Buffer.from('0005\x01', 'latin1');
  * receive-pack does, an empty band-1 packet every few seconds, which clients skip; only with
  * side-band, where git expects it. Returns the function that stops it.
  */
-function keepAlive(sink: ResponseSink, req: ReceivePackRequest): () => void {
+function keepAlive(sink: ResponseSink, req: ReceivePackRequest, everyMs = KEEPALIVE_MS): () => void {
   if (!req.caps.has('side-band-64k')) return () => undefined;
-  const timer = setInterval(() => void sink.write(KEEPALIVE), KEEPALIVE_MS);
+  const timer = setInterval(() => void sink.write(KEEPALIVE), everyMs);
   timer.unref();
   return () => clearInterval(timer);
 }
@@ -120,7 +122,7 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
       await writeReport(sink, req, report);
       return report;
     }
-    const stopKeepAlive = keepAlive(sink, req);
+    const stopKeepAlive = keepAlive(sink, req, ctx.keepAliveMs);
     let report: PushReport;
     try {
       report = await applyCommands(ctx, req, outcomes, staged, async () => {

@@ -166,7 +166,7 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
       const policy = deps.policy === undefined ? OPEN_POLICY : await deps.policy(repo);
       res.status(200).type('application/x-git-receive-pack-result');
       const sink = new ResponseSink(res);
-      await serveReceivePack({ store: opened.store, odb: opened.odb, policy, events: deps.events, actor: opened.actor, logger, limits, observer }, parsed.value, reader, sink);
+      await serveReceivePack({ store: opened.store, odb: opened.odb, policy, events: deps.events, actor: opened.actor, logger, limits, observer, keepAliveMs: deps.keepAliveMs }, parsed.value, reader, sink);
       sink.end();
     } catch (e) {
       if (e instanceof TooManyBytes && !res.headersSent) {

@@ -49,6 +49,8 @@ export interface GitHttpDeps {
   logger?: GitHttpLogger;
   /** Largest push body accepted (after decompression), separate from the REST body limit; default 2 GiB. */
   maxPushBytes?: number;
+  /** How often a push being checked and applied sends a keep-alive packet; git's 5 s by default. */
+  keepAliveMs?: number;
   /**
    * Most objects one push may carry, checked against the pack header's count before anything is
    * indexed or stored (refused as `unpack` error); default 2,000,000.
