@@ -12,5 +12,6 @@ export { isImmutablePath } from './engine/path-kinds.js';
 export { runWithRequestId, currentRequestId, isRequestId, outsideRequest } from './common/request-context.js';
 export { parseOrExit, printHelp } from './common/cli-options.js';
 export { guardProcess } from './common/process-guard.js';
+export { mapLimit, IO_CONCURRENCY } from './common/map-limit.js';
 export { KeyedLock } from './engine/keyed-lock.js';
 export { isNotFound } from './engine/fs-errors.js';

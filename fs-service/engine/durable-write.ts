@@ -106,8 +106,12 @@ export async function mkdirsDurable(dir: string, floor: string): Promise<void> {
   await Promise.all(missing.map((created) => syncDir(dirname(created))));
 }
 
-/** Renames a synced temp file over `target`, creating missing parents down from `floor`. */
-export async function publish(temp: string, target: string, floor: string): Promise<void> {
+/**
+ * Renames a synced temp file over `target`, creating missing parents down from `floor`, then
+ * fsyncs the target's folder unless the caller syncs every folder of a batch once at its end
+ * (`syncFolder: false`: a journaled swap, whose journal outlives its renames until then).
+ */
+export async function publish(temp: string, target: string, floor: string, syncFolder = true): Promise<void> {
   try {
     await fsp.rename(temp, target);
   } catch (err) {
@@ -123,7 +127,7 @@ export async function publish(temp: string, target: string, floor: string): Prom
       throw retryErr;
     }
   }
-  await syncDir(dirname(target));
+  if (syncFolder) await syncDir(dirname(target));
 }
 
 export async function writeFileDurable(tmpDir: string, target: string, data: Uint8Array, floor: string, mode?: number): Promise<void> {

@@ -3,6 +3,7 @@ import { closeSync, constants as fsConstants, existsSync, fstatSync, openSync, p
 import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FsError, type SwapOp } from '../contract.js';
+import { mapLimit } from '../common/map-limit.js';
 import { createExclusiveDurable, mkdirsDurable, publish, publishAssembled, removeDurable, syncDir, writeAt, writeFileDurable, writeTemp } from './durable-write.js';
 import { statFieldsOf, VIRTUAL_ROOT, type StatFields } from './file-stat.js';
 import { hasCode, isNotFound, toFsError } from './fs-errors.js';
@@ -416,15 +417,21 @@ export class RepoDisk {
    * idempotent because the repository lock was held until the journal was removed.
    */
   private async journaledSwap(changes: { path: string; next: Buffer | null }[]): Promise<void> {
-    const entries: JournalEntry[] = [];
     const journal = join(this.ctx.journalDir, `${Date.now()}-${randomBytes(6).toString('hex')}.json`);
-    try {
-      for (const change of changes) {
-        const segments = parseRepoPath(change.path);
-        const target = await this.resolveForCreate(segments, change.path);
-        if (change.next === null) entries.push({ target });
-        else entries.push({ target, temp: await writeTemp(this.ctx.tmpDir, change.next) });
+    // Temp files are written and fsynced many at a time: a push of thousands of refs (and their
+    // events) would otherwise wait for one journal commit of the file system per file.
+    const written = await mapLimit(changes, async (change): Promise<{ entry: JournalEntry } | { err: unknown }> => {
+      try {
+        const target = await this.resolveForCreate(parseRepoPath(change.path), change.path);
+        return { entry: change.next === null ? { target } : { target, temp: await writeTemp(this.ctx.tmpDir, change.next) } };
+      } catch (err) {
+        return { err };
       }
+    });
+    const entries = written.flatMap((w) => ('entry' in w ? [w.entry] : []));
+    const failed = written.find((w): w is { err: unknown } => 'err' in w);
+    try {
+      if (failed !== undefined) throw failed.err;
       await writeFileDurable(this.ctx.tmpDir, journal, Buffer.from(JSON.stringify(entries)), this.ctx.dataDir);
     } catch (err) {
       // No journal, no swap: the temp files written so far would otherwise wait for a restart.
@@ -728,7 +735,8 @@ export async function replayJournalEntries(entries: JournalEntry[], floor: strin
       () => true,
       () => false,
     );
-    if (present) await publish(temp, entry.target, floor);
+    // Folders are synced once each below, before the caller removes the journal.
+    if (present) await publish(temp, entry.target, floor, false);
   }
   await Promise.all([...dirs].map((dir) => syncDir(dir).catch(() => undefined)));
 }

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { graphCovering, type TreeEntry } from '../git/index.js';
 import type { ServiceDeps } from './deps.js';
 import { HistoryWalk } from './history.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../../fs-service/index.js';
 import { validatePath } from './names.js';
 import { blobSize, cachedBlob, entryAt, readBlob, readCommit, readTree } from './objects.js';
 import { openAt } from './open-at.js';

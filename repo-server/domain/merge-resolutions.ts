@@ -6,7 +6,7 @@
  */
 import type { TreeEntry } from '../git/index.js';
 import { isBinary, splitLines } from './line-diff.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../../fs-service/index.js';
 import type { PendingObjects } from './pending-objects.js';
 import { editTree, type Edit } from './tree-edit.js';
 import { mergeRegions, type MergeRegion } from './text-diff.js';

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { TreeEntry } from '../git/index.js';
 import { gitOrder } from './contents.js';
 import { readBlob, readTree, writeBlob, writeCommit, writeTree, type NewCommit } from './objects.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../../fs-service/index.js';
 import type { RepoContext } from './repo-context.js';
 import type { CommitDetails, Oid, Person } from './types.js';
 

@@ -7,7 +7,7 @@
 import git from 'isomorphic-git';
 import type { RepoStore, SwapOp } from '../../fs-service/index.js';
 import type { ServiceDeps } from './deps.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../../fs-service/index.js';
 import { validateRepoName, validateShortRefName } from './names.js';
 import type { ReadBasis } from './warm-reads.js';
 import type { RepoContext } from './repo-context.js';

@@ -4,7 +4,7 @@
  */
 import git from 'isomorphic-git';
 import type { ServiceDeps } from './deps.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../../fs-service/index.js';
 import { peelToCommit, tryReadTag, type ObjectKind } from './objects.js';
 import type { RepoContext } from './repo-context.js';
 import { readRef } from '../git/index.js';

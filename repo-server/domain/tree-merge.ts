@@ -10,7 +10,7 @@
  */
 import type { TreeEntry } from '../git/index.js';
 import { isBinary, splitLines } from './line-diff.js';
-import { mapLimit } from './map-limit.js';
+import { mapLimit } from '../../fs-service/index.js';
 import { merge3 } from './text-diff.js';
 import type { PendingObjects } from './pending-objects.js';
 import type { Oid } from './types.js';

@@ -7,7 +7,7 @@
  * stopped. Cursors are base64url JSON: opaque to clients, and checked when they come back.
  */
 import { halt, type Halt, type Request } from '../../webmachine/index.js';
-import { mapLimit } from '../domain/map-limit.js';
+import { mapLimit } from '../../fs-service/index.js';
 import { problemType } from './problem-types.js';
 
 export const DEFAULT_PER_PAGE = 30;
