@@ -93,7 +93,7 @@ export interface RepoService {
   /** What merging commit `theirs` into `ours` would do, every conflict described for resolving; writes nothing. */
   previewMerge(repo: string, ours: string, theirs: string): Promise<merges.MergePreviewResult>;
   // Tags
-  listTags(repo: string): Promise<tags.ListTagsResult>;
+  listTags(repo: string, pick?: (all: { name: string; oid: string }[]) => { name: string; oid: string }[]): Promise<tags.ListTagsResult>;
   getTag(repo: string, name: string): Promise<tags.TagResult>;
   createTag(repo: string, name: string, input: tags.CreateTagInput): Promise<tags.CreateTagResult>;
   // Archives
@@ -152,7 +152,7 @@ export function createRepoService(options: RepoServiceDeps): RepoService {
     merge: (repo, input) => merges.merge(deps, repo, input),
     mergeHeads: (repo, base, head) => merges.mergeHeads(deps, repo, base, head),
     previewMerge: (repo, ours, theirs) => merges.previewMerge(deps, repo, ours, theirs),
-    listTags: (repo) => tags.listTags(deps, repo),
+    listTags: (repo, pick) => tags.listTags(deps, repo, pick),
     getTag: (repo, name) => tags.getTag(deps, repo, name),
     createTag: (repo, name, input) => tags.createTag(deps, repo, name, input),
     archive: (repo, input) => archives.archive(deps, repo, input),

@@ -46,10 +46,15 @@ async function describeTag(ctx: RepoContext, name: string, oid: Oid): Promise<Ta
   return { name, oid, annotated: true, commit, target: annotated.object, targetType: annotated.type, tagger: annotated.tagger, message: annotated.message };
 }
 
-export async function listTags(deps: ServiceDeps, repo: string): Promise<ListTagsResult> {
+/**
+ * The repository's tags, described (an annotated tag's object read and peeled). `pick` chooses
+ * which of all the tags to describe, e.g. one page of them: a repository with ten thousand tags
+ * then reads ten thousand ref names, but only a page of tag objects.
+ */
+export async function listTags(deps: ServiceDeps, repo: string, pick: (all: { name: string; oid: Oid }[]) => { name: string; oid: Oid }[] = (all) => all): Promise<ListTagsResult> {
   const opened = await openRepo(deps, repo);
   if (!opened.ok) return opened;
-  const refs = await listRefs(opened.ctx, 'tags');
+  const refs = pick(await listRefs(opened.ctx, 'tags'));
   return { ok: true, tags: await mapLimit(refs, (r) => describeTag(opened.ctx, r.name, r.oid)) };
 }
 

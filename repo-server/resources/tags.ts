@@ -5,7 +5,7 @@ import type { TagInfo } from '../domain/index.js';
 import { ApiResource, jsonBody } from '../http/api-resource.js';
 import { oidSchema, personSchema, requestSchemas, responseSchemas } from '../http/api-schemas.js';
 import { IMMUTABLE, urlPath } from '../http/caching.js';
-import { pageOf } from '../http/pagination.js';
+import { pageOf, type Page } from '../http/pagination.js';
 import { failureHalt } from '../http/domain-failures.js';
 
 export const tagInputSchema = z
@@ -43,9 +43,14 @@ export class TagsResource extends ApiResource {
   override async resourceExists(): Promise<boolean | Halt> {
     const q = this.pageQuery();
     if (q instanceof Halt) return q;
-    const listed = await this.api.service.listTags(this.request.params.repo ?? '');
+    // The page is chosen from the names; only its tags are read and described.
+    let page: Page<{ name: string; oid: string }> | undefined;
+    const listed = await this.api.service.listTags(this.request.params.repo ?? '', (all) => {
+      page = pageOf(all, (t) => t.name, q);
+      return page.items;
+    });
     if (!listed.ok) return failureHalt(listed);
-    this.tags = this.answerPage(q, pageOf(listed.tags, (t) => t.name, q));
+    this.tags = this.answerPage(q, { items: listed.tags, links: (page as Page<unknown>).links });
     return true;
   }
 
