@@ -96,3 +96,36 @@ export class FsError extends Error {
     this.name = 'FsError';
   }
 }
+
+/**
+ * Why storage refuses a request it will take later (the client should retry, not give up):
+ *   read-only    fewer than a majority of the vbucket's copies are alive or in sync: no write is
+ *                acknowledged until one returns (reads are served)
+ *   failover     the vbucket's primary is unreachable or a new one is being chosen
+ *   unreachable  no copy of the vbucket answered a read
+ */
+export type UnavailableReason = 'read-only' | 'failover' | 'unreachable';
+
+/**
+ * A refusal that changed nothing and will pass: an `EIO` for isomorphic-git (never "absent"),
+ * with what to tell a client (503 and Retry-After at the front end, a rejected ref for git).
+ */
+export class StorageUnavailable extends FsError {
+  constructor(
+    readonly reason: UnavailableReason,
+    message: string,
+    /** When a retry has a chance. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super('EIO', `${reason}: ${message}`);
+    this.name = 'StorageUnavailable';
+  }
+}
+
+/** The StorageUnavailable behind `err` (itself, or a cause it wraps), or null. */
+export function unavailability(err: unknown): StorageUnavailable | null {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof StorageUnavailable) return e;
+  }
+  return null;
+}

@@ -1,3 +1,5 @@
+import type { Halt } from './halt.js';
+
 /** Pino-compatible structured logger: one JSON line per event. */
 export interface Logger {
   debug(obj: object, msg?: string): void;
@@ -28,6 +30,12 @@ export interface EngineOptions {
   /** Adds X-Decision-Trace to responses and a trace field to the log line. */
   trace: boolean;
   logger: Logger;
+  /**
+   * Names a thrown error the application expects (its storage refusing for a while, say): its
+   * Halt is answered instead of a 500, and it is logged at warn without a stack. Undefined: a
+   * failure like any other.
+   */
+  knownFailure?: (err: unknown) => Halt | undefined;
 }
 
 export const defaultOptions: EngineOptions = {

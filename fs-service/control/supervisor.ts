@@ -324,10 +324,20 @@ export class Supervisor {
     const positions = await this.positions(vbs, map);
     const next = this.withFreshBootIds(clone(map));
     let promoted = 0;
+    let marked = false;
     for (const vb of vbs) {
       const entry = next.vbuckets[vb]!;
       const choice = this.choosePrimary(vb, map.vbuckets[vb]!, positions);
-      if (choice === null) continue;
+      if (choice === null) {
+        // Clients refuse writes to it at once rather than waiting out their retry window.
+        const noQuorum = entry.copies.filter((id) => this.alive(id)).length < majority(entry.copies.length);
+        if ((entry.noQuorum === true) !== noQuorum) {
+          marked = true;
+          if (noQuorum) entry.noQuorum = true;
+          else delete entry.noQuorum;
+        }
+        continue;
+      }
       next.vbuckets[vb] = {
         term: NEW_TERM,
         copies: [choice.primary, ...entry.copies.filter((id) => id !== choice.primary)],
@@ -338,7 +348,7 @@ export class Supervisor {
       promoted++;
     }
     const bootIdsChanged = JSON.stringify(next.shards) !== JSON.stringify(map.shards);
-    if (promoted === 0 && fresh.length === 0 && !bootIdsChanged) return;
+    if (promoted === 0 && fresh.length === 0 && !bootIdsChanged && !marked) return;
     if (promoted < vbs.length) this.logger.error({ waiting: vbs.length - promoted }, 'vbuckets stay read-only: fewer than a majority of their copies answer');
     const published = await this.publish(next);
     if (promoted > 0) this.logger.info({ promoted, epoch: published.epoch }, 'published new primaries');
