@@ -82,7 +82,20 @@ export interface Storage {
   repo(name: string): RepoStore;
   /** Names of repositories that have at least one file, sorted. */
   listRepos(): Promise<string[]>;
+  /** Whether it can serve now, cheaply (a readiness probe asks it often): see Readiness. */
+  readiness(): Promise<Readiness>;
   close(): Promise<void>;
+}
+
+/**
+ * A store's answer to a readiness probe: embedded storage is ready once its data directory is
+ * open; the cluster client once it has a map and every vbucket has a copy on a shard that answers
+ * a ping (`shards` says which do). Nothing is listed or read.
+ */
+export interface Readiness {
+  ready: boolean;
+  detail: string;
+  shards?: Record<string, 'reachable' | 'unreachable' | 'unregistered'>;
 }
 
 /** A Node-style fs error; isomorphic-git only treats ENOENT/ENOTDIR (and EISDIR on read) as "missing". */

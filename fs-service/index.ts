@@ -1,4 +1,4 @@
-export type { FileStat, FileData, EncodingOption, RepoFsPromises, RepoStore, Storage, SwapOp } from './contract.js';
+export type { FileStat, FileData, EncodingOption, Readiness, RepoFsPromises, RepoStore, Storage, SwapOp } from './contract.js';
 export { FsError, StorageUnavailable, unavailability, type UnavailableReason } from './contract.js';
 export { MemoryStorage } from './engine/memory-storage.js';
 export { createEmbeddedStorage, openEmbeddedStorage, EmbeddedStorage, type EmbeddedStorageOptions } from './engine/embedded-storage.js';
@@ -14,3 +14,6 @@ export { parseOrExit, printHelp } from './common/cli-options.js';
 export { guardProcess } from './common/process-guard.js';
 export { KeyedLock } from './engine/keyed-lock.js';
 export { isNotFound } from './engine/fs-errors.js';
+export { inspectCluster } from './control/inspect-cluster.js';
+export type { ClusterHealth, ShardHealth, ReadOnlyCause } from './control/cluster-health.js';
+export type { FailoverRecord } from './control/failover-log.js';

@@ -208,12 +208,8 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
       const p = startDetached(`frontend-f${i}`, tsx('repo-server/main.ts'), join(dir, 'logs', `frontend-f${i}.log`), { ...env, ...feEnv }, port, feEnv);
       started.push(p);
       frontends.push(p);
-      // The first front end creates the admin token of an empty cluster; the others find it.
-      if (i === 1) {
-        await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, dead(p));
-        // It answers /readyz before it has written the token (a replicated write): wait for the file.
-        if (o.authOff !== true) await waitForFile(join(feEnv.DATA_DIR, 'admin-token'), 30_000, dead(p));
-      }
+      // The first front end creates the admin token of an empty cluster (before its port opens); the others find it.
+      if (i === 1) await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, dead(p));
     }
     for (const p of frontends.slice(1)) await waitForHttp(`http://127.0.0.1:${p.port}/readyz`, 60_000, dead(p));
     log(`front ends ready: ${frontends.map((p) => p.port).join(' ')}`);
@@ -246,12 +242,6 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
     for (const p of started.reverse()) await stopProcess(p, 'SIGTERM', 5_000);
     throw err;
   }
-}
-
-/** Waits (bounded) for a file a process writes once it is up; gives up quietly if it never comes (a restart writes none). */
-async function waitForFile(file: string, timeoutMs: number, isDead: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(file) && Date.now() < deadline && !isDead()) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Waits until the cluster has a map (a new cluster's leader formed it, or an adopted one was imported). */

@@ -28,8 +28,16 @@ const FETCH_FILES = 256;
  * deleting what the primary no longer has), replay the buffered updates, and only then
  * declare the copy in sync.
  */
+/** How far the running catch-ups are: files and bytes to fetch (known once each has diffed its manifest) and fetched. */
+export interface CatchUpProgress {
+  running: number;
+  files: { done: number; total: number };
+  bytes: { done: number; total: number };
+}
+
 export class CatchUp {
   private readonly active = new Map<number, Promise<void>>();
+  private readonly fetching = new Map<number, { files: number; bytes: number; doneFiles: number; doneBytes: number }>();
   private readonly failures = new Map<number, number>();
   private readonly concurrency: number;
 
@@ -39,6 +47,17 @@ export class CatchUp {
 
   get inProgress(): number {
     return this.active.size;
+  }
+
+  get progress(): CatchUpProgress {
+    const out: CatchUpProgress = { running: this.active.size, files: { done: 0, total: 0 }, bytes: { done: 0, total: 0 } };
+    for (const f of this.fetching.values()) {
+      out.files.done += f.doneFiles;
+      out.files.total += f.files;
+      out.bytes.done += f.doneBytes;
+      out.bytes.total += f.bytes;
+    }
+    return out;
   }
 
   /** Resolves when no catch-up of the vbucket is running (before its files are dropped). */
@@ -57,7 +76,10 @@ export class CatchUp {
       const url = this.o.mapState.urlOf(primary);
       if (entry.frozen || map.shards[primary]?.bootId == null || url === null) continue;
       if ((this.failures.get(vb) ?? 0) > Date.now()) continue;
-      const run = this.run(vb, entry.term, url).finally(() => this.active.delete(vb));
+      const run = this.run(vb, entry.term, url).finally(() => {
+        this.active.delete(vb);
+        this.fetching.delete(vb);
+      });
       this.active.set(vb, run);
     }
   }
@@ -116,6 +138,8 @@ export class CatchUp {
       }
     }
     let bytes = 0;
+    const progress = { files: fetches.length, bytes: fetches.reduce((n, e) => n + e.size, 0), doneFiles: 0, doneBytes: 0 };
+    this.fetching.set(vb, progress);
     for (const batch of batches(fetches)) {
       const reply = await this.o.peers.get(primaryUrl).request({ op: 'fetch', vb, term, paths: batch.map((e) => e.path) }, [], 60_000);
       batch.forEach((entry, i) => {
@@ -125,6 +149,8 @@ export class CatchUp {
         bytes += data.length;
         add(entry.path, { kind: 'put', path: repoPath(entry.path), data, mode: entry.mode });
       });
+      progress.doneFiles += batch.length;
+      progress.doneBytes += batch.reduce((n, e) => n + e.size, 0);
     }
     this.o.metrics.moved('written', 'replica', bytes);
     let changed = 0;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { CatchUp } from './catch-up.js';
+import { CatchUp, type CatchUpProgress } from './catch-up.js';
 import { FsError } from '../contract.js';
 import { DiskEngine } from '../engine/disk-engine.js';
 import { FrameServer, type Peer, type Reply } from '../wire/frame-server.js';
@@ -61,7 +61,19 @@ export interface ShardStatus {
   live: boolean;
   /** Per held vbucket: where this copy stands (primary or copy). */
   positions: Record<number, Position & { primary: boolean }>;
+  /** Catch-ups running now. */
   catchingUp: number;
+  /**
+   * Held copies that cannot serve yet: not in sync, catching up, or waiting for catch-up to
+   * start; every held vbucket while the map does not vouch for this incarnation.
+   */
+  behind: number[];
+  /** Files and bytes the running catch-ups fetch. */
+  progress: CatchUpProgress;
+  /** Vbuckets it leads whose writes are refused now (too few copies in sync). */
+  readOnly: number[];
+  /** Per copy, the vbuckets it leads in which that copy is not in sync. */
+  notInSync: Record<string, number[]>;
 }
 
 type Handler = (frame: Frame, peer: Peer) => Promise<Reply> | Reply;
@@ -484,7 +496,25 @@ export class ShardServer {
         if (copy !== null) positions[vb] = { ...copy, primary: false };
       }
     }
-    const status: ShardStatus = { id: this.options.id, bootId: this.bootId, epoch: this.mapState.epoch, trusted: this.mapState.trusted, live: this.live(), positions, catchingUp: this.catchUp.inProgress };
+    const trusted = this.mapState.trusted;
+    const behind: number[] = [];
+    for (let vb = 0; vb < VBUCKETS; vb++) {
+      const role = this.mapState.role(vb);
+      if (role === 'none') continue;
+      if (!trusted || (role !== 'primary' && !this.replica.canServe(vb))) behind.push(vb);
+    }
+    const status: ShardStatus = {
+      id: this.options.id,
+      bootId: this.bootId,
+      epoch: this.mapState.epoch,
+      trusted,
+      live: this.live(),
+      positions,
+      catchingUp: this.catchUp.inProgress,
+      behind,
+      progress: this.catchUp.progress,
+      ...this.primary.health(),
+    };
     return { header: { status } };
   }
 }

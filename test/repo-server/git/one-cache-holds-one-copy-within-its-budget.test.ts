@@ -25,7 +25,7 @@ function countingRanges(inner: Storage): { storage: Storage; reads: Map<string, 
         return store.readRange(path, offset, length);
       },
     });
-  return { storage: { repo: (name) => wrap(inner.repo(name)), listRepos: () => inner.listRepos(), close: () => inner.close() }, reads };
+  return { storage: { repo: (name) => wrap(inner.repo(name)), listRepos: () => inner.listRepos(), readiness: () => inner.readiness(), close: () => inner.close() }, reads };
 }
 
 async function bookWithImages(api: ApiHarness, sb: GitSandbox): Promise<Record<string, Buffer>> {

@@ -45,6 +45,10 @@ class RefusingStorage implements Storage {
     return this.inner.listRepos();
   }
 
+  readiness(): ReturnType<Storage['readiness']> {
+    return this.inner.readiness();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }
