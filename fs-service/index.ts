@@ -17,3 +17,5 @@ export { isNotFound } from './engine/fs-errors.js';
 export { inspectCluster } from './control/inspect-cluster.js';
 export type { ClusterHealth, ShardHealth, ReadOnlyCause } from './control/cluster-health.js';
 export type { FailoverRecord } from './control/failover-log.js';
+export { livePid, processAgeSeconds, writePidFile } from './common/pid-file.js';
+export { secretFromEnvironment } from './wire/cluster-secret.js';

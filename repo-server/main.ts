@@ -1,4 +1,4 @@
-import { guardProcess, printHelp } from '../fs-service/index.js';
+import { guardProcess, printHelp, writePidFile } from '../fs-service/index.js';
 import { Metrics } from './observability/metrics.js';
 import { ConfigError, FRONT_END_USAGE, helpRequested, loadConfig, type ServerConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
@@ -21,6 +21,7 @@ function configOrUsage(argv: string[] = process.argv.slice(2)): ServerConfig {
 /** `npm start`: one process, embedded storage under DATA_DIR, nothing else to install. */
 async function main(): Promise<void> {
   const config = configOrUsage();
+  if (config.pidFile !== undefined) writePidFile(config.pidFile);
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
   guardProcess(logger, metrics.registry);
