@@ -1,6 +1,5 @@
 export type { FileStat, FileData, EncodingOption, Readiness, RepoFsPromises, RepoStore, Storage, SwapOp } from './contract.js';
 export { FsError, StorageUnavailable, unavailability, type UnavailableReason } from './contract.js';
-export { MemoryStorage } from './engine/memory-storage.js';
 export { createEmbeddedStorage, openEmbeddedStorage, EmbeddedStorage, type EmbeddedStorageOptions } from './engine/embedded-storage.js';
 export { connectCluster, ClusterStorage, type ClusterStorageOptions, type RoundTrips } from './client/cluster-storage.js';
 export { ShardServer, type ShardServerOptions, type ShardStatus } from './shard/shard-server.js';

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { readState, restartRole, startCluster, stopCluster } from './cluster.js';
 import { clusterStatus, statusText } from './cluster-status.js';

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { guardProcess, printHelp, writePidFile } from '../fs-service/index.js';
 import { Metrics } from './observability/metrics.js';
 import { ConfigError, FRONT_END_USAGE, helpRequested, loadConfig, type ServerConfig } from './config.js';

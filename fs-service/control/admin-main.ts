@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Operator commands against a running supervisor:
  *   tsx fs-service/control/admin-main.ts --supervisor 127.0.0.1:7100 --secret S status

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * A supervisor process (run two or more; one leads, elected through etcd):
  *   tsx fs-service/control/supervisor-main.ts --etcd 127.0.0.1:2379 --initial-shards s1,s2,s3 --port 7100

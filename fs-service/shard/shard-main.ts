@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * A shard process:
  *   tsx fs-service/shard/shard-main.ts --id s1 --data ./data/s1 --etcd 127.0.0.1:2379 (FS_CLUSTER_SECRET in the env)

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { createApp } from '../../../repo-server/app.js';
 import { EventBus } from '../../../repo-server/events/event-bus.js';
 import { expressPath } from '../../../repo-server/http/route-spec.js';

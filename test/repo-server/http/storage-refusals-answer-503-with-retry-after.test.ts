@@ -6,7 +6,8 @@
  */
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage, StorageUnavailable, type RepoStore, type Storage } from '../../../fs-service/index.js';
+import { StorageUnavailable, type RepoStore, type Storage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { loadConfig } from '../../../repo-server/config.js';
 import { createLogger } from '../../../repo-server/observability/logger.js';
 import { type RunningServer, startServer } from '../../../repo-server/server.js';

@@ -3,7 +3,7 @@
  * suite against the OpenAPI description the app serves: a status the API really answers but does
  * not document is a documentation bug (or a server bug).
  */
-import { MemoryStorage } from '../../../../fs-service/index.js';
+import { MemoryStorage } from '../../../../fs-service/testing.js';
 import { API_VERSION } from '../../../../repo-server/app.js';
 import { createRepoService } from '../../../../repo-server/domain/index.js';
 import { EventBus } from '../../../../repo-server/events/event-bus.js';
