@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_DEPLOYMENT, renderDeployment } from './deployment.js';
 import { readState, restartRole, startCluster, stopCluster } from './cluster.js';
 import { clusterStatus, statusText } from './cluster-status.js';
 
@@ -7,13 +10,15 @@ import { clusterStatus, statusText } from './cluster-status.js';
  * npm run cluster -- start|stop|status|restart [--json] [--role NAME] [--frontends 2] [--shards 3] [--copies 3] [--etcd-members 1] [--supervisors 2] [--port 8080] [--dir .cluster]
  * A CLI: it talks to the operator on stdout/stderr.
  */
-const USAGE = `usage: npm run cluster -- start|stop|status|restart [options]
+const USAGE = `usage: npm run cluster -- start|stop|status|restart|deployment [options]
   start     start etcd, shards, supervisors, front ends and nginx; wait until ready; print where they are
             (again on a stopped folder: the same data comes back, on new ports; an old folder's map is adopted)
   stop      stop everything gracefully (front ends finish in-flight requests; etcd last)
   status    processes, front door, shards, read-only vbuckets, copies short or catching up, the last
             failover (--json: the same as JSON); exit 0 healthy, 1 degraded (writes still taken),
             2 writes refused somewhere, 3 down
+  deployment  write the systemd units, environment file examples and nginx.conf for a machine to
+            --out DIR (--prefix /opt/content-repo: where the built service is installed; --user content-repo)
   restart   restart front ends one at a time, each out of nginx first; --role NAME: that one process,
             of any role (etcd-e1, shard-s2, supervisor-1, frontend-f1, nginx), however it runs now
 options:
@@ -46,6 +51,9 @@ const parseOptions = () =>
     trace: { type: 'boolean', default: false },
     role: { type: 'string' },
     json: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    prefix: { type: 'string' },
+    user: { type: 'string' },
   },
   });
 
@@ -96,6 +104,15 @@ async function main(): Promise<void> {
     for (const role of roles) {
       const next = await restartRole(dir, role);
       say(`${role} restarted (pid ${next.pid})`);
+    }
+  } else if (command === 'deployment') {
+    if (values.out === undefined) throw new Error(`deployment needs --out DIR\n${USAGE}`);
+    const settings = { ...DEFAULT_DEPLOYMENT, ...(values.prefix === undefined ? {} : { prefix: values.prefix }), ...(values.user === undefined ? {} : { user: values.user }) };
+    for (const [name, text] of renderDeployment(settings)) {
+      const file = join(values.out, name);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+      say(file);
     }
   } else if (command === 'status') {
     const status = await clusterStatus(dir);

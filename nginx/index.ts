@@ -11,3 +11,5 @@ export { clientEndpoint, etcdCommand, waitForEtcd } from './etcd.js';
 export type { EtcdMember, EtcdTimings } from './etcd.js';
 export { ensureEtcd, ensureNginx } from './ensure-tool.js';
 export { freePort } from './processes.js';
+export { DEFAULT_DEPLOYMENT, renderDeployment } from './deployment.js';
+export type { DeploymentSettings } from './deployment.js';
