@@ -116,12 +116,15 @@ export class FsError extends Error {
  *                acknowledged until one returns (reads are served)
  *   failover     the vbucket's primary is unreachable or a new one is being chosen
  *   unreachable  no copy of the vbucket answered a read
+ *   outcome-unknown  the primary was lost while a write was on its way: it may or may not have
+ *                been applied (a failover decides), so it is not sent again blindly; read, then retry
  */
-export type UnavailableReason = 'read-only' | 'failover' | 'unreachable';
+export type UnavailableReason = 'read-only' | 'failover' | 'unreachable' | 'outcome-unknown';
 
 /**
- * A refusal that changed nothing and will pass: an `EIO` for isomorphic-git (never "absent"),
- * with what to tell a client (503 and Retry-After at the front end, a rejected ref for git).
+ * A refusal that will pass (and, but for `outcome-unknown`, changed nothing): an `EIO` for
+ * isomorphic-git (never "absent"), with what to tell a client (503 and Retry-After at the front
+ * end, a rejected ref for git).
  */
 export class StorageUnavailable extends FsError {
   constructor(

@@ -211,7 +211,8 @@ export class ClusterClient {
     try {
       return await this.attempt(vb, kind, header, parts, idempotent);
     } catch (err) {
-      if (err instanceof StorageUnavailable) this.refusedWrites.set(vb, { until: Date.now() + REFUSAL_MEMORY_MS, error: err });
+      // Not an unknown outcome: it says nothing of the next write, which a new primary may take.
+      if (err instanceof StorageUnavailable && err.reason !== 'outcome-unknown') this.refusedWrites.set(vb, { until: Date.now() + REFUSAL_MEMORY_MS, error: err });
       throw err;
     }
   }
@@ -267,7 +268,7 @@ export class ClusterClient {
           }
           if (err instanceof TransportError) {
             breaker.failure();
-            if (err.sent && !idempotent) throw new FsError('EIO', `outcome unknown, not retried: ${err.message}`);
+            if (err.sent && !idempotent) throw new StorageUnavailable('outcome-unknown', `the primary of vbucket ${vb} was lost while the write was on its way (${err.message.replace(/^EIO: /, '')}); it may or may not have been applied: read it back before writing again`, RETRY_FAILOVER_S);
             continue;
           }
           if (err instanceof QuorumError) {
