@@ -18,7 +18,8 @@ const USAGE = `usage: npm run cluster -- start|stop|status|restart|deployment [o
             failover (--json: the same as JSON); exit 0 healthy, 1 degraded (writes still taken),
             2 writes refused somewhere, 3 down
   deployment  write the systemd units, environment file examples and nginx.conf for a machine to
-            --out DIR (--prefix /opt/content-repo: where the built service is installed; --user content-repo)
+            --out DIR (--prefix /opt/content-repo: where the built service is installed; --user content-repo;
+            --node /usr/bin/node)
   restart   restart front ends one at a time, each out of nginx first; --role NAME: that one process,
             of any role (etcd-e1, shard-s2, supervisor-1, frontend-f1, nginx), however it runs now
 options:
@@ -54,6 +55,7 @@ const parseOptions = () =>
     out: { type: 'string' },
     prefix: { type: 'string' },
     user: { type: 'string' },
+    node: { type: 'string' },
   },
   });
 
@@ -107,7 +109,8 @@ async function main(): Promise<void> {
     }
   } else if (command === 'deployment') {
     if (values.out === undefined) throw new Error(`deployment needs --out DIR\n${USAGE}`);
-    const settings = { ...DEFAULT_DEPLOYMENT, ...(values.prefix === undefined ? {} : { prefix: values.prefix }), ...(values.user === undefined ? {} : { user: values.user }) };
+    const given = { prefix: values.prefix, user: values.user, node: values.node };
+    const settings = { ...DEFAULT_DEPLOYMENT, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
     for (const [name, text] of renderDeployment(settings)) {
       const file = join(values.out, name);
       mkdirSync(dirname(file), { recursive: true });
