@@ -314,8 +314,12 @@ export class Supervisor {
     let map = this.current!;
     const fresh = vbs.filter((vb) => !map.vbuckets[vb]!.frozen);
     if (fresh.length > 0) {
-      const lost = [...new Set(fresh.map((vb) => map.vbuckets[vb]!.copies[0]!))].sort();
-      this.failoverRecord = { startedAt: new Date().toISOString(), finishedAt: null, durationMs: null, lost, vbuckets: fresh.length, promoted: 0, waiting: fresh.length, epoch: map.epoch };
+      const lost = [...new Set(fresh.map((vb) => map.vbuckets[vb]!.copies[0]!))];
+      const ongoing = this.failoverRecord?.finishedAt === null ? this.failoverRecord : null;
+      // A primary lost while an earlier failover still waits joins it: one record counts every
+      // vbucket it waits for (else "171 of 86 still waiting").
+      if (ongoing !== null) Object.assign(ongoing, { lost: [...new Set([...ongoing.lost, ...lost])].sort(), vbuckets: ongoing.vbuckets + fresh.length });
+      else this.failoverRecord = { startedAt: new Date().toISOString(), finishedAt: null, durationMs: null, lost: lost.sort(), vbuckets: fresh.length, promoted: 0, waiting: fresh.length, epoch: map.epoch };
       const frozen = clone(map);
       for (const vb of fresh) Object.assign(frozen.vbuckets[vb]!, { frozen: true, term: NEW_TERM });
       map = await this.publish(frozen);

@@ -106,6 +106,9 @@ describe('status, REST and git when two of three shards are killed, and after th
     for (const role of VICTIMS) expect(status2!.stdout).toMatch(new RegExp(`${role}\\s+DEAD`));
     const readOnly = new Set(json!.storage!.readOnly.map((r) => r.vb));
     for (const repo of REPOS) expect(readOnly.has(vbucketOf(repo)), `vbucket of ${repo}`).toBe(true);
+    const failover = json!.storage!.lastFailover!;
+    expect(failover.lost.every((id) => VICTIMS.includes(`shard-${id}`)) && failover.lost.length > 0, JSON.stringify(failover)).toBe(true);
+    expect(failover.waiting, JSON.stringify(failover)).toBeLessThanOrEqual(failover.vbuckets);
 
     expect(put!.status, list([put!])).toBe(503);
     expect(Number(put!.headers!.get('retry-after'))).toBeGreaterThan(0);
@@ -118,11 +121,12 @@ describe('status, REST and git when two of three shards are killed, and after th
     expect(push!.stderr).toMatch(/retry in \d+ s/);
 
     // Under load: every write answered, each either taken or refused with 503 + Retry-After. Those
-    // sent once status says read-only are refused within 5 s; those in flight at the kill wait out
-    // the primary's replication (measured about 10.5 s; 14 s before issue 16).
+    // sent once status says read-only are refused within 5 s. Those in flight at the kill wait for
+    // the failure to be detected: measured 2.6 to 14 s on the loaded 2-core box, so the bound here
+    // only catches a write that hangs.
     const wrong = writes.filter((w) => !((w.status >= 200 && w.status < 300) || (w.status === 503 && w.headers?.get('retry-after') !== null)));
     expect(list(wrong)).toBe('');
-    const slow = writes.filter((w) => w.end - w.start >= (w.start >= readOnlyAt ? 5_000 : 12_000));
+    const slow = writes.filter((w) => w.end - w.start >= (w.start >= readOnlyAt ? 5_000 : 20_000));
     expect(slow.map((w) => `${w.end - w.start} ms, sent at kill+${w.start - killAt} ms (read-only at kill+${readOnlyAt - killAt} ms): ${list([w])}`).join('\n')).toBe('');
     expect(writes.filter((w) => w.start >= readOnlyAt).length).toBeGreaterThan(0);
     expect(writes.some((w) => w.status === 503)).toBe(true);
@@ -155,5 +159,6 @@ describe('status, REST and git when two of three shards are killed, and after th
     const run = cli(cluster.dir, 'status');
     expect(run.status, run.stdout).toBe(0);
     expect(run.stdout).not.toMatch(/catching up/);
+    expect(run.stdout).toMatch(/last failover: \S+, lost s[12](, s[12])?: \d+ vbuckets, new primaries after \d+ ms/);
   }, 150_000);
 });
