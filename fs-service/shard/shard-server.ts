@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { CatchUp, type CatchUpProgress } from './catch-up.js';
-import { FsError } from '../contract.js';
+import { FsError, StorageUnavailable } from '../contract.js';
 import { DiskEngine } from '../engine/disk-engine.js';
 import { FrameServer, type Peer, type Reply } from '../wire/frame-server.js';
 import { silentLogger, type Logger } from '../common/logging.js';
@@ -457,7 +457,7 @@ export class ShardServer {
         }
         if (shipped !== undefined) await Promise.all([shipped.quorum, revoked, this.fence(vb)]);
         // A primary whose lease lapsed meanwhile may have a successor by now: it acknowledges nothing.
-        if (!this.live()) throw new FsError('EIO', `outcome unknown: shard ${this.options.id} lost its etcd lease before acknowledging the write`);
+        if (!this.live()) throw new StorageUnavailable('outcome-unknown', `shard ${this.options.id} lost its etcd lease before acknowledging the write; it may or may not have been applied: read it back before writing again`, 2);
         for (const part of frame.parts) this.metrics.moved('written', 'shard', part?.length ?? 0);
         return { header: { result, gen: this.generations.token(key) } };
       } finally {
