@@ -95,7 +95,20 @@ export interface Storage {
   repo(name: string): RepoStore;
   /** Names of repositories that have at least one file, sorted. */
   listRepos(): Promise<string[]>;
+  /** Whether it can serve now, cheaply (a readiness probe asks it often): see Readiness. */
+  readiness(): Promise<Readiness>;
   close(): Promise<void>;
+}
+
+/**
+ * A store's answer to a readiness probe: embedded storage is ready once its data directory is
+ * open; the cluster client once it has a map and every vbucket has a copy on a shard that answers
+ * a ping (`shards` says which do). Nothing is listed or read.
+ */
+export interface Readiness {
+  ready: boolean;
+  detail: string;
+  shards?: Record<string, 'reachable' | 'unreachable' | 'unregistered'>;
 }
 
 /** A Node-style fs error; isomorphic-git only treats ENOENT/ENOTDIR (and EISDIR on read) as "missing". */
@@ -108,4 +121,40 @@ export class FsError extends Error {
     super(`${code}: ${message}${path === undefined ? '' : ` '${path}'`}`);
     this.name = 'FsError';
   }
+}
+
+/**
+ * Why storage refuses a request it will take later (the client should retry, not give up):
+ *   read-only    fewer than a majority of the vbucket's copies are alive or in sync: no write is
+ *                acknowledged until one returns (reads are served)
+ *   failover     the vbucket's primary is unreachable or a new one is being chosen
+ *   unreachable  no copy of the vbucket answered a read
+ *   outcome-unknown  the primary was lost while a write was on its way: it may or may not have
+ *                been applied (a failover decides), so it is not sent again blindly; read, then retry
+ */
+export type UnavailableReason = 'read-only' | 'failover' | 'unreachable' | 'outcome-unknown';
+
+/**
+ * A refusal that will pass (and, but for `outcome-unknown`, changed nothing): an `EIO` for
+ * isomorphic-git (never "absent"), with what to tell a client (503 and Retry-After at the front
+ * end, a rejected ref for git).
+ */
+export class StorageUnavailable extends FsError {
+  constructor(
+    readonly reason: UnavailableReason,
+    message: string,
+    /** When a retry has a chance. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super('EIO', `${reason}: ${message}`);
+    this.name = 'StorageUnavailable';
+  }
+}
+
+/** The StorageUnavailable behind `err` (itself, or a cause it wraps), or null. */
+export function unavailability(err: unknown): StorageUnavailable | null {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof StorageUnavailable) return e;
+  }
+  return null;
 }

@@ -1,6 +1,5 @@
-export type { FileStat, FileData, EncodingOption, RepoFsPromises, RepoStore, Storage, SwapOp } from './contract.js';
-export { FsError } from './contract.js';
-export { MemoryStorage } from './engine/memory-storage.js';
+export type { FileStat, FileData, EncodingOption, Readiness, RepoFsPromises, RepoStore, Storage, SwapOp } from './contract.js';
+export { FsError, StorageUnavailable, unavailability, type UnavailableReason } from './contract.js';
 export { createEmbeddedStorage, openEmbeddedStorage, EmbeddedStorage, type EmbeddedStorageOptions } from './engine/embedded-storage.js';
 export { connectCluster, ClusterStorage, type ClusterStorageOptions, type RoundTrips } from './client/cluster-storage.js';
 export { ShardServer, type ShardServerOptions, type ShardStatus } from './shard/shard-server.js';
@@ -15,3 +14,8 @@ export { guardProcess } from './common/process-guard.js';
 export { mapLimit, IO_CONCURRENCY } from './common/map-limit.js';
 export { KeyedLock } from './engine/keyed-lock.js';
 export { isNotFound } from './engine/fs-errors.js';
+export { inspectCluster } from './control/inspect-cluster.js';
+export type { ClusterHealth, ShardHealth, ReadOnlyCause } from './control/cluster-health.js';
+export type { FailoverRecord } from './control/failover-log.js';
+export { livePid, processAgeSeconds, writePidFile } from './common/pid-file.js';
+export { secretFromEnvironment } from './wire/cluster-secret.js';

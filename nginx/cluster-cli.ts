@@ -1,20 +1,31 @@
+#!/usr/bin/env node
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { clusterStatus, restartFrontend, startCluster, stopCluster } from './cluster.js';
+import { DEFAULT_DEPLOYMENT, renderDeployment } from './deployment.js';
+import { readState, restartRole, startCluster, stopCluster } from './cluster.js';
+import { clusterStatus, statusText } from './cluster-status.js';
 
 /**
- * npm run cluster -- start|stop|status|restart [--frontends 2] [--shards 3] [--copies 3] [--etcd-members 1] [--supervisors 2] [--port 8080] [--dir .cluster]
+ * npm run cluster -- start|stop|status|restart [--json] [--role NAME] [--frontends 2] [--shards 3] [--copies 3] [--etcd-members 1] [--supervisors 2] [--port 8080] [--dir .cluster]
  * A CLI: it talks to the operator on stdout/stderr.
  */
-const USAGE = `usage: npm run cluster -- start|stop|status|restart [options]
+const USAGE = `usage: npm run cluster -- start|stop|status|restart|deployment [options]
   start     start etcd, shards, supervisors, front ends and nginx; wait until ready; print where they are
             (again on a stopped folder: the same data comes back, on new ports; an old folder's map is adopted)
   stop      stop everything gracefully (front ends finish in-flight requests; etcd last)
-  status    which processes run; exit 1 unless all run and the cluster answers
-  restart   restart front ends one at a time, each out of nginx first (--role frontend-fN: one)
+  status    processes, front door, shards, read-only vbuckets, copies short or catching up, the last
+            failover (--json: the same as JSON); exit 0 healthy, 1 degraded (writes still taken),
+            2 writes refused somewhere, 3 down
+  deployment  write the systemd units, environment file examples and nginx.conf for a machine to
+            --out DIR (--prefix /opt/content-repo: where the built service is installed; --user content-repo;
+            --node /usr/bin/node)
+  restart   restart front ends one at a time, each out of nginx first; --role NAME: that one process,
+            of any role (etcd-e1, shard-s2, supervisor-1, frontend-f1, nginx), however it runs now
 options:
   --frontends N (2)  --shards M (3)  --copies K (3)  --port P (8080)  --dir DIR (.cluster)
   --etcd-members E (1; 3 for a real quorum; a folder keeps the members it was created with)  --supervisors S (2)
-  --max-body-bytes B (52428800)  --max-push-bytes B (2147483648)  --trace  --role frontend-fN  --help`;
+  --max-body-bytes B (52428800)  --max-push-bytes B (2147483648)  --trace  --role NAME  --json  --help`;
 
 function parseCommandLine(): ReturnType<typeof parseOptions> {
   try {
@@ -41,6 +52,11 @@ const parseOptions = () =>
     'max-push-bytes': { type: 'string' },
     trace: { type: 'boolean', default: false },
     role: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    prefix: { type: 'string' },
+    user: { type: 'string' },
+    node: { type: 'string' },
   },
   });
 
@@ -85,17 +101,29 @@ async function main(): Promise<void> {
     await stopCluster(dir, say);
     say('cluster stopped');
   } else if (command === 'restart') {
-    // One front end at a time, out of nginx first: no request is dropped.
-    const roles = values.role === undefined ? ((await clusterStatus(dir)).processes.filter((p) => p.role.startsWith('frontend')).map((p) => p.role)) : [values.role];
+    // Without --role: the front ends, one at a time, out of nginx first: no request is dropped.
+    const state = readState(dir);
+    if (state === null) throw new Error(`no cluster state in ${dir}`);
+    const roles = values.role === undefined ? state.processes.filter((p) => p.role.startsWith('frontend')).map((p) => p.role) : [values.role];
     for (const role of roles) {
-      const next = await restartFrontend(dir, role);
+      const next = await restartRole(dir, role);
       say(`${role} restarted (pid ${next.pid})`);
     }
+  } else if (command === 'deployment') {
+    if (values.out === undefined) throw new Error(`deployment needs --out DIR\n${USAGE}`);
+    const given = { prefix: values.prefix, user: values.user, node: values.node };
+    const settings = { ...DEFAULT_DEPLOYMENT, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
+    for (const [name, text] of renderDeployment(settings)) {
+      const file = join(values.out, name);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, text);
+      say(file);
+    }
   } else if (command === 'status') {
-    const { state, processes, ready } = await clusterStatus(dir);
-    say(`cluster at ${state.url}: ${ready ? 'ready' : 'NOT ready'}`);
-    for (const p of processes) say(`  ${p.role.padEnd(12)} pid ${String(p.pid).padEnd(8)} ${p.alive ? 'running' : 'DEAD'}`);
-    if (!ready || processes.some((p) => !p.alive)) process.exitCode = 1;
+    const status = await clusterStatus(dir);
+    if (values.json === true) say(JSON.stringify(status, null, 2));
+    else for (const line of statusText(status)) say(line);
+    process.exitCode = status.exitCode;
   } else {
     throw new Error(command === undefined ? USAGE : `unknown command "${command}"\n${USAGE}`);
   }
@@ -103,5 +131,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  // A status that finds no cluster to ask says "down", not "degraded".
+  process.exit(positionals[0] === 'status' ? 3 : 1);
 });

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureEtcd, ensureNginx } from './ensure-tool.js';
 import { clientEndpoint, etcdCommand, waitForEtcd, type EtcdMember } from './etcd.js';
-import { freePort, isAlive, type ManagedProcess, startDetached, stopProcess, waitForHttp } from './processes.js';
+import { freePort, isAlive, type ManagedProcess, runningPids, startDetached, stopProcess, waitForHttp } from './processes.js';
 import { setUpstreamDown } from './nginx-control.js';
 import { renderNginxConfig } from './render-config.js';
 
@@ -50,8 +50,20 @@ export interface ClusterState {
   startedAt: string;
 }
 
-const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const tsx = (entry: string): string[] => [process.execPath, '--import', 'tsx', join(root, entry)];
+/**
+ * The command line of one of our entry points (`fs-service/shard/shard-main`): the compiled file
+ * under dist/ when the launcher itself runs compiled (`npm run build`, the `content-repo-cluster`
+ * bin), the TypeScript source through tsx otherwise (a checkout, the tests).
+ */
+const here = fileURLToPath(import.meta.url);
+const compiled = here.endsWith('.js');
+const root = resolve(dirname(here), compiled ? '../..' : '..');
+export function entryCommand(entry: string): string[] {
+  return compiled ? [process.execPath, join(root, 'dist', `${entry}.js`)] : [process.execPath, '--import', 'tsx', join(root, `${entry}.ts`)];
+}
+
+/** Where each process of a launcher folder writes its pid file. */
+const pidFileOf = (dir: string, role: string): string => join(dir, 'run', `${role}.pid`);
 
 /**
  * nginx's workers drop to an unprivileged user; they must reach the body buffer folder, which a
@@ -145,12 +157,12 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
   const log = o.log ?? (() => {});
   const dir = resolve(o.dir);
   const existing = readState(dir);
-  if (existing !== null && existing.processes.some((p) => isAlive(p.pid))) throw new Error(`a cluster is already running from ${dir} (${existing.url}); stop it first`);
+  if (existing !== null && existing.processes.some((p) => runningPids(p).length > 0)) throw new Error(`a cluster is already running from ${dir} (${existing.url}); stop it first`);
   const nginxBinary = ensureNginx(log);
   const etcdBinary = ensureEtcd(log);
   mkdirSync(dir, { recursive: true });
   const { adoptMap } = migration(dir);
-  for (const sub of ['logs', 'shards', 'frontends', 'nginx/logs']) mkdirSync(join(dir, sub), { recursive: true });
+  for (const sub of ['logs', 'run', 'shards', 'frontends', 'nginx/logs']) mkdirSync(join(dir, sub), { recursive: true });
   const secret = folderSecret(dir);
   const started: ManagedProcess[] = [];
   // Shards fsync on libuv's thread pool; the default 4 threads serialise replicated writes.
@@ -159,7 +171,8 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
   try {
     const { members, created } = await folderEtcd(dir, o.etcdMembers ?? 1);
     if (!created && o.etcdMembers !== undefined && o.etcdMembers !== members.length) log(`${dir} has an etcd of ${members.length} member(s); --etcd-members ${o.etcdMembers} ignored`);
-    const etcdProcesses = members.map((m) => startDetached(`etcd-${m.name}`, etcdCommand(etcdBinary, m, members), join(dir, 'logs', `etcd-${m.name}.log`), env, m.clientPort));
+    // etcd writes no pid file; it holds an flock on its database, which names it.
+    const etcdProcesses = members.map((m) => ({ ...startDetached(`etcd-${m.name}`, etcdCommand(etcdBinary, m, members), join(dir, 'logs', `etcd-${m.name}.log`), env, m.clientPort), flockFile: join(m.dataDir, 'member', 'snap', 'db') }));
     started.push(...etcdProcesses);
     await Promise.all(members.map((m, i) => waitForEtcd(m, 30_000, dead(etcdProcesses[i]!))));
     const etcd = members.map(clientEndpoint);
@@ -170,7 +183,10 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
     const shards: ManagedProcess[] = [];
     for (let i = 1; i <= o.shards; i++) {
       const port = await freePort();
-      const p = startDetached(`shard-s${i}`, [...tsx('fs-service/shard/shard-main.ts'), '--id', `s${i}`, '--port', String(port), '--data', join(dir, 'shards', `s${i}`), ...etcdFlags], join(dir, 'logs', `shard-s${i}.log`), env, port);
+      const data = join(dir, 'shards', `s${i}`);
+      const role = `shard-s${i}`;
+      const command = [...entryCommand('fs-service/shard/shard-main'), '--id', `s${i}`, '--port', String(port), '--data', data, '--pid-file', pidFileOf(dir, role), ...etcdFlags];
+      const p = { ...startDetached(role, command, join(dir, 'logs', `${role}.log`), env, port), pidFile: pidFileOf(dir, role), dataLock: join(data, '.lock') };
       started.push(p);
       shards.push(p);
       shardAddrs.push(`127.0.0.1:${port}`);
@@ -182,8 +198,9 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
     const initial = Array.from({ length: o.shards }, (_, i) => `s${i + 1}`).join(',');
     for (let i = 1; i <= (o.supervisors ?? 2); i++) {
       const port = await freePort();
-      const args = [...tsx('fs-service/control/supervisor-main.ts'), ...etcdFlags, '--name', `supervisor-${i}`, '--port', String(port), '--replicas', String(o.copies), '--initial-shards', initial];
-      const p = startDetached(`supervisor-${i}`, [...args, ...(adoptMap === undefined ? [] : ['--adopt-map', adoptMap])], join(dir, 'logs', `supervisor-${i}.log`), env, port);
+      const role = `supervisor-${i}`;
+      const args = [...entryCommand('fs-service/control/supervisor-main'), ...etcdFlags, '--name', role, '--port', String(port), '--replicas', String(o.copies), '--initial-shards', initial, '--pid-file', pidFileOf(dir, role)];
+      const p = { ...startDetached(role, [...args, ...(adoptMap === undefined ? [] : ['--adopt-map', adoptMap])], join(dir, 'logs', `${role}.log`), env, port), pidFile: pidFileOf(dir, role) };
       started.push(p);
       supervisorUrls.push(`http://127.0.0.1:${port}`);
       await waitForHttp(`${supervisorUrls.at(-1)!}/healthz`, 30_000, dead(p));
@@ -198,6 +215,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
         HOST: '127.0.0.1',
         PORT: String(port),
         DATA_DIR: join(dir, 'frontends', `f${i}`),
+        PID_FILE: pidFileOf(dir, `frontend-f${i}`),
         FS_ETCD: etcd.join(','),
         MAX_BODY_BYTES: String(o.maxBodyBytes),
         ...(o.maxPushBytes === undefined ? {} : { MAX_PUSH_BYTES: String(o.maxPushBytes) }),
@@ -208,15 +226,11 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
         ...(o.rateLimitOff === true ? { RATE_LIMIT: 'off' } : {}),
       };
       mkdirSync(feEnv.DATA_DIR, { recursive: true });
-      const p = startDetached(`frontend-f${i}`, tsx('repo-server/main.ts'), join(dir, 'logs', `frontend-f${i}.log`), { ...env, ...feEnv }, port, feEnv);
+      const p = { ...startDetached(`frontend-f${i}`, entryCommand('repo-server/main'), join(dir, 'logs', `frontend-f${i}.log`), { ...env, ...feEnv }, port, feEnv), pidFile: feEnv.PID_FILE };
       started.push(p);
       frontends.push(p);
-      // The first front end creates the admin token of an empty cluster; the others find it.
-      if (i === 1) {
-        await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, dead(p));
-        // It answers /readyz before it has written the token (a replicated write): wait for the file.
-        if (o.authOff !== true) await waitForFile(join(feEnv.DATA_DIR, 'admin-token'), 30_000, dead(p));
-      }
+      // The first front end creates the admin token of an empty cluster (before its port opens); the others find it.
+      if (i === 1) await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, dead(p));
     }
     for (const p of frontends.slice(1)) await waitForHttp(`http://127.0.0.1:${p.port}/readyz`, 60_000, dead(p));
     log(`front ends ready: ${frontends.map((p) => p.port).join(' ')}`);
@@ -225,7 +239,8 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
     const conf = join(prefix, 'nginx.conf');
     const temp = nginxTempDir();
     writeFileSync(conf, renderNginxConfig({ prefix, temp, listen: `127.0.0.1:${o.port}`, upstreams: frontends.map((p) => `127.0.0.1:${p.port}`), maxBodyBytes: o.maxBodyBytes, ...(o.maxPushBytes === undefined ? {} : { maxPushBytes: o.maxPushBytes }) }));
-    const nginx = startDetached('nginx', [nginxBinary, '-p', prefix, '-c', conf], join(dir, 'logs', 'nginx.log'), env, o.port);
+    // nginx writes (and removes) its own pid file, named in the configuration.
+    const nginx = { ...startDetached('nginx', [nginxBinary, '-p', prefix, '-c', conf], join(dir, 'logs', 'nginx.log'), env, o.port), pidFile: join(prefix, 'nginx.pid') };
     started.push(nginx);
     const url = `http://127.0.0.1:${o.port}`;
     await waitForHttp(`${url}/healthz`, 30_000, dead(nginx));
@@ -249,12 +264,6 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
     for (const p of started.reverse()) await stopProcess(p, 'SIGTERM', 5_000);
     throw err;
   }
-}
-
-/** Waits (bounded) for a file a process writes once it is up; gives up quietly if it never comes (a restart writes none). */
-async function waitForFile(file: string, timeoutMs: number, isDead: () => boolean): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(file) && Date.now() < deadline && !isDead()) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Waits until the cluster has a map (a new cluster's leader formed it, or an adopted one was imported). */
@@ -288,6 +297,46 @@ export async function stopCluster(dir: string, log: (line: string) => void = () 
   if (state.nginxTemp !== undefined) rmSync(state.nginxTemp, { recursive: true, force: true });
 }
 
+/** A role's recorded process and the state it is in; throws naming the roles there are. */
+function recorded(dir: string, role: string): { state: ClusterState; index: number; old: ManagedProcess } {
+  const state = readState(resolve(dir));
+  if (state === null) throw new Error(`no cluster state in ${resolve(dir)}`);
+  const index = state.processes.findIndex((p) => p.role === role);
+  const old = state.processes[index];
+  if (old === undefined) throw new Error(`no process named ${role} in this cluster (roles: ${state.processes.map((p) => p.role).join(', ')})`);
+  return { state, index, old };
+}
+
+/** Starts a role again from its recorded command and environment; records the new pid. */
+function startRecorded(state: ClusterState, index: number, old: ManagedProcess): ManagedProcess {
+  const next = { ...old, ...startDetached(old.role, old.command, old.log, { ...process.env, FS_CLUSTER_SECRET: state.secret, ...old.env }, old.port, old.env) };
+  state.processes[index] = next;
+  writeFileSync(statePath(state.dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  return next;
+}
+
+/** What says a role is ready again after a restart. */
+function readyUrl(state: ClusterState, p: ManagedProcess): string {
+  if (p.role === 'nginx') return `${state.url}/healthz`;
+  if (p.role.startsWith('etcd-')) return `http://127.0.0.1:${p.port}/health`;
+  if (p.role.startsWith('frontend-')) return `http://127.0.0.1:${p.port}/readyz`;
+  return `http://127.0.0.1:${p.port}/healthz`;
+}
+
+/**
+ * Restarts one process of any role: whatever runs as it now (started by the launcher, by hand
+ * or by a unit: runningPids) is stopped, its recorded command started again, and the call waits
+ * until it is ready. Front ends go through restartFrontend (out of nginx first).
+ */
+export async function restartRole(dir: string, role: string): Promise<ManagedProcess> {
+  if (role.startsWith('frontend-')) return restartFrontend(dir, role);
+  const { state, index, old } = recorded(dir, role);
+  await stopProcess(old, role === 'nginx' ? 'SIGQUIT' : 'SIGTERM');
+  const next = startRecorded(state, index, old);
+  await waitForHttp(readyUrl(state, next), 60_000, () => !isAlive(next.pid));
+  return next;
+}
+
 /**
  * Rolling-restart step, done so that nginx never has a request on the way to a stopping front
  * end: out of the upstream (down + reload, old nginx workers finish what they sent it), SIGTERM
@@ -295,38 +344,31 @@ export async function stopCluster(dir: string, log: (line: string) => void = () 
  * back into the upstream. Records the new pid.
  */
 export async function restartFrontend(dir: string, role: string): Promise<ManagedProcess> {
-  const state = readState(resolve(dir));
-  if (state === null) throw new Error(`no cluster state in ${resolve(dir)}`);
-  const index = state.processes.findIndex((p) => p.role === role);
-  const old = state.processes[index];
+  const { state, index, old } = recorded(dir, role);
   const nginx = state.processes.find((p) => p.role === 'nginx');
-  if (old === undefined || !role.startsWith('frontend') || old.env === undefined) throw new Error(`no front end named ${role}`);
-  if (nginx === undefined) throw new Error('no nginx in this cluster');
+  if (!role.startsWith('frontend') || old.env === undefined) throw new Error(`no front end named ${role}`);
+  const master = nginx === undefined ? undefined : runningPids(nginx)[0];
+  if (master === undefined) throw new Error('nginx of this cluster is not running');
   const conf = join(state.dir, 'nginx', 'nginx.conf');
   const address = `127.0.0.1:${old.port}`;
-  await setUpstreamDown(conf, nginx.pid, address, true);
+  await setUpstreamDown(conf, master, address, true);
   await stopProcess(old, 'SIGTERM');
-  const next = startDetached(role, old.command, old.log, { ...process.env, FS_CLUSTER_SECRET: state.secret, ...old.env }, old.port, old.env);
-  await waitForHttp(`http://${address}/readyz`, 60_000, () => !isAlive(next.pid));
-  await setUpstreamDown(conf, nginx.pid, address, false);
-  state.processes[index] = next;
-  writeFileSync(statePath(state.dir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  const next = startRecorded(state, index, old);
+  await waitForHttp(readyUrl(state, next), 60_000, () => !isAlive(next.pid));
+  await setUpstreamDown(conf, master, address, false);
   return next;
 }
 
 export interface ProcessStatus extends ManagedProcess {
   alive: boolean;
+  /** The processes that are this role now (the recorded pid, or one restarted by hand or by a unit). */
+  pids: number[];
 }
 
-export async function clusterStatus(dir: string): Promise<{ state: ClusterState; processes: ProcessStatus[]; ready: boolean }> {
-  const state = readState(resolve(dir));
-  if (state === null) throw new Error(`no cluster state in ${resolve(dir)}`);
-  const processes = state.processes.map((p) => ({ ...p, alive: isAlive(p.pid) }));
-  let ready = false;
-  try {
-    ready = (await fetch(`${state.url}/readyz`, { signal: AbortSignal.timeout(3_000) })).status === 200;
-  } catch {
-    ready = false;
-  }
-  return { state, processes, ready };
+/** Every recorded process and whether it runs now, found however it was (re)started. */
+export function processStatuses(state: ClusterState): ProcessStatus[] {
+  return state.processes.map((p) => {
+    const pids = runningPids(p);
+    return { ...p, alive: pids.length > 0, pids };
+  });
 }

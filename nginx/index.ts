@@ -1,11 +1,15 @@
 export { renderNginxConfig } from './render-config.js';
 export type { NginxSettings } from './render-config.js';
-export { startCluster, stopCluster, clusterStatus, restartFrontend, readState } from './cluster.js';
+export { startCluster, stopCluster, restartFrontend, restartRole, readState, processStatuses, entryCommand } from './cluster.js';
+export { clusterStatus, statusText, judge, vbucketList, EXIT_CODES } from './cluster-status.js';
+export type { ClusterStatus, Verdict } from './cluster-status.js';
 export type { ClusterOptions, ClusterState, ProcessStatus } from './cluster.js';
 export type { ManagedProcess } from './processes.js';
-export { isAlive, stopProcess } from './processes.js';
+export { isAlive, runningPids, stopProcess } from './processes.js';
 export { reloadNginx, setUpstreamDown, childrenOf } from './nginx-control.js';
 export { clientEndpoint, etcdCommand, waitForEtcd } from './etcd.js';
 export type { EtcdMember, EtcdTimings } from './etcd.js';
 export { ensureEtcd, ensureNginx } from './ensure-tool.js';
 export { freePort } from './processes.js';
+export { DEFAULT_DEPLOYMENT, renderDeployment } from './deployment.js';
+export type { DeploymentSettings } from './deployment.js';

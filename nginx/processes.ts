@@ -1,16 +1,24 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { livePid } from '../fs-service/index.js';
 import { createServer } from 'node:net';
 
 /** A process the launcher started: enough to find, watch and stop it from another shell. */
 export interface ManagedProcess {
   role: string;
+  /** The pid the launcher started (a process restarted by hand or by a unit has another: see runningPids). */
   pid: number;
   port?: number;
   log: string;
   command: string[];
   /** The variables it was started with beyond the launcher's own (secrets excluded), for restarts. */
   env?: Record<string, string>;
+  /** The pid file the process writes itself (and removes at exit). */
+  pidFile?: string;
+  /** A pid file its data folder's lock is (a shard's `.lock`): whoever holds it. */
+  dataLock?: string;
+  /** A file the process holds an flock on (etcd's `member/snap/db`): whoever holds it. */
+  flockFile?: string;
 }
 
 /** Starts a detached child whose output goes to `log`; it outlives the launcher. */
@@ -26,6 +34,56 @@ export function startDetached(role: string, command: string[], log: string, env:
   }
 }
 
+/**
+ * The processes that are this role now, however they were started: the pid in its pid file, the
+ * holder of its data folder's lock, and the pid the launcher recorded while it still runs the
+ * recorded command. Never a pid that now belongs to another program (pid files are checked
+ * against the process's age, recorded pids against the command line).
+ */
+export function runningPids(p: ManagedProcess): number[] {
+  const pids = new Set<number>();
+  for (const file of [p.pidFile, p.dataLock]) {
+    const pid = file === undefined ? null : livePid(file);
+    if (pid !== null) pids.add(pid);
+  }
+  const holder = p.flockFile === undefined ? null : flockHolder(p.flockFile);
+  if (holder !== null) pids.add(holder);
+  if (runsCommand(p.pid, p.command)) pids.add(p.pid);
+  return [...pids];
+}
+
+/** True when `pid` runs exactly `command` (its /proc/<pid>/cmdline). */
+function runsCommand(pid: number, command: string[]): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+    return argv.length === command.length && argv.every((arg, i) => arg === command[i]);
+  } catch {
+    return false;
+  }
+}
+
+/** The process holding an flock on `file` (Linux /proc/locks), or null. */
+export function flockHolder(file: string): number | null {
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch {
+    return null;
+  }
+  // /proc/locks names the file by major:minor:inode, the device numbers in hex.
+  const major = (stats.dev >> 8) & 0xfff;
+  const minor = (stats.dev & 0xff) | ((stats.dev >> 12) & 0xfff00);
+  const id = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${stats.ino}`;
+  for (const line of readFileSync('/proc/locks', 'utf8').split('\n')) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] === 'FLOCK' && fields[5] === id) {
+      const pid = Number(fields[4]);
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return pid;
+    }
+  }
+  return null;
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -37,21 +95,28 @@ export function isAlive(pid: number): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Sends `signal`, waits up to `graceMs` for the exit, then SIGKILL. Only pids we recorded. */
+/**
+ * Stops every process that is this role now (runningPids): sends `signal`, waits up to `graceMs`
+ * for each to exit, then SIGKILL. Only processes found through what the role records.
+ */
 export async function stopProcess(p: ManagedProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<'stopped' | 'killed' | 'not-running'> {
-  if (!isAlive(p.pid)) return 'not-running';
+  const results = await Promise.all(runningPids(p).map((pid) => stopPid(pid, signal, graceMs)));
+  return results.includes('killed') ? 'killed' : results.includes('stopped') ? 'stopped' : 'not-running';
+}
+
+async function stopPid(pid: number, signal: NodeJS.Signals, graceMs: number): Promise<'stopped' | 'killed' | 'not-running'> {
   try {
-    process.kill(p.pid, signal);
+    process.kill(pid, signal);
   } catch {
     return 'not-running';
   }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isAlive(p.pid)) return 'stopped';
+    if (!isAlive(pid)) return 'stopped';
     await sleep(100);
   }
   try {
-    process.kill(p.pid, 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
   } catch {
     // exited between the check and the kill
   }

@@ -9,6 +9,7 @@ import { Metrics } from './observability/metrics.js';
 import { LivenessResource, MetricsResource, ReadinessResource } from './resources/health.js';
 import { createRepoService, type RepoService } from './domain/index.js';
 import { answerFailure, errorHandler, notFoundHandler } from './http/fallbacks.js';
+import { storageFailureHalt } from './http/storage-failures.js';
 import { frontDoor, pathOf, type Step } from './http/front-door.js';
 import { expressPath } from './http/route-spec.js';
 import { webClientRouter } from './web/index.js';
@@ -65,7 +66,8 @@ export type App = RequestListener & { readonly patterns: readonly string[] };
  */
 export function createApp(deps: AppDeps): App {
   const metrics = deps.metrics ?? new Metrics();
-  const engine: Partial<EngineOptions> = { logger: deps.logger, problemType: problemTypeForStatus, ...deps.engine };
+  // A storage refusal that will pass is a 503 with Retry-After, not a 500 (http/storage-failures.ts).
+  const engine: Partial<EngineOptions> = { logger: deps.logger, problemType: problemTypeForStatus, knownFailure: storageFailureHalt, ...deps.engine };
   const objects = deps.objects ?? new ObjectStores(deps.storage, new GitCache());
   const service = deps.service ?? createRepoService({ storage: deps.storage, events: deps.events, objects });
   const settings = new SettingsStore(deps.storage);

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { secretFromEnvironment } from '../fs-service/index.js';
 import { DEFAULT_CACHE_BYTES } from './git/index.js';
 import { defaultRateLimits, type RateLimits } from './http/rate-limit.js';
 import { type AllowList, parseAllowList } from './webhooks/index.js';
@@ -36,6 +37,8 @@ export interface ServerConfig {
   webhooks?: WebhookConfig;
   /** The credential /metrics asks for (Bearer); absent: /metrics answers only with access control off. */
   metricsToken?: string;
+  /** File this process writes its pid to (removed at exit); PID_FILE. */
+  pidFile?: string | undefined;
 }
 
 export interface WebhookConfig {
@@ -76,6 +79,7 @@ export const FRONT_END_FLAGS = {
   'no-auth': { type: 'boolean' },
   etcd: { type: 'string' },
   cluster: { type: 'string' },
+  'pid-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -86,6 +90,7 @@ export const FRONT_END_USAGE = `usage: npm start -- [options]     (a flag wins o
   --etcd H:P,...          FS_ETCD                 etcd endpoints of the cluster; cluster mode when set (none: embedded)
   --cluster NAME          FS_CLUSTER              cluster name: its key prefix in etcd (default)
                           FS_CLUSTER_SECRET       cluster secret, environment only (required with FS_ETCD)
+                          FS_CLUSTER_SECRET_FILE  or a file holding it (a systemd credential)
   --max-body-bytes N      MAX_BODY_BYTES          largest REST request body (${DEFAULT_MAX_BODY_BYTES})
   --max-push-bytes N      MAX_PUSH_BYTES          largest git push, streamed to storage (${DEFAULT_MAX_PUSH_BYTES})
                           MAX_PUSH_OBJECTS        most objects one git push may carry (${DEFAULT_MAX_PUSH_OBJECTS})
@@ -93,6 +98,7 @@ export const FRONT_END_USAGE = `usage: npm start -- [options]     (a flag wins o
                           MAX_PUSH_INFLATED_BYTES most bytes one push may inflate to (${DEFAULT_MAX_PUSH_INFLATED_BYTES})
                           GIT_CACHE_BYTES         memory for git data kept between requests (${DEFAULT_CACHE_BYTES})
   --log-level LEVEL       LOG_LEVEL               pino level (info)
+  --pid-file FILE         PID_FILE                file to write this process's pid to, removed at exit (none)
   --trace                 DECISION_TRACE=1        X-Decision-Trace on every answer (off)
   --no-auth               AUTH=off                access control off, load tests only (on)
                           RATE_LIMIT_PER_ADDRESS  requests a minute per client address (${defaultRateLimits.perAddress})
@@ -148,7 +154,8 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     auth: !(values['no-auth'] ?? env.AUTH === 'off'),
     etcd: (values.etcd ?? env.FS_ETCD ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     cluster: values.cluster ?? env.FS_CLUSTER,
-    clusterSecret: env.FS_CLUSTER_SECRET,
+    clusterSecret: secretFromEnvironment(env),
+    pidFile: values['pid-file'] ?? env.PID_FILE,
     webhooks: {
       allow: allowList(env.WEBHOOK_ALLOW_HOSTS),
       timeoutMs: num(env.WEBHOOK_TIMEOUT_MS, defaultWebhookConfig.timeoutMs, 'WEBHOOK_TIMEOUT_MS'),

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { parseOrExit, printHelp } from '../fs-service/index.js';
 import { SYSTEM_STORE } from './auth/token-store.js';

@@ -1,4 +1,5 @@
-import { guardProcess, printHelp } from '../fs-service/index.js';
+#!/usr/bin/env node
+import { guardProcess, printHelp, writePidFile } from '../fs-service/index.js';
 import { Metrics } from './observability/metrics.js';
 import { ConfigError, FRONT_END_USAGE, helpRequested, loadConfig, type ServerConfig } from './config.js';
 import { createLogger } from './observability/logger.js';
@@ -21,19 +22,20 @@ function configOrUsage(argv: string[] = process.argv.slice(2)): ServerConfig {
 /** `npm start`: one process, embedded storage under DATA_DIR, nothing else to install. */
 async function main(): Promise<void> {
   const config = configOrUsage();
+  if (config.pidFile !== undefined) writePidFile(config.pidFile);
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
   guardProcess(logger, metrics.registry);
   // Storage reports its operations, latencies, cache hits and bytes into the front end's /metrics.
   const storage = await openStorage(config, { logger, registry: metrics.registry });
-  const running = await startServer(config, storage, logger, metrics);
-  if (running.auth !== undefined) {
-    const created = await ensureAdminToken(running.auth.tokens, config.dataDir);
-    // Printed once, to the terminal only (never to the log): the operator's first credential.
-    if (created !== null) process.stderr.write(`\nAdmin token (also in ${created.file}, mode 0600):\n  ${created.token}\n\n`);
-  } else {
-    logger.warn({}, 'access control is OFF (AUTH=off): every request is allowed');
-  }
+  // The first start's admin token is written before the port opens: whoever sees /readyz answer finds the file.
+  const first: { created?: { token: string; file: string } | null } = {};
+  const running = await startServer(config, storage, logger, metrics, async (auth) => {
+    if (auth !== undefined) first.created = await ensureAdminToken(auth.tokens, config.dataDir);
+    else logger.warn({}, 'access control is OFF (AUTH=off): every request is allowed');
+  });
+  // Printed once, to the terminal only (never to the log): the operator's first credential.
+  if (first.created != null) process.stderr.write(`\nAdmin token (also in ${first.created.file}, mode 0600):\n  ${first.created.token}\n\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

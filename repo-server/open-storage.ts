@@ -9,6 +9,6 @@ import type { Logger } from './observability/logger.js';
  */
 export async function openStorage(config: ServerConfig, opts: { logger?: Logger; registry?: Registry } = {}): Promise<Storage> {
   if (config.etcd.length === 0) return openEmbeddedStorage(config.dataDir, opts);
-  if (config.clusterSecret === undefined) throw new Error('FS_ETCD is set but FS_CLUSTER_SECRET is not');
+  if (config.clusterSecret === undefined) throw new Error('FS_ETCD is set but neither FS_CLUSTER_SECRET nor FS_CLUSTER_SECRET_FILE is');
   return connectCluster({ etcd: config.etcd, ...(config.cluster === undefined ? {} : { cluster: config.cluster }), secret: config.clusterSecret, ...opts });
 }

@@ -28,8 +28,12 @@ export interface RunningServer {
   close(graceMs?: number, drainMs?: number): Promise<void>;
 }
 
-/** Starts one front end over the given storage. */
-export async function startServer(config: ServerConfig, storage: Storage, logger: Logger, metrics = new Metrics()): Promise<RunningServer> {
+/**
+ * Starts one front end over the given storage. `beforeListen` runs once everything is built and
+ * before the port opens (the first start's admin token is written there), so nothing, /readyz
+ * included, answers before it is done.
+ */
+export async function startServer(config: ServerConfig, storage: Storage, logger: Logger, metrics = new Metrics(), beforeListen?: (auth: Authorizer | undefined) => Promise<void>): Promise<RunningServer> {
   const events = new EventBus();
   // One object store per repository and one cache for REST and git alike.
   const objects = new ObjectStores(storage, new GitCache(config.gitCacheBytes));
@@ -106,6 +110,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
           },
         }),
   });
+  await beforeListen?.(auth);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { parseOrExit, printHelp } from '../fs-service/index.js';
 import { isRole, type Grants, type Role } from './auth/roles.js';

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real tools the tests drive (git, nginx, etcd, chromium) when they are missing. Fails loudly: a test
+# Installs the real tools the tests drive (git, nginx, etcd, chromium, and systemd's systemd-analyze,
+# which checks the generated service units) when they are missing. Fails loudly: a test
 # is never skipped because a tool is absent.
 set -euo pipefail
 missing=()
@@ -7,6 +8,7 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "ensure-tools: installing ${missing[*]} with apt-get" >&2
   if [ "$(id -u)" -ne 0 ]; then
@@ -21,3 +23,4 @@ command -v git >/dev/null 2>&1 || { echo "ensure-tools: git still missing" >&2; 
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { echo "ensure-tools: nginx still missing" >&2; exit 1; }
 command -v chromium >/dev/null 2>&1 || { echo "ensure-tools: chromium still missing" >&2; exit 1; }
 command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || { echo "ensure-tools: etcd still missing" >&2; exit 1; }
+command -v systemd-analyze >/dev/null 2>&1 || { echo "ensure-tools: systemd-analyze still missing" >&2; exit 1; }

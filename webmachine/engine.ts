@@ -22,7 +22,8 @@ const internalError = (request: Request): Halt => new Halt(500, { detail: `Inter
 /**
  * Serves one request with one fresh resource: runs the decision flow, calls finish_request
  * (exactly once, also for halts and errors), writes the response, logs one line. Thrown errors
- * become a 500 problem (and are logged); the client never sees a stack trace. Synchronous while
+ * become a 500 problem (and are logged), or the Halt `knownFailure` names for them; the client
+ * never sees a stack trace. Synchronous while
  * the resource's callbacks are: a warm read costs no promise here.
  */
 export function handle(
@@ -85,14 +86,18 @@ class Exchange {
 
   private failed(err: unknown): Maybe<FlowOutcome> {
     const { request, opts } = this;
-    opts.logger.error({ err, requestId: request.id, method: request.method, path: request.path, trace: this.trace }, 'resource failed');
+    const known = opts.knownFailure?.(err);
+    if (known === undefined) opts.logger.error({ err, requestId: request.id, method: request.method, path: request.path, trace: this.trace }, 'resource failed');
+    else opts.logger.warn({ requestId: request.id, method: request.method, path: request.path, status: known.status, reason: err instanceof Error ? err.message : String(err) }, 'resource failed: a known condition');
     const resource = this.resource;
     const cleaned = resource !== undefined && !this.finished ? finishAfterError(resource, request, opts) : undefined;
     return andThen(cleaned, () => {
       // Nothing half-built by the failed resource may leak into the 500.
       this.response = new Response();
       this.flow = undefined;
-      return { status: 500, halt: internalError(request) };
+      if (known === undefined) return { status: 500, halt: internalError(request) };
+      for (const [name, value] of Object.entries(known.headers)) this.response.setHeader(name, value);
+      return { status: known.status, halt: known };
     });
   }
 

@@ -1,3 +1,5 @@
+import type { Halt } from './halt.js';
+
 /** Pino-compatible structured logger: one JSON line per event. */
 export interface Logger {
   debug(obj: object, msg?: string): void;
@@ -33,6 +35,12 @@ export interface EngineOptions {
    * application names its own problem pages per status here.
    */
   problemType?: (status: number) => string | undefined;
+  /**
+   * Names a thrown error the application expects (its storage refusing for a while, say): its
+   * Halt is answered instead of a 500, and it is logged at warn without a stack. Undefined: a
+   * failure like any other.
+   */
+  knownFailure?: (err: unknown) => Halt | undefined;
 }
 
 export const defaultOptions: EngineOptions = {

@@ -1,5 +1,5 @@
 import { CircuitBreaker } from './circuit-breaker.js';
-import { FsError } from '../contract.js';
+import { FsError, StorageUnavailable } from '../contract.js';
 import { silentLogger, type Logger } from '../common/logging.js';
 import type { FsMetrics } from '../common/metrics.js';
 import { ShardConnection, TransportError } from '../wire/shard-connection.js';
@@ -25,6 +25,16 @@ export interface ClusterClientOptions extends ControlOptions {
 
 export type RequestKind = 'read' | 'write';
 
+/** What a client is told to wait before it retries a write refused as read-only, or one that met a failover. */
+const RETRY_READ_ONLY_S = 5;
+const RETRY_FAILOVER_S = 2;
+/**
+ * After a write to a vbucket gave up as unavailable, further writes to it fail at once for this
+ * long: isomorphic-git answers a failed write with a mkdir and the same write again, and each
+ * would otherwise wait out its own window (a REST write took 4 to 14 s to fail).
+ */
+const REFUSAL_MEMORY_MS = 1_000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -45,6 +55,8 @@ export class ClusterClient {
   private mapWatcher: Watcher | null = null;
   private readonly revokeListeners: ((repo: string, gen: unknown) => void)[] = [];
   private readonly lossListeners: (() => void)[] = [];
+  /** vbucket -> the refusal its writes get until `until` (see REFUSAL_MEMORY_MS). */
+  private readonly refusedWrites = new Map<number, { until: number; error: StorageUnavailable }>();
   private readonly logger: Logger;
   readonly roundTrips = { total: 0, byOp: {} as Record<string, number> };
 
@@ -193,6 +205,26 @@ export class ClusterClient {
    * until it succeeds, fails authoritatively, or the retry window closes.
    */
   async call(vb: number, kind: RequestKind, header: Record<string, unknown>, parts: readonly (Buffer | null)[], idempotent: boolean): Promise<Frame> {
+    if (kind !== 'write') return this.attempt(vb, kind, header, parts, idempotent);
+    const refused = this.refusedWrites.get(vb);
+    if (refused !== undefined && refused.until > Date.now()) throw refused.error;
+    try {
+      return await this.attempt(vb, kind, header, parts, idempotent);
+    } catch (err) {
+      // Not an unknown outcome: it says nothing of the next write, which a new primary may take.
+      if (err instanceof StorageUnavailable && err.reason !== 'outcome-unknown') this.refusedWrites.set(vb, { until: Date.now() + REFUSAL_MEMORY_MS, error: err });
+      throw err;
+    }
+  }
+
+  /** A vbucket no primary can be chosen for (the leader marked it): its writes are refused at once. */
+  private readOnly(vb: number): StorageUnavailable | null {
+    const entry = this.map.vbuckets[vb]!;
+    if (!entry.frozen || entry.noQuorum !== true) return null;
+    return new StorageUnavailable('read-only', `vbucket ${vb} has fewer than a majority of its copies (${entry.copies.join(', ')}) alive; it takes no writes until one returns`, RETRY_READ_ONLY_S);
+  }
+
+  private async attempt(vb: number, kind: RequestKind, header: Record<string, unknown>, parts: readonly (Buffer | null)[], idempotent: boolean): Promise<Frame> {
     const started = Date.now();
     const deadline = started + (this.options.retryWindowMs ?? 12_000);
     const quorumDeadline = started + (this.options.quorumWindowMs ?? 2_000);
@@ -201,6 +233,8 @@ export class ClusterClient {
     for (let attempt = 0; ; attempt++) {
       const map = this.map;
       const entry = map.vbuckets[vb]!;
+      const readOnly = kind === 'write' ? this.readOnly(vb) : null;
+      if (readOnly !== null) throw readOnly;
       const targets: ShardId[] = kind === 'write' ? [entry.copies[0]!] : [...entry.copies];
       let again = false;
       for (const id of targets) {
@@ -234,17 +268,17 @@ export class ClusterClient {
           }
           if (err instanceof TransportError) {
             breaker.failure();
-            if (err.sent && !idempotent) throw new FsError('EIO', `outcome unknown, not retried: ${err.message}`);
+            if (err.sent && !idempotent) throw new StorageUnavailable('outcome-unknown', `the primary of vbucket ${vb} was lost while the write was on its way (${err.message.replace(/^EIO: /, '')}); it may or may not have been applied: read it back before writing again`, RETRY_FAILOVER_S);
             continue;
           }
           if (err instanceof QuorumError) {
-            if (Date.now() > quorumDeadline) throw err;
+            if (Date.now() > quorumDeadline) throw new StorageUnavailable('read-only', `vbucket ${vb}: ${err.message.replace(/^EIO: read-only: /, '')}`, RETRY_READ_ONLY_S);
             break;
           }
           throw err;
         }
       }
-      if (Date.now() > deadline) throw finalError(lastError);
+      if (Date.now() > deadline) throw finalError(vb, kind, lastError, Date.now() - started);
       if (again && attempt < 20) continue;
       await sleep(pause);
       pause = Math.min(pause * 2, 250);
@@ -253,8 +287,14 @@ export class ClusterClient {
   }
 }
 
-function finalError(err: unknown): FsError {
-  if (err instanceof Refusal) return new FsError('EIO', `cluster unavailable: ${err.message}`);
-  if (err instanceof FsError) return err;
-  return new FsError('EIO', `cluster unavailable: ${String(err)}`);
+/**
+ * The retry window closed: a write met a primary that is gone or being replaced (a failover that
+ * did not finish in time), a read found no copy to answer. Other errors stand as they are.
+ */
+function finalError(vb: number, kind: RequestKind, err: unknown, waitedMs: number): FsError {
+  if (err instanceof FsError && !(err instanceof Refusal) && !(err instanceof TransportError)) return err;
+  const why = err instanceof Error ? err.message : String(err);
+  const waited = `for ${Math.round(waitedMs / 100) / 10} s`;
+  if (kind === 'write') return new StorageUnavailable('failover', `no primary of vbucket ${vb} took the write ${waited} (${why})`, RETRY_FAILOVER_S);
+  return new StorageUnavailable('unreachable', `no copy of vbucket ${vb} answered ${waited} (${why})`, RETRY_FAILOVER_S);
 }

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Registry } from 'prom-client';
 import { ClusterClient, type ClusterClientOptions } from './cluster-client.js';
-import { FsError, type RepoStore, type Storage } from '../contract.js';
+import { FsError, type Readiness, type RepoStore, type Storage } from '../contract.js';
 import { ImmutableCache } from './immutable-cache.js';
 import { LeaseCache } from './lease-cache.js';
 import { FsMetrics } from '../common/metrics.js';
@@ -94,6 +94,27 @@ export class ClusterStorage implements Storage {
     }
     if (pending.size > 0) throw new FsError('EIO', `${pending.size} vbuckets have no reachable copy`);
     return [...names].sort();
+  }
+
+  /** A map, and every vbucket with a copy on a shard that answers a ping now (one ping per shard, 1 s at most). */
+  async readiness(): Promise<Readiness> {
+    const map = this.client.map;
+    const shards: NonNullable<Readiness['shards']> = {};
+    await Promise.all(
+      Object.keys(map.shards).map(async (id) => {
+        const url = this.client.addressOf(id);
+        if (url === null) {
+          shards[id] = 'unregistered';
+          return;
+        }
+        shards[id] = await this.client.send(url, { op: 'ping' }, [], 1_000).then(
+          () => 'reachable' as const,
+          () => 'unreachable' as const,
+        );
+      }),
+    );
+    const unreachable = map.vbuckets.filter((e) => !e.copies.some((id) => shards[id] === 'reachable')).length;
+    return { ready: unreachable === 0, detail: unreachable === 0 ? `map epoch ${map.epoch}; every vbucket has a reachable copy` : `${unreachable} vbuckets have no reachable copy`, shards };
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * Operator commands against a running supervisor:
  *   tsx fs-service/control/admin-main.ts --supervisor 127.0.0.1:7100 --secret S status
@@ -7,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { parseOrExit, printHelp } from '../common/cli-options.js';
-import { authorizationHeader } from '../wire/cluster-secret.js';
+import { authorizationHeader, secretFromEnvironment } from '../wire/cluster-secret.js';
 
 const USAGE = `usage: tsx fs-service/control/admin-main.ts [options] status|map|move
   status      the leader; shards: registered address, alive, bootId, epoch, catchingUp
@@ -16,7 +17,7 @@ const USAGE = `usage: tsx fs-service/control/admin-main.ts [options] status|map|
   (a new shard joins the map by itself when it registers in etcd; then move copies to it)
 options:
   --supervisor HOST:PORT  any supervisor's admin API (env FS_SUPERVISOR, default 127.0.0.1:7100)
-  --secret S              cluster secret (env FS_CLUSTER_SECRET)
+  --secret S              cluster secret (env FS_CLUSTER_SECRET, or the file FS_CLUSTER_SECRET_FILE names)
   --vb N                  move: the vbucket
   --from SHARD            move: the shard that gives the copy up
   --to SHARD              move: the shard that receives it
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
       allowPositionals: true,
       options: {
         supervisor: { type: 'string', default: process.env.FS_SUPERVISOR ?? '127.0.0.1:7100' },
-        secret: { type: 'string', default: process.env.FS_CLUSTER_SECRET ?? '' },
+        secret: { type: 'string', default: secretFromEnvironment() ?? '' },
         vb: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },

@@ -1,3 +1,5 @@
+import type { PeerPool } from '../wire/peer-pool.js';
+import type { ShardStatus } from '../shard/shard-server.js';
 import { randomBytes } from 'node:crypto';
 import type { Lease, Watcher } from 'etcd3';
 import { silentLogger, type Logger } from '../common/logging.js';
@@ -244,4 +246,22 @@ export class ShardRegistration {
 
 export function newBootId(): string {
   return randomBytes(8).toString('hex');
+}
+
+/** Each registered shard's answer to `status` (2 s at most; a shard that does not answer is absent). */
+export async function askStatuses(directory: ShardDirectory, peers: PeerPool, timeoutMs = 2_000): Promise<Map<string, ShardStatus>> {
+  const out = new Map<string, ShardStatus>();
+  await Promise.all(
+    directory.ids().map(async (id) => {
+      const url = directory.addressOf(id);
+      if (url === null) return;
+      try {
+        const reply = await peers.get(url).request({ op: 'status' }, [], timeoutMs);
+        out.set(id, reply.header.status as ShardStatus);
+      } catch {
+        // not answering: the health says so
+      }
+    }),
+  );
+  return out;
 }

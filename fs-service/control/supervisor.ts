@@ -5,7 +5,9 @@ import { PeerPool } from '../wire/peer-pool.js';
 import { Control, type ControlOptions } from './etcd-control.js';
 import { MapStore, StaleMapError } from './map-store.js';
 import { checkClusterSecret } from './secret-check.js';
-import { ShardDirectory } from './shard-registry.js';
+import { askStatuses, ShardDirectory } from './shard-registry.js';
+import { assessCluster, type ClusterHealth } from './cluster-health.js';
+import { readLastFailover, writeLastFailover, type FailoverRecord } from './failover-log.js';
 import type { ShardStatus } from '../shard/shard-server.js';
 import { initialMap, isClusterMap, majority, NEW_TERM, type ClusterMap, type ShardId, type VbucketEntry } from './vbucket-map.js';
 
@@ -79,6 +81,8 @@ export class Supervisor {
   private stopped = false;
   private campaigning: Promise<void> = Promise.resolve();
   private leaderInfo: LeaderInfo | null = null;
+  /** The failover in progress or last finished (this leader's view of `failovers/last`). */
+  private failoverRecord: FailoverRecord | null = null;
   readonly name: string;
 
   private constructor(private readonly options: SupervisorOptions) {
@@ -244,17 +248,11 @@ export class Supervisor {
     return reply.header.status as ShardStatus;
   }
 
-  /** Shard ids and what is known of them: registry, and each shard's own status asked now. */
-  async describe(): Promise<{ epoch: number; leader: LeaderInfo | null; shards: Record<ShardId, { url: string | null; alive: boolean; bootId: string | null; epoch: number | null; catchingUp: number | null; live: boolean | null }> }> {
-    const shards: Awaited<ReturnType<Supervisor['describe']>>['shards'] = {};
-    const ids = new Set([...Object.keys(this.current?.shards ?? {}), ...this.directory.ids()]);
-    await Promise.all(
-      [...ids].map(async (id) => {
-        const status = this.alive(id) ? await this.request(id, { op: 'status' }, 2_000).catch(() => null) : null;
-        shards[id] = { url: this.urlOf(id), alive: this.alive(id), bootId: status?.bootId ?? this.directory.get(id)?.bootId ?? null, epoch: status?.epoch ?? null, catchingUp: status?.catchingUp ?? null, live: status?.live ?? null };
-      }),
-    );
-    return { epoch: this.current?.epoch ?? 0, leader: this.leader, shards };
+  /** The cluster's health (cluster-health.ts) from this supervisor's map and registry and each shard's status asked now; and who leads. */
+  async describe(): Promise<ClusterHealth & { leader: LeaderInfo | null }> {
+    const [statuses, lastFailover] = await Promise.all([askStatuses(this.directory, this.peers), readLastFailover(this.control).catch(() => null)]);
+    const health = assessCluster({ map: this.current, registered: (id) => this.directory.get(id), registeredIds: this.directory.ids(), statuses, lastFailover });
+    return { ...health, leader: this.leader };
   }
 
   // ---- reconciling -------------------------------------------------------------------------
@@ -316,6 +314,12 @@ export class Supervisor {
     let map = this.current!;
     const fresh = vbs.filter((vb) => !map.vbuckets[vb]!.frozen);
     if (fresh.length > 0) {
+      const lost = [...new Set(fresh.map((vb) => map.vbuckets[vb]!.copies[0]!))];
+      const ongoing = this.failoverRecord?.finishedAt === null ? this.failoverRecord : null;
+      // A primary lost while an earlier failover still waits joins it: one record counts every
+      // vbucket it waits for (else "171 of 86 still waiting").
+      if (ongoing !== null) Object.assign(ongoing, { lost: [...new Set([...ongoing.lost, ...lost])].sort(), vbuckets: ongoing.vbuckets + fresh.length });
+      else this.failoverRecord = { startedAt: new Date().toISOString(), finishedAt: null, durationMs: null, lost: lost.sort(), vbuckets: fresh.length, promoted: 0, waiting: fresh.length, epoch: map.epoch };
       const frozen = clone(map);
       for (const vb of fresh) Object.assign(frozen.vbuckets[vb]!, { frozen: true, term: NEW_TERM });
       map = await this.publish(frozen);
@@ -324,10 +328,20 @@ export class Supervisor {
     const positions = await this.positions(vbs, map);
     const next = this.withFreshBootIds(clone(map));
     let promoted = 0;
+    let marked = false;
     for (const vb of vbs) {
       const entry = next.vbuckets[vb]!;
       const choice = this.choosePrimary(vb, map.vbuckets[vb]!, positions);
-      if (choice === null) continue;
+      if (choice === null) {
+        // Clients refuse writes to it at once rather than waiting out their retry window.
+        const noQuorum = entry.copies.filter((id) => this.alive(id)).length < majority(entry.copies.length);
+        if ((entry.noQuorum === true) !== noQuorum) {
+          marked = true;
+          if (noQuorum) entry.noQuorum = true;
+          else delete entry.noQuorum;
+        }
+        continue;
+      }
       next.vbuckets[vb] = {
         term: NEW_TERM,
         copies: [choice.primary, ...entry.copies.filter((id) => id !== choice.primary)],
@@ -338,10 +352,30 @@ export class Supervisor {
       promoted++;
     }
     const bootIdsChanged = JSON.stringify(next.shards) !== JSON.stringify(map.shards);
-    if (promoted === 0 && fresh.length === 0 && !bootIdsChanged) return;
+    if (promoted === 0 && fresh.length === 0 && !bootIdsChanged && !marked) return;
     if (promoted < vbs.length) this.logger.error({ waiting: vbs.length - promoted }, 'vbuckets stay read-only: fewer than a majority of their copies answer');
     const published = await this.publish(next);
     if (promoted > 0) this.logger.info({ promoted, epoch: published.epoch }, 'published new primaries');
+    await this.recordFailover(promoted, vbs.length - promoted, published.epoch);
+  }
+
+  /** Keeps the last failover in etcd for the status (failover-log.ts); a leader that took over mid-way carries on its record. */
+  private async recordFailover(promoted: number, waiting: number, epoch: number): Promise<void> {
+    try {
+      this.failoverRecord ??= await readLastFailover(this.control);
+      const record = this.failoverRecord;
+      if (record === null || (record.finishedAt !== null && promoted === 0)) return;
+      record.promoted += promoted;
+      record.waiting = waiting;
+      record.epoch = epoch;
+      if (waiting === 0 && record.finishedAt === null) {
+        record.finishedAt = new Date().toISOString();
+        record.durationMs = Date.parse(record.finishedAt) - Date.parse(record.startedAt);
+      }
+      await writeLastFailover(this.control, record);
+    } catch (err) {
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not record the failover in etcd');
+    }
   }
 
   /** Reads where each live, unrestarted copy stands, after its queue has drained. */

@@ -42,6 +42,11 @@ export interface VbucketEntry {
   learners: ShardId[];
   /** While a new primary is being chosen nobody accepts writes. */
   frozen: boolean;
+  /**
+   * Frozen, and no primary can be chosen: fewer than a majority of its copies are alive. Clients
+   * refuse writes at once (read-only) instead of waiting; cleared when a primary is chosen.
+   */
+  noQuorum?: boolean;
 }
 
 export interface ClusterMap {

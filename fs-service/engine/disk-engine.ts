@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { mkdirsDurable, syncDir } from './durable-write.js';
 import { hasCode, isNotFound } from './fs-errors.js';
 import { KeyedLock } from './keyed-lock.js';
+import { livePid } from '../common/pid-file.js';
 import { silentLogger } from '../common/logging.js';
 import { assertRepoName, parseRepoPath } from './path-safety.js';
 import { isImmutablePath } from './path-kinds.js';
@@ -208,7 +209,10 @@ async function containsFile(dir: string): Promise<boolean> {
   return false;
 }
 
-/** A pid file: a second process on the same data directory would corrupt it. */
+/**
+ * A pid file: a second process on the same data directory would corrupt it. A lock whose pid is
+ * gone, or now names a process younger than the lock (pid reuse), is stale and taken over.
+ */
 async function takeDirLock(lockFile: string): Promise<void> {
   try {
     await fsp.writeFile(lockFile, String(process.pid), { flag: 'wx' });
@@ -216,18 +220,9 @@ async function takeDirLock(lockFile: string): Promise<void> {
   } catch (err) {
     if (!hasCode(err, 'EEXIST')) throw err;
   }
-  const owner = Number.parseInt(await fsp.readFile(lockFile, 'utf8').catch(() => ''), 10);
-  if (Number.isInteger(owner) && owner !== process.pid && processAlive(owner)) {
+  const owner = livePid(lockFile);
+  if (owner !== null && owner !== process.pid) {
     throw new Error(`data directory is in use by process ${owner} (${lockFile})`);
   }
   await fsp.writeFile(lockFile, String(process.pid));
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return hasCode(err, 'EPERM');
-  }
 }

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { FileData, RepoFsPromises, RepoStore, Storage, SwapOp } from '../contract.js';
+import type { FileData, Readiness, RepoFsPromises, RepoStore, Storage, SwapOp } from '../contract.js';
 import { DiskEngine } from './disk-engine.js';
 import { toFileStat } from './file-stat.js';
 import { decode, encodingOf, isRecursive, modeOf, probeRejection, rmOptions, toBytes } from './fs-arguments.js';
@@ -125,6 +125,14 @@ export class EmbeddedStorage implements Storage {
 
   async listRepos(): Promise<string[]> {
     return (await this.engine).listRepos();
+  }
+
+  async readiness(): Promise<Readiness> {
+    try {
+      return { ready: true, detail: `data directory ${(await this.engine).dataDir} open` };
+    } catch (err) {
+      return { ready: false, detail: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { Volume, createFsFromVolume } from 'memfs';
-import { FsError, type FileData, type RepoFsPromises, type RepoStore, type Storage, type SwapOp } from '../contract.js';
+import { FsError, type FileData, type Readiness, type RepoFsPromises, type RepoStore, type Storage, type SwapOp } from '../contract.js';
 import { isNotFound } from './fs-errors.js';
 import { assertNoPathBelowAnother, assertPart, assertRange, assertRename } from './path-safety.js';
 import { isImmutablePath } from './path-kinds.js';
@@ -153,6 +153,10 @@ export class MemoryStorage implements Storage {
       .filter(([, store]) => !store.isEmpty())
       .map(([name]) => name)
       .sort();
+  }
+
+  async readiness(): Promise<Readiness> {
+    return { ready: true, detail: 'in memory' };
   }
 
   async close(): Promise<void> {

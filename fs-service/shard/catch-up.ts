@@ -30,8 +30,16 @@ export interface CatchUpOptions {
  * deleting what the primary no longer has; small files in batches, big ones in ranges), replay
  * the buffered updates, and only then declare the copy in sync.
  */
+/** How far the running catch-ups are: files and bytes to fetch (known once each has diffed its manifest) and fetched. */
+export interface CatchUpProgress {
+  running: number;
+  files: { done: number; total: number };
+  bytes: { done: number; total: number };
+}
+
 export class CatchUp {
   private readonly active = new Map<number, Promise<void>>();
+  private readonly fetching = new Map<number, { files: number; bytes: number; doneFiles: number; doneBytes: number }>();
   private readonly failures = new Map<number, number>();
   private readonly concurrency: number;
 
@@ -41,6 +49,17 @@ export class CatchUp {
 
   get inProgress(): number {
     return this.active.size;
+  }
+
+  get progress(): CatchUpProgress {
+    const out: CatchUpProgress = { running: this.active.size, files: { done: 0, total: 0 }, bytes: { done: 0, total: 0 } };
+    for (const f of this.fetching.values()) {
+      out.files.done += f.doneFiles;
+      out.files.total += f.files;
+      out.bytes.done += f.doneBytes;
+      out.bytes.total += f.bytes;
+    }
+    return out;
   }
 
   /** Resolves when no catch-up of the vbucket is running (before its files are dropped). */
@@ -59,7 +78,10 @@ export class CatchUp {
       const url = this.o.mapState.urlOf(primary);
       if (entry.frozen || map.shards[primary]?.bootId == null || url === null) continue;
       if ((this.failures.get(vb) ?? 0) > Date.now()) continue;
-      const run = this.run(vb, entry.term, url).finally(() => this.active.delete(vb));
+      const run = this.run(vb, entry.term, url).finally(() => {
+        this.active.delete(vb);
+        this.fetching.delete(vb);
+      });
       this.active.set(vb, run);
     }
   }
@@ -121,6 +143,8 @@ export class CatchUp {
     let changed = await this.applyAll(vb, term, effects);
     // Small files in batches, each written as it arrives: memory holds one batch, not the copy.
     let bytes = 0;
+    const progress = { files: small.length + large.length, bytes: [...small, ...large].reduce((n, e) => n + e.size, 0), doneFiles: 0, doneBytes: 0 };
+    this.fetching.set(vb, progress);
     for (const batch of batches(small)) {
       const reply = await this.o.peers.get(primaryUrl).request({ op: 'fetch', vb, term, paths: batch.map((e) => e.path), limit: FETCH_FILE_BYTES }, [], 60_000);
       const over = new Set(Array.isArray(reply.header.over) ? (reply.header.over as number[]) : []);
@@ -136,10 +160,14 @@ export class CatchUp {
         }
       });
       changed += await this.applyAll(vb, term, puts);
+      progress.doneFiles += batch.length;
+      progress.doneBytes += batch.reduce((n, e) => n + e.size, 0);
     }
     for (const entry of large) {
       bytes += await this.copyByRanges(vb, term, entry, local.has(entry.path), primaryUrl);
       changed++;
+      progress.doneFiles++;
+      progress.doneBytes += entry.size;
     }
     this.o.metrics.moved('written', 'replica', bytes);
     return { changed, bytes, ranged: large.length };

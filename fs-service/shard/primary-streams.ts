@@ -299,6 +299,26 @@ export class PrimaryStreams {
       .map(({ vb }) => vb);
   }
 
+  /**
+   * What the vbuckets this shard leads need: those whose writes are refused now (fewer than a
+   * majority of voting copies in sync, this one counted), and per copy the vbuckets in which it
+   * is not in sync (behind: dead, dropped, or catching up).
+   */
+  health(): { readOnly: number[]; notInSync: Record<ShardId, number[]> } {
+    const readOnly: number[] = [];
+    const notInSync: Record<ShardId, number[]> = {};
+    for (const [vb, stream] of this.streams) {
+      let inSync = 1;
+      for (const [id, follower] of stream.followers) {
+        if (!follower.voting) continue;
+        if (follower.state === 'in-sync') inSync++;
+        else (notInSync[id] ??= []).push(vb);
+      }
+      if (inSync < majority(stream.copies)) readOnly.push(vb);
+    }
+    return { readOnly, notInSync };
+  }
+
   private publishLag(): void {
     const lagging = new Map<ShardId, number>();
     for (const stream of this.streams.values()) {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { CatchUp } from './catch-up.js';
+import { CatchUp, type CatchUpProgress } from './catch-up.js';
 import { fetchFiles, fetchRange } from './catch-up-source.js';
-import { FsError } from '../contract.js';
+import { FsError, StorageUnavailable } from '../contract.js';
 import { DiskEngine } from '../engine/disk-engine.js';
 import { FrameServer, type Peer, type Reply } from '../wire/frame-server.js';
 import { silentLogger, type Logger } from '../common/logging.js';
@@ -62,7 +62,19 @@ export interface ShardStatus {
   live: boolean;
   /** Per held vbucket: where this copy stands (primary or copy). */
   positions: Record<number, Position & { primary: boolean }>;
+  /** Catch-ups running now. */
   catchingUp: number;
+  /**
+   * Held copies that cannot serve yet: not in sync, catching up, or waiting for catch-up to
+   * start; every held vbucket while the map does not vouch for this incarnation.
+   */
+  behind: number[];
+  /** Files and bytes the running catch-ups fetch. */
+  progress: CatchUpProgress;
+  /** Vbuckets it leads whose writes are refused now (too few copies in sync). */
+  readOnly: number[];
+  /** Per copy, the vbuckets it leads in which that copy is not in sync. */
+  notInSync: Record<string, number[]>;
 }
 
 type Handler = (frame: Frame, peer: Peer) => Promise<Reply> | Reply;
@@ -448,7 +460,7 @@ export class ShardServer {
         }
         if (shipped !== undefined) await Promise.all([shipped.quorum, revoked, this.fence(vb)]);
         // A primary whose lease lapsed meanwhile may have a successor by now: it acknowledges nothing.
-        if (!this.live()) throw new FsError('EIO', `outcome unknown: shard ${this.options.id} lost its etcd lease before acknowledging the write`);
+        if (!this.live()) throw new StorageUnavailable('outcome-unknown', `shard ${this.options.id} lost its etcd lease before acknowledging the write; it may or may not have been applied: read it back before writing again`, 2);
         for (const part of frame.parts) this.metrics.moved('written', 'shard', part?.length ?? 0);
         return { header: { result, gen: this.generations.token(key) } };
       } finally {
@@ -487,7 +499,25 @@ export class ShardServer {
         if (copy !== null) positions[vb] = { ...copy, primary: false };
       }
     }
-    const status: ShardStatus = { id: this.options.id, bootId: this.bootId, epoch: this.mapState.epoch, trusted: this.mapState.trusted, live: this.live(), positions, catchingUp: this.catchUp.inProgress };
+    const trusted = this.mapState.trusted;
+    const behind: number[] = [];
+    for (let vb = 0; vb < VBUCKETS; vb++) {
+      const role = this.mapState.role(vb);
+      if (role === 'none') continue;
+      if (!trusted || (role !== 'primary' && !this.replica.canServe(vb))) behind.push(vb);
+    }
+    const status: ShardStatus = {
+      id: this.options.id,
+      bootId: this.bootId,
+      epoch: this.mapState.epoch,
+      trusted,
+      live: this.live(),
+      positions,
+      catchingUp: this.catchUp.inProgress,
+      behind,
+      progress: this.catchUp.progress,
+      ...this.primary.health(),
+    };
     return { header: { status } };
   }
 }

@@ -1,4 +1,4 @@
-import { FsError } from '../contract.js';
+import { FsError, StorageUnavailable, type UnavailableReason } from '../contract.js';
 import type { ClusterMap } from '../control/vbucket-map.js';
 
 /**
@@ -42,6 +42,8 @@ export interface WireError {
   path?: string;
   reason?: RefusalReason;
   quorum?: true;
+  /** A StorageUnavailable: why, and when a retry has a chance. */
+  unavailable?: { reason: UnavailableReason; retryAfterSeconds: number };
   map?: ClusterMap;
 }
 
@@ -58,6 +60,9 @@ export function errorToWire(err: unknown): WireError {
   if (err instanceof Refusal) {
     return { ok: false, code: 'ESTALE', message: bareMessage(err).replace(`${err.reason}: `, ''), reason: err.reason, ...(err.map === undefined ? {} : { map: err.map }) };
   }
+  if (err instanceof StorageUnavailable) {
+    return { ok: false, code: err.code, message: bareMessage(err).replace(`${err.reason}: `, ''), unavailable: { reason: err.reason, retryAfterSeconds: err.retryAfterSeconds } };
+  }
   if (err instanceof FsError) {
     return { ok: false, code: err.code, message: bareMessage(err), ...(err.path === undefined ? {} : { path: err.path }), ...(err instanceof QuorumError ? { quorum: true as const } : {}) };
   }
@@ -69,5 +74,7 @@ export function errorFromWire(header: Record<string, unknown>): FsError {
   const message = typeof header.message === 'string' ? header.message : 'shard error';
   if (typeof header.reason === 'string') return new Refusal(header.reason as RefusalReason, message, header.map as ClusterMap | undefined);
   if (header.quorum === true) return new QuorumError(message.replace(/^read-only: /, ''));
+  const unavailable = header.unavailable as WireError['unavailable'];
+  if (typeof unavailable?.reason === 'string' && typeof unavailable.retryAfterSeconds === 'number') return new StorageUnavailable(unavailable.reason, message, unavailable.retryAfterSeconds);
   return new FsError(code, message, typeof header.path === 'string' ? header.path : undefined);
 }

@@ -1,5 +1,5 @@
 import { applyRefUpdates, type ByteReader, checkLinkTypes, type CommitInfo, commitSource, type CommitSource, findMissingObject, graphCovering, ingestPack, isAncestor, isProtected, isValidRefName, loadGraph, type ObjectStore, type PackLimits, precheckRefUpdates, readRef, type ReceivedObject, type RefEventSink, type RefUpdate, type RefUpdateResult, type RepoPolicy, type StagedPack, type TypedLink } from '../git/index.js';
-import type { RepoStore } from '../../fs-service/index.js';
+import { type RepoStore, unavailability } from '../../fs-service/index.js';
 import type { GitHttpLogger } from './logger.js';
 import { FLUSH, pktLine } from './pkt-line.js';
 import type { ReceivePackRequest, RefCommand } from './receive-pack-request.js';
@@ -161,23 +161,53 @@ async function applyCommands(ctx: ReceiveContext, req: ReceivePackRequest, outco
     for (const o of outcomes) if (o.error === null) o.error = 'atomic push failure';
   }
   const accepted = moving();
-  if (accepted.length > 0 && staged !== null && staged.objects.size > 0) await publish();
+  // Storage refusing for now (a read-only vbucket, a failover): every command not yet done is
+  // rejected with the reason and when to retry, which git prints; the pack is not kept.
+  const refusedForNow = (e: unknown, pending: Outcome[]): void => {
+    const why = unavailability(e);
+    if (why === null) throw e;
+    const reason = `storage unavailable, ${why.message.replace(/^EIO: /, '')}; retry in ${why.retryAfterSeconds} s`.replace(/[\r\n]+/g, ' ');
+    for (const o of pending) o.error = reason;
+    ctx.logger.warn({ repo: ctx.store.name, cause: why.reason, error: why.message }, 'receive-pack refused for now: storage unavailable');
+  };
+  let stored = true;
+  if (accepted.length > 0 && staged !== null && staged.objects.size > 0) {
+    await publish().catch((e: unknown) => {
+      stored = false;
+      refusedForNow(e, accepted);
+    });
+  }
   const refCtx = { actor: ctx.actor, via: 'git' as const, events: ctx.events };
-  if (atomic && accepted.length > 0) {
-    const result = await applyRefUpdates(ctx.store, accepted.map(update), refCtx);
-    if (!result.ok) {
+  const apply = (os: Outcome[]): Promise<RefUpdateResult | null> =>
+    applyRefUpdates(ctx.store, os.map(update), refCtx).catch((e: unknown) => {
+      refusedForNow(e, os);
+      return null;
+    });
+  if (!stored) {
+    // nothing more to try
+  } else if (atomic && accepted.length > 0) {
+    const result = await apply(accepted);
+    if (result !== null && !result.ok) {
       for (const o of accepted) {
         const own = result.reason === 'name-conflict' && result.ref === o.cmd.ref;
         o.error = own ? refusal(result) : (await readRef(ctx.store, o.cmd.ref)) === o.cmd.old ? 'atomic push failure' : 'stale info';
       }
     }
-  } else if (accepted.length > 1 && (await applyRefUpdates(ctx.store, accepted.map(update), refCtx)).ok) {
-    // Every command moved in one swap (a mirror push of thousands of refs is one round trip);
-    // only when that fails is each tried alone, so each gets its own answer.
+  } else if (accepted.length > 1 && (await apply(accepted))?.ok !== false) {
+    // Every command moved in one swap (a mirror push of thousands of refs is one round trip), or
+    // storage refused them all for now; only a refusal of the swap has each tried alone, so each
+    // gets its own answer.
   } else {
-    for (const o of accepted) o.error = refusal(await applyRefUpdates(ctx.store, [update(o)], refCtx));
+    for (const [i, o] of accepted.entries()) {
+      const result = await apply([o]);
+      if (result === null) {
+        for (const rest of accepted.slice(i + 1)) rest.error = o.error;
+        break;
+      }
+      o.error = refusal(result);
+    }
   }
-  const report = { unpack, results: outcomes.map((o) => ({ ref: o.cmd.ref, error: o.error })) };
+  const report = { unpack: stored ? unpack : accepted[0]?.error ?? unpack, results: outcomes.map((o) => ({ ref: o.cmd.ref, error: o.error })) };
   // The commit graph takes the new history now rather than at the first read: within the push when
   // quick, in the background (the push answered) when it takes longer.
   const landed = outcomes.filter((o) => o.error === null && o.cmd.new !== null && o.cmd.ref.startsWith('refs/heads/')).map((o) => o.cmd.new as string);

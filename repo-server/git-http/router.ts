@@ -1,6 +1,6 @@
 import { isValidRepoName, type ObjectStore, OPEN_POLICY, readRefSnapshot, repositoryExists, TooManyBytes, ClientGone } from '../git/index.js';
 import express, { type Request, type Response } from 'express';
-import type { RepoStore } from '../../fs-service/index.js';
+import { type RepoStore, unavailability } from '../../fs-service/index.js';
 import { silentLogger } from './logger.js';
 import { pktLine } from './pkt-line.js';
 import { readReceivePackRequest } from './receive-pack-request.js';
@@ -210,9 +210,13 @@ export function gitHttpRouter(deps: GitHttpDeps): express.Router {
       }
       logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms: Date.now() - started }, 'git http request');
     } catch (e) {
-      logger.error({ err: e, method: req.method, path: req.path }, 'git http request failed');
-      if (!res.headersSent) fail(res, 500, 'internal error');
-      else res.destroy();
+      // Storage refusing for now: git shows a text/plain body as "remote: ..." lines.
+      const unavailable = unavailability(e);
+      if (unavailable !== null) logger.warn({ method: req.method, path: req.path, cause: unavailable.reason, error: unavailable.message }, 'git http request refused: storage unavailable');
+      else logger.error({ err: e, method: req.method, path: req.path }, 'git http request failed');
+      if (res.headersSent) res.destroy();
+      else if (unavailable !== null) fail(res, 503, `storage unavailable, ${unavailable.message.replace(/^EIO: /, '')}; retry in ${unavailable.retryAfterSeconds} s`, { 'Retry-After': String(unavailable.retryAfterSeconds) });
+      else fail(res, 500, 'internal error');
     }
   });
   return router;

@@ -10,7 +10,7 @@ export interface DomainFailure {
 
 /**
  * The one mapping from domain reasons to HTTP: invalid -> 400, not-found -> 404 (410 for a deleted
- * repository), stale -> 412, too-large -> 413, busy -> 503, everything that conflicts with current state -> 409.
+ * repository), stale -> 412, too-large -> 413, busy and unavailable (storage) -> 503, everything that conflicts with current state -> 409.
  */
 export function failureHalt(failure: DomainFailure): Halt {
   const { ok: _ok, reason, ...details } = failure;
@@ -28,6 +28,8 @@ export function failureHalt(failure: DomainFailure): Halt {
     }
     case 'stale':
       return halt(412, { type, title: 'Stale', detail: 'The target changed since you read it; reload and retry.', ...details });
+    case 'unavailable':
+      return halt(503, { type, title: 'Storage unavailable', detail: String(details.detail ?? 'storage refused the request for now'), ...details }, { 'Retry-After': String(details.retryAfter ?? 1) });
     case 'busy':
       return halt(503, { type, title: 'Busy', detail: 'The branch kept moving under concurrent writers; nothing was written. Retry.', ...details }, { 'Retry-After': '1' });
     case 'too-large':

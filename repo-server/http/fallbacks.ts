@@ -4,6 +4,7 @@ import { PROBLEM_MEDIA_TYPE, problem, renderProblem } from '../../webmachine/ind
 import type { Logger } from '../observability/logger.js';
 import { pathOf } from './front-door.js';
 import { problemTypeForStatus } from './problem-types.js';
+import { storageFailure } from './storage-failures.js';
 
 /** A problem answer outside any resource (no route, bad path, a failure before the engine ran). */
 export function sendProblem(req: IncomingMessage, res: ServerResponse, status: number, detail: string): void {
@@ -28,10 +29,16 @@ function failureStatus(err: unknown): { status: number; detail: string } | null 
   return null;
 }
 
-/** Anything else is ours: 500, logged, never a stack trace in the body. */
+/** Storage refusing for now: 503 with Retry-After (logged at warn); anything else is ours: 500, logged, never a stack trace in the body. */
 export function answerFailure(logger: Logger, err: unknown, req: IncomingMessage, res: ServerResponse): void {
   const known = failureStatus(err);
   if (known !== null) return sendProblem(req, res, known.status, known.detail);
+  const unavailable = storageFailure(err);
+  if (unavailable !== null) {
+    logger.warn({ method: req.method, path: pathOf(req.url), cause: unavailable.cause }, 'storage unavailable');
+    res.setHeader('Retry-After', String(unavailable.retryAfter));
+    return sendProblem(req, res, 503, String(unavailable.detail));
+  }
   logger.error({ err, method: req.method, path: pathOf(req.url) }, 'unhandled error');
   sendProblem(req, res, 500, 'Internal error.');
 }

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Storage } from '../../fs-service/index.js';
-import type { CharsetsProvided, ContentTypesProvided, ResourceInit } from '../../webmachine/index.js';
+import type { Readiness, Storage } from '../../fs-service/index.js';
+import { type CharsetsProvided, type ContentTypesProvided, type Halt, halt, type ResourceInit } from '../../webmachine/index.js';
 import { JsonResource, jsonBody } from '../http/json-resource.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -15,8 +15,14 @@ export class LivenessResource extends JsonResource {
   }
 }
 
-/** GET /readyz: 200 only when storage answers; otherwise 503 (B13) so the balancer skips us. */
+/**
+ * GET /readyz: 200 when storage can serve (Storage.readiness: the data directory open, or a
+ * cluster map and a reachable copy of every vbucket), cheap enough to ask every second; otherwise
+ * 503 (B13) naming what is missing, so a balancer or the launcher skips this front end.
+ */
 export class ReadinessResource extends JsonResource {
+  private readiness: Readiness | undefined;
+
   constructor(
     init: ResourceInit,
     private readonly storage: Storage,
@@ -24,13 +30,13 @@ export class ReadinessResource extends JsonResource {
     super(init);
   }
 
-  override async serviceAvailable(): Promise<boolean> {
+  override async serviceAvailable(): Promise<boolean | Halt> {
     try {
-      await this.storage.listRepos();
-      return true;
-    } catch {
-      return false;
+      this.readiness = await this.storage.readiness();
+    } catch (err) {
+      this.readiness = { ready: false, detail: err instanceof Error ? err.message : String(err) };
     }
+    return this.readiness.ready ? true : halt(503, { detail: `Not ready: ${this.readiness.detail}.`, ...(this.readiness.shards === undefined ? {} : { shards: this.readiness.shards }) });
   }
 
   override cacheControl(): string {
@@ -38,7 +44,7 @@ export class ReadinessResource extends JsonResource {
   }
 
   protected override toJson(): string {
-    return jsonBody({ status: 'ready' });
+    return jsonBody({ status: 'ready', ...this.readiness });
   }
 }
 

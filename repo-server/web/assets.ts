@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,23 +41,26 @@ export const SHARED: Readonly<Record<string, string>> = {
 };
 
 const NODE_MODULES = fileURLToPath(new URL('../../node_modules/', import.meta.url));
+/**
+ * The built service (`npm run build`) carries the libraries' files beside this module, under
+ * lib/<package>/, copied from node_modules by scripts/build.mjs through libraryFiles: a deployment
+ * runs without the client's libraries installed. A checkout reads them from node_modules.
+ */
+const BUNDLED = fileURLToPath(new URL('./lib/', import.meta.url));
+const LIBRARY_ROOT = existsSync(BUNDLED) ? BUNDLED : NODE_MODULES;
 
 function asset(bytes: Buffer, type: string): Asset {
   return { bytes, type, etag: `"${createHash('sha1').update(bytes).digest('hex').slice(0, 20)}"` };
 }
 
-/** Every file under `dir` whose extension is served, keyed by its path relative to `root`. */
-function walk(root: string, dir: string, into: Map<string, Asset>, prefix = ''): void {
+/** Every file under `dir` whose extension is served: its key (path relative to `base`, after `prefix`) -> its path. */
+function servable(base: string, dir: string, prefix = '', into = new Map<string, string>()): Map<string, string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      walk(root, full, into, prefix);
-      continue;
-    }
-    const type = TYPES[extname(entry.name)];
-    if (!entry.isFile() || type === undefined || entry.name.endsWith('.d.ts')) continue;
-    into.set(`${prefix}${relative(root, full).split(sep).join('/')}`, asset(readFileSync(full), type));
+    if (entry.isDirectory()) servable(base, full, prefix, into);
+    else if (entry.isFile() && TYPES[extname(entry.name)] !== undefined && !entry.name.endsWith('.d.ts')) into.set(`${prefix}${relative(base, full).split(sep).join('/')}`, full);
   }
+  return into;
 }
 
 /**
@@ -66,14 +69,20 @@ function walk(root: string, dir: string, into: Map<string, Asset>, prefix = ''):
  * start: a request can only ever name one of these keys, so no request path reaches the file
  * system (no traversal to guard against).
  */
-export function loadAssets(root: string, nodeModules: string = NODE_MODULES): Map<string, Asset> {
+export function loadAssets(root: string, libraries: string = LIBRARY_ROOT): Map<string, Asset> {
   const assets = new Map<string, Asset>();
-  walk(root, root, assets);
-  for (const lib of LIBRARIES) {
-    const base = join(nodeModules, lib.name);
-    for (const file of lib.files ?? []) assets.set(`lib/${lib.name}/${file}`, asset(readFileSync(join(base, file)), TYPES[extname(file)]!));
-    if (lib.folder !== undefined) walk(base, join(base, lib.folder), assets, `lib/${lib.name}/`);
-  }
+  for (const [key, file] of [...servable(root, root), ...libraryFiles(libraries)]) assets.set(key, asset(readFileSync(file), TYPES[extname(file)]!));
   for (const [key, file] of Object.entries(SHARED)) assets.set(key, asset(readFileSync(file), TYPES['.js']!));
   return assets;
+}
+
+/** Every served file of the libraries: `lib/<package>/<path>` -> the file under `libraries` (node_modules, or the build's copy). */
+export function libraryFiles(libraries: string = NODE_MODULES): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const lib of LIBRARIES) {
+    const base = join(libraries, lib.name);
+    for (const file of lib.files ?? []) files.set(`lib/${lib.name}/${file}`, join(base, file));
+    if (lib.folder !== undefined) servable(base, join(base, lib.folder), `lib/${lib.name}/`, files);
+  }
+  return files;
 }

@@ -13,7 +13,7 @@ import { GitCache, ObjectStores } from '../../repo-server/git/index.js';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { LRUCache } from 'lru-cache';
-import { MemoryStorage } from '../../fs-service/index.js';
+import { MemoryStorage } from '../../fs-service/testing.js';
 import { RepoCacheState } from '../../fs-service/client/repo-cache-state.js';
 import { RepoContexts } from '../../repo-server/domain/repo-context.js';
 

@@ -82,10 +82,10 @@ describe('a primary paused longer than its etcd lease', () => {
     await waitFor(
       'the woken shard to be adopted and caught up',
       async () => {
-        const status = (await cluster.adminRequest('GET', '/status')).body as { shards: Record<string, { bootId: string; live: boolean; catchingUp: number }> };
+        const status = (await cluster.adminRequest('GET', '/status')).body as { shards: Record<string, { bootId: string; live: boolean; catchingUp: boolean }> };
         const map = (await cluster.adminRequest('GET', '/map')).body as { shards: Record<string, { bootId: string }> };
         const s = status.shards[paused]!;
-        return s.live && s.catchingUp === 0 && map.shards[paused]!.bootId === s.bootId;
+        return s.live && s.catchingUp === false && map.shards[paused]!.bootId === s.bootId;
       },
       30_000,
     );

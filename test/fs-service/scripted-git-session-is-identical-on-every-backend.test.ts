@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage, openEmbeddedStorage, type Storage } from '../../fs-service/index.js';
+import { openEmbeddedStorage, type Storage } from '../../fs-service/index.js';
+import { MemoryStorage } from '../../fs-service/testing.js';
 import { ClusterHarness } from './cluster-harness.js';
 import { runScriptedSession, type SessionResult, FILES, MAIN_COMMITS, FEATURE_COMMITS } from './git-session.js';
 

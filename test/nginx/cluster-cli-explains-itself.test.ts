@@ -11,7 +11,7 @@ describe('npm run cluster', () => {
   it('--help prints the commands and options and succeeds', () => {
     const run = cli('--help');
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^usage: npm run cluster -- start\|stop\|status\|restart/);
+    expect(run.stdout).toMatch(/^usage: npm run cluster -- start\|stop\|status\|restart\|deployment/);
     for (const option of ['--frontends', '--shards', '--copies', '--etcd-members', '--supervisors', '--port', '--dir', '--role']) expect(run.stdout).toContain(option);
   });
 

@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
-import { handle, engineOptions, problem, renderProblem, Resource, PROBLEM_MEDIA_TYPE } from '../../webmachine/index.js';
+import { halt, handle, engineOptions, problem, renderProblem, Resource, PROBLEM_MEDIA_TYPE } from '../../webmachine/index.js';
 import { closing, EngineHarness, listening, memoryLogger, problemOf, rawRequest } from './support.js';
 
 /** A charset converter that fails: the response fails after the flow, before anything is sent. */
@@ -74,6 +74,29 @@ describe('errors thrown by callbacks', () => {
       },
     });
     expect([x.status, x.headers['x-secret'], problemOf(x).status]).toEqual([500, undefined, 500]);
+  });
+
+  it('an error the application names as known is answered with its halt and logged at warn without a stack', async () => {
+    class Busy extends Error {}
+    const logger = memoryLogger();
+    const knownFailure = (err: unknown) => (err instanceof Busy ? halt(503, { detail: 'storage is read-only; retry' }, { 'Retry-After': '5' }) : undefined);
+    const x = await harness.exchange(
+      {
+        serviceAvailable: (r) => {
+          r.response.setHeader('X-Secret', 'internal');
+          return true;
+        },
+        resourceExists: () => Promise.reject(new Busy('vbucket 7 is read-only')),
+      },
+      { headers: { 'x-request-id': 'known-1' } },
+      { logger, knownFailure },
+    );
+    expect([x.status, x.headers['retry-after'], x.headers['x-secret'], problemOf(x)]).toEqual([503, '5', undefined, { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'storage is read-only; retry' }]);
+    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+    const [warn] = logger.lines.filter((l) => l.level === 'warn');
+    expect(warn!.obj).toEqual({ requestId: 'known-1', method: 'GET', path: '/', status: 503, reason: 'vbucket 7 is read-only' });
+    // Anything else it does not name stays a 500.
+    expect((await harness.exchange({ resourceExists: () => Promise.reject(new Error('other')) }, {}, { knownFailure })).status).toBe(500);
   });
 
   it('a throwing factory is a 500 with an empty trace', async () => {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readState, restartFrontend, startCluster, statePath, stopCluster, type ClusterState } from '../../../nginx/cluster.js';
 import { freePort, isAlive, startDetached, waitForHttp, type ManagedProcess } from '../../../nginx/processes.js';
-import { vbucketOf, type ClusterMap } from '../../../fs-service/index.js';
+import { vbucketOf, type ClusterHealth, type ClusterMap } from '../../../fs-service/index.js';
 import { vbucketDirName } from '../../../fs-service/control/vbucket-map.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,11 +26,8 @@ async function eventuallyTrue(check: () => Promise<boolean> | boolean, timeoutMs
   }
 }
 
-export interface SupervisorStatus {
-  epoch: number;
-  leader: { name: string; adminUrl: string | null } | null;
-  shards: Record<string, { url: string | null; alive: boolean; bootId: string | null; epoch: number | null; catchingUp: number | null; live: boolean | null }>;
-}
+/** A supervisor's /status: the cluster's health and who leads. */
+export type SupervisorStatus = ClusterHealth & { leader: { name: string; adminUrl: string | null } | null };
 
 export interface CopyDigest {
   shard: string;
@@ -221,7 +218,7 @@ export class TestCluster {
     const ok = await eventuallyTrue(async () => {
       const [m, status] = await Promise.all([this.map(), this.supervisorStatus()]);
       const s = status.shards[id];
-      return s?.alive === true && s.catchingUp === 0 && s.bootId !== null && m.shards[id]?.bootId === s.bootId;
+      return s?.alive === true && s.catchingUp === false && s.bootId !== null && m.shards[id]?.bootId === s.bootId;
     }, timeoutMs);
     return { ok, detail: ok ? '' : `${role} did not rejoin: ${JSON.stringify((await this.supervisorStatus()).shards[id])}` };
   }

@@ -6,7 +6,7 @@
  * (no HTTP per item) so the test stays quick.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { SYSTEM_STORE } from '../../../repo-server/auth/token-store.js';
 import { createRepoService, type RepoService } from '../../../repo-server/domain/index.js';
 import { EventBus } from '../../../repo-server/events/event-bus.js';

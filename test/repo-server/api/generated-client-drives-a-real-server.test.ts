@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import type { RunningServer } from '../../../repo-server/server.js';
 import type { paths } from './client/api-types.js';
 import { generateTypes, TYPES_FILE } from './client/generate.js';

@@ -3,7 +3,7 @@
  * passes it, and the same response with one field, header or status wrong fails it, naming what.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { createRepo, writeFile } from './helpers/fixtures.js';
 import { type ApiHarness, startApi } from './helpers/harness.js';
 import { checkObservation, type Observation } from './helpers/observed.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { createApp } from '../../../repo-server/app.js';
 import { EventBus } from '../../../repo-server/events/event-bus.js';
 import { expressPath } from '../../../repo-server/http/route-spec.js';

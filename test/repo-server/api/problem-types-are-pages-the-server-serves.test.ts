@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { PROBLEM_TYPES } from '../../../repo-server/http/problem-types.js';
 import { expectProblem, json } from './helpers/fixtures.js';
 import { type ApiHarness, startApi } from './helpers/harness.js';

@@ -3,7 +3,7 @@
  * challenge), 403 or 404 on each class of endpoint (read, write, repository admin, service admin).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import type { Grants } from '../../../repo-server/auth/roles.js';
 import type { RefUpdatedEvent } from '../../../repo-server/git/refs/ref-update.js';
 import { createRepo, json, writeFile } from '../api/helpers/fixtures.js';

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import type { Grants } from '../../../repo-server/auth/roles.js';
 import { TokenStore } from '../../../repo-server/auth/token-store.js';
 import type { RunningServer } from '../../../repo-server/server.js';

@@ -3,7 +3,7 @@
  * no token (nor the Basic credential that carries one) ever reaches the structured log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { TokenStore } from '../../../repo-server/auth/token-store.js';
 import { CLOSE_ACCESS_ENDED } from '../../../repo-server/events/websocket.js';
 import type { RunningServer } from '../../../repo-server/server.js';

@@ -36,6 +36,10 @@ class InterleavingStorage implements Storage {
     return this.inner.listRepos();
   }
 
+  readiness(): ReturnType<Storage['readiness']> {
+    return this.inner.readiness();
+  }
+
   close(): Promise<void> {
     return this.inner.close();
   }

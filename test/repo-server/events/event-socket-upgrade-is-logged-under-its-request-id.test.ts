@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import type { RunningServer } from '../../../repo-server/server.js';
 import { createRepo } from '../api/helpers/fixtures.js';
 import { capturedLogger, startFrontEnd } from '../api/helpers/front-end.js';

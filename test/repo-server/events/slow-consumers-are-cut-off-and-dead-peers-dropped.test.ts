@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { createRepoService } from '../../../repo-server/domain/index.js';
 import { EventBus } from '../../../repo-server/events/event-bus.js';
 import { EventFeed } from '../../../repo-server/events/event-feed.js';

@@ -4,7 +4,8 @@
  * skips them and prints its usual result. Here the ref compare-and-swap is made slow.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage, type Storage } from '../../../fs-service/index.js';
+import { type Storage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { wrapStore } from '../domain/helpers/wrapped-storage.js';
 import { GitSandbox, killSpawned } from './helpers/git-client.js';
 import { gitPost, pkts } from './helpers/http.js';
@@ -24,6 +25,7 @@ describe('a push slow to apply', () => {
       return wrapStore(store, { compareAndSwap: async (ops) => (await new Promise((r) => setTimeout(r, SLOW_MS)), store.compareAndSwap(ops)) });
     },
     listRepos: () => inner.listRepos(),
+    readiness: () => inner.readiness(),
     close: () => inner.close(),
   };
 

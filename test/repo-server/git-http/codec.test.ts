@@ -8,7 +8,7 @@ import { encodeOfsDistance, encodeTypeAndSize, packHeader, readEntryHeader } fro
 import { PackIndex } from '../../../repo-server/git/pack/index-file.js';
 import { ingestPack, NO_PACK_LIMITS } from '../../../repo-server/git/pack/ingest.js';
 import { ByteReader } from '../../../repo-server/git/stream/byte-reader.js';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { FLUSH, PktReader, pktLine } from '../../../repo-server/git-http/pkt-line.js';
 import { ResponseSink } from '../../../repo-server/git-http/response-sink.js';
 import { PackChannel, SIDE_BAND_64K_MAX } from '../../../repo-server/git-http/side-band.js';

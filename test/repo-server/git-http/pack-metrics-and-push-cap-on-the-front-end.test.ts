@@ -4,7 +4,8 @@
  * reaching the router.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage, type RepoStore } from '../../../fs-service/index.js';
+import { type RepoStore } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { loadConfig } from '../../../repo-server/config.js';
 import { createLogger } from '../../../repo-server/observability/logger.js';
 import { type RunningServer, startServer } from '../../../repo-server/server.js';

@@ -6,7 +6,7 @@
  * a day below the ancestor would refuse the push.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { json } from '../api/helpers/fixtures.js';
 import { startApi, type ApiHarness } from '../api/helpers/harness.js';
 import { undocumentedObservations } from '../api/helpers/observed.js';

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { CHAIN_PATH } from '../../../repo-server/git/index.js';
 import { json } from '../api/helpers/fixtures.js';
 import { startApi, type ApiHarness } from '../api/helpers/harness.js';

@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage, type RepoStore, type Storage } from '../../../fs-service/index.js';
+import { type RepoStore, type Storage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { GitCache, ObjectStores } from '../../../repo-server/git/index.js';
 import { startApi, type ApiHarness } from '../api/helpers/harness.js';
 import { GitSandbox } from '../git-http/helpers/git-client.js';
@@ -25,7 +26,7 @@ function countingRanges(inner: Storage): { storage: Storage; reads: Map<string, 
         return store.readRange(path, offset, length);
       },
     });
-  return { storage: { repo: (name) => wrap(inner.repo(name)), listRepos: () => inner.listRepos(), close: () => inner.close() }, reads };
+  return { storage: { repo: (name) => wrap(inner.repo(name)), listRepos: () => inner.listRepos(), readiness: () => inner.readiness(), close: () => inner.close() }, reads };
 }
 
 async function bookWithImages(api: ApiHarness, sb: GitSandbox): Promise<Record<string, Buffer>> {

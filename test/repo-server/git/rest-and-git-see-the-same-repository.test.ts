@@ -5,7 +5,7 @@
  * there): neither door sees it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { PACKED_REFS_PATH } from '../../../repo-server/git/index.js';
 import { json } from '../api/helpers/fixtures.js';
 import { startApi, type ApiHarness } from '../api/helpers/harness.js';

@@ -8,7 +8,7 @@
  */
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage } from '../../../fs-service/index.js';
+import { MemoryStorage } from '../../../fs-service/testing.js';
 import { createApp } from '../../../repo-server/app.js';
 import { EventBus } from '../../../repo-server/events/event-bus.js';
 import { createLogger } from '../../../repo-server/observability/logger.js';

@@ -9,7 +9,7 @@
  */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { MemoryStorage } from '../../../../fs-service/index.js';
+import { MemoryStorage } from '../../../../fs-service/testing.js';
 import { API_VERSION } from '../../../../repo-server/app.js';
 import { createRepoService } from '../../../../repo-server/domain/index.js';
 import { EventBus } from '../../../../repo-server/events/event-bus.js';

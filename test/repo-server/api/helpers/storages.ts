@@ -36,6 +36,7 @@ export function sharedStorage(storage: Storage): Storage {
   return {
     repo: (name) => storage.repo(name),
     listRepos: () => storage.listRepos(),
+    readiness: () => storage.readiness(),
     close: async () => undefined,
   };
 }

@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryStorage, openEmbeddedStorage, type Storage } from '../../../../fs-service/index.js';
+import { openEmbeddedStorage, type Storage } from '../../../../fs-service/index.js';
+import { MemoryStorage } from '../../../../fs-service/testing.js';
 
 export interface StorageHandle {
   storage: Storage;

@@ -20,6 +20,7 @@ export function namespaced(inner: Storage, prefix: string): Storage {
   return {
     repo: (name) => wrapStore(inner.repo(`${prefix}${name}`), { name }),
     listRepos: async () => (await inner.listRepos()).filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length)),
+    readiness: () => inner.readiness(),
     close: async () => undefined,
   };
 }

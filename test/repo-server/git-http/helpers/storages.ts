@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fsService from '../../../../fs-service/index.js';
+import { MemoryStorage } from '../../../../fs-service/testing.js';
 import type { Storage } from '../../../../fs-service/index.js';
 import { clusterStorage } from '../../domain/helpers/cluster-storage.js';
 
@@ -13,7 +14,7 @@ export interface StorageFactory {
 const memory: StorageFactory = {
   name: 'memory',
   create: async () => {
-    const storage = new fsService.MemoryStorage();
+    const storage = new MemoryStorage();
     return { storage, dispose: () => storage.close() };
   },
 };
