@@ -110,6 +110,7 @@ export const FRONT_END_USAGE = `usage: npm start -- [options]     (a flag wins o
                           WEBHOOK_TIMEOUT_MS      one delivery attempt's time limit (${defaultWebhookConfig.timeoutMs})
                           WEBHOOK_RETRY_MS        delay before the first retry, doubling after (${defaultWebhookConfig.retryMs})
                           WEBHOOK_MAX_ATTEMPTS    attempts before a delivery fails (${defaultWebhookConfig.maxAttempts})
+                          WEBHOOK_INTERVAL_MS     how often each front end looks for deliveries to send (${defaultWebhookConfig.intervalMs})
   --help, -h                                      print this text and exit`;
 
 /** True when the command line asks for the usage; throws ConfigError on an unknown option. */

@@ -230,11 +230,18 @@ export class ClusterClient {
     const quorumDeadline = started + (this.options.quorumWindowMs ?? 2_000);
     let lastError: unknown = null;
     let pause = 10;
+    // A primary that answered QuorumError had applied the write itself, but could not replicate
+    // it: what a later refusal says of this write is then that it may or may not have landed.
+    let applied: QuorumError | null = null;
+    const refusedNow = (refusal: StorageUnavailable): StorageUnavailable =>
+      applied === null
+        ? refusal
+        : new StorageUnavailable('outcome-unknown', `vbucket ${vb} lost the majority of its copies while the write was being replicated (${applied.message.replace(/^EIO: /, '')}); it may or may not have been applied: read it back before writing again`, refusal.retryAfterSeconds);
     for (let attempt = 0; ; attempt++) {
       const map = this.map;
       const entry = map.vbuckets[vb]!;
       const readOnly = kind === 'write' ? this.readOnly(vb) : null;
-      if (readOnly !== null) throw readOnly;
+      if (readOnly !== null) throw refusedNow(readOnly);
       const targets: ShardId[] = kind === 'write' ? [entry.copies[0]!] : [...entry.copies];
       let again = false;
       for (const id of targets) {
@@ -272,7 +279,8 @@ export class ClusterClient {
             continue;
           }
           if (err instanceof QuorumError) {
-            if (Date.now() > quorumDeadline) throw new StorageUnavailable('read-only', `vbucket ${vb}: ${err.message.replace(/^EIO: read-only: /, '')}`, RETRY_READ_ONLY_S);
+            if (err.applied) applied = err;
+            if (Date.now() > quorumDeadline) throw refusedNow(new StorageUnavailable('read-only', `vbucket ${vb}: ${err.message.replace(/^EIO: read-only: /, '')}`, RETRY_READ_ONLY_S));
             break;
           }
           throw err;

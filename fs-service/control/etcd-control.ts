@@ -76,6 +76,26 @@ export class Control {
   }
 
   /**
+   * Renews a lease through every member at once over etcd's JSON gateway, beside the gRPC client:
+   * when the member that client talks to dies, it takes a while to move to another, longer than a
+   * short lease leaves. The new TTL from the first member that renews it; 'lost' when one answers
+   * that the lease is gone; null when none could say.
+   */
+  async keepAliveAnywhere(leaseId: string, members = this.endpoints, timeoutMs = 800): Promise<number | 'lost' | null> {
+    const answers = members.map(async (url): Promise<number | 'lost'> => {
+      const res = await fetch(`${url}/v3/lease/keepalive`, { method: 'POST', body: JSON.stringify({ ID: leaseId }), signal: AbortSignal.timeout(timeoutMs) });
+      // The gateway streams one JSON object per renewal; a single request gets one.
+      const text = await res.text();
+      const body = JSON.parse(text.split('\n').find((line) => line.trim() !== '') ?? '{}') as { result?: { TTL?: string } };
+      if (!res.ok || body.result === undefined) throw new Error(`no renewal from ${url}: ${res.status}`);
+      // A lease that expired is answered without a TTL (JSON leaves out the zero).
+      const ttl = Number(body.result.TTL ?? 0);
+      return ttl > 0 ? ttl : 'lost';
+    });
+    return Promise.any(answers).catch(() => null);
+  }
+
+  /**
    * True when etcd certainly has no quorum now: a majority of its members either refuse
    * connections (nothing listens) or answer without a live leader (none, or one that is among the
    * members refusing connections: a member notices its leader died only after its election

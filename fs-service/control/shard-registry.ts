@@ -208,8 +208,19 @@ export class ShardRegistration {
           await this.reincarnate();
           continue;
         }
+        // The member the client used may be gone: renew through any other at once.
+        const retriedAt = performance.now();
+        const renewed = await this.o.control.keepAliveAnywhere(await this.lease.grant()).catch(() => null);
+        if (renewed === 'lost') {
+          await this.reincarnate();
+          continue;
+        }
+        if (renewed !== null) {
+          this.validUntil = Math.max(this.validUntil, retriedAt + renewed * 1000 - this.marginMs);
+          pause = intervalMs;
+        }
         // etcd unreachable or without a leader: keep acting only while its lack of quorum is proven.
-        if (await this.o.control.quorumLost().catch(() => false)) this.validUntil = Math.max(this.validUntil, sentAt + this.o.ttlSeconds * 1000 - this.marginMs);
+        else if (await this.o.control.quorumLost().catch(() => false)) this.validUntil = Math.max(this.validUntil, sentAt + this.o.ttlSeconds * 1000 - this.marginMs);
         else if (!this.live()) this.logger.warn({ id: this.o.id, err: err instanceof Error ? err.message : String(err) }, 'etcd keep-alive failing: not acting until the lease is confirmed');
       }
       await sleep(Math.max(0, pause - (performance.now() - sentAt)));

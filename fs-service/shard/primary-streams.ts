@@ -214,7 +214,7 @@ export class PrimaryStreams {
           resolve();
         } else if (acks + undecided < needed) {
           settled = true;
-          reject(new QuorumError(`vbucket ${stream.vb} update ${seq} reached ${acks + 1} of ${stream.copies} copies, ${needed + 1} needed`));
+          reject(new QuorumError(`vbucket ${stream.vb} update ${seq} reached ${acks + 1} of ${stream.copies} copies, ${needed + 1} needed`, true));
         }
       };
       for (const [id, follower] of stream.followers) {

@@ -29,7 +29,14 @@ export class Refusal extends FsError {
 
 /** Raised by the primary when fewer than a majority of copies can take a write. */
 export class QuorumError extends FsError {
-  constructor(message: string) {
+  /**
+   * `applied`: the primary had written it before a majority failed to take it (its outcome is
+   * unknown); otherwise refused up front, nothing written.
+   */
+  constructor(
+    message: string,
+    readonly applied = false,
+  ) {
     super('EIO', `read-only: ${message}`);
     this.name = 'QuorumError';
   }
@@ -42,6 +49,8 @@ export interface WireError {
   path?: string;
   reason?: RefusalReason;
   quorum?: true;
+  /** With quorum: the primary had applied the write. */
+  applied?: true;
   /** A StorageUnavailable: why, and when a retry has a chance. */
   unavailable?: { reason: UnavailableReason; retryAfterSeconds: number };
   map?: ClusterMap;
@@ -64,7 +73,7 @@ export function errorToWire(err: unknown): WireError {
     return { ok: false, code: err.code, message: bareMessage(err).replace(`${err.reason}: `, ''), unavailable: { reason: err.reason, retryAfterSeconds: err.retryAfterSeconds } };
   }
   if (err instanceof FsError) {
-    return { ok: false, code: err.code, message: bareMessage(err), ...(err.path === undefined ? {} : { path: err.path }), ...(err instanceof QuorumError ? { quorum: true as const } : {}) };
+    return { ok: false, code: err.code, message: bareMessage(err), ...(err.path === undefined ? {} : { path: err.path }), ...(err instanceof QuorumError ? { quorum: true as const, ...(err.applied ? { applied: true as const } : {}) } : {}) };
   }
   return { ok: false, code: 'EIO', message: err instanceof Error ? err.message : String(err) };
 }
@@ -73,7 +82,7 @@ export function errorFromWire(header: Record<string, unknown>): FsError {
   const code = (typeof header.code === 'string' ? header.code : 'EIO') as FsError['code'];
   const message = typeof header.message === 'string' ? header.message : 'shard error';
   if (typeof header.reason === 'string') return new Refusal(header.reason as RefusalReason, message, header.map as ClusterMap | undefined);
-  if (header.quorum === true) return new QuorumError(message.replace(/^read-only: /, ''));
+  if (header.quorum === true) return new QuorumError(message.replace(/^read-only: /, ''), header.applied === true);
   const unavailable = header.unavailable as WireError['unavailable'];
   if (typeof unavailable?.reason === 'string' && typeof unavailable.retryAfterSeconds === 'number') return new StorageUnavailable(unavailable.reason, message, unavailable.retryAfterSeconds);
   return new FsError(code, message, typeof header.path === 'string' ? header.path : undefined);

@@ -1,4 +1,4 @@
-import { applyRefUpdates, type ByteReader, checkLinkTypes, type CommitInfo, commitSource, type CommitSource, findMissingObject, graphCovering, ingestPack, isAncestor, isProtected, isValidRefName, loadGraph, type ObjectStore, type PackLimits, precheckRefUpdates, readRef, type ReceivedObject, type RefEventSink, type RefUpdate, type RefUpdateResult, type RepoPolicy, type StagedPack, type TypedLink } from '../git/index.js';
+import { applyRefUpdates, type ByteReader, err, checkLinkTypes, type CommitInfo, commitSource, type CommitSource, findMissingObject, graphCovering, ingestPack, isAncestor, isProtected, isValidRefName, loadGraph, type ObjectStore, type PackLimits, precheckRefUpdates, readRef, type ReceivedObject, type RefEventSink, type RefUpdate, type RefUpdateResult, type RepoPolicy, type StagedPack, type TypedLink } from '../git/index.js';
 import { type RepoStore, unavailability } from '../../fs-service/index.js';
 import type { GitHttpLogger } from './logger.js';
 import { FLUSH, pktLine } from './pkt-line.js';
@@ -98,7 +98,15 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
   let unpack = 'ok';
   try {
     if (needsPack || !(await reader.atEnd())) {
-      const result = await ingestPack(reader, { store: ctx.store, lookup: (oid) => ctx.odb.read(oid), limits: ctx.limits });
+      const result = await ingestPack(reader, { store: ctx.store, lookup: (oid) => ctx.odb.read(oid), limits: ctx.limits }).catch(async (e: unknown) => {
+        // Storage refusing the pack's parts for now (a read-only vbucket, a failover): git is told
+        // why and when to retry, after the rest of its pack is read.
+        const why = unavailability(e);
+        if (why === null) throw e;
+        ctx.logger.warn({ repo: ctx.store.name, cause: why.reason, error: why.message }, 'receive-pack refused for now: storage unavailable');
+        await reader.drain();
+        return err(`storage unavailable, ${why.message.replace(/^EIO: /, '')}; retry in ${why.retryAfterSeconds} s`.replace(/[\r\n]+/g, ' '));
+      });
       if (result.ok) {
         staged = result.value;
         const objects = staged.objects;
@@ -118,7 +126,8 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
       }
     }
     if (unpack !== 'ok') {
-      const report = { unpack, results: outcomes.map((o) => ({ ref: o.cmd.ref, error: 'unpacker error' })) };
+      const refused = unpack.startsWith('storage unavailable') ? unpack : 'unpacker error';
+      const report = { unpack, results: outcomes.map((o) => ({ ref: o.cmd.ref, error: refused })) };
       await writeReport(sink, req, report);
       return report;
     }

@@ -18,7 +18,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   'repo-server/domain': ['repo-server/git', 'fs-service'],
   'repo-server/settings': ['repo-server/git', 'fs-service'],
   'repo-server/auth': ['repo-server/settings', 'repo-server/git', 'fs-service'],
-  'repo-server/git-http': ['repo-server/git', 'fs-service'],
+  'repo-server/git-http': ['repo-server/git', 'webmachine', 'fs-service'],
   'repo-server/webhooks': ['repo-server/git', 'repo-server/observability', 'fs-service'],
   'repo-server/events': ['repo-server/domain', 'repo-server/git', 'repo-server/observability', 'webmachine', 'fs-service'],
   'repo-server/http': ['repo-server/auth', 'repo-server/domain', 'repo-server/git', 'repo-server/observability', 'repo-server/settings', 'repo-server/webhooks', 'webmachine', 'fs-service'],

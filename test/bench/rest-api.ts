@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     ];
     const putResult = await autocannon({ url: base, connections: putConnections, duration: seconds, requests: put });
 
-    const historyResponse = await fetch(`${base}/repos/bench/commits?limit=1`);
+    const historyResponse = await fetch(`${base}/repos/bench/commits?per_page=1`);
     if (historyResponse.status !== 200) throw new Error(`history after the PUT run: ${historyResponse.status} ${await historyResponse.text()}`);
     const history = (await historyResponse.json()) as { commits: { id: string }[] };
     const cpus = os.cpus();

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
         const native: number[] = [];
         for (let run = 0; run < RUNS; run++) {
           ours.push(await timed(async () => {
-            const r = await api(`/repos/h${n}/commits?path=${path}&limit=100`);
+            const r = await api(`/repos/h${n}/commits?path=${path}&per_page=100`);
             if (r.status !== 200) throw new Error(`history: ${r.status}`);
             await r.arrayBuffer();
           }));
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       largest = `h${n}`;
     }
     const pages: number[] = [];
-    let next: string | null = `/repos/${largest}/commits?limit=100`;
+    let next: string | null = `/repos/${largest}/commits?per_page=100`;
     while (next !== null) {
       const url: string = next;
       let link = '';
@@ -179,9 +179,15 @@ async function main(): Promise<void> {
     const busy = rss(server.pid);
     await new Promise((r) => setTimeout(r, 5_000));
     const idleAfter = rss(server.pid);
+    // Then every repository of the run is deleted: what the server still holds is what it kept.
+    const names = [...SIZES.map((n) => `h${n}`), ...Array.from({ length: RUNS }, (_, i) => `refs${i}`), 'many', 'folder'];
+    for (const name of names) await api(`/repos/${name}`, { method: 'DELETE' }).then((r) => r.arrayBuffer());
+    await new Promise((r) => setTimeout(r, 10_000));
+    const idleDeleted = rss(server.pid);
     rows.push({ what: 'server resident memory: idle at start', ours: [idleBefore / MiB], unit: 'MiB' });
     rows.push({ what: `server resident memory: after ${RUNS} clones of ${largest.slice(1)} commits`, ours: [busy / MiB], unit: 'MiB' });
     rows.push({ what: 'server resident memory: idle 5 s later', ours: [idleAfter / MiB], unit: 'MiB' });
+    rows.push({ what: 'server resident memory: 10 s after every repository was deleted', ours: [idleDeleted / MiB], unit: 'MiB' });
   } finally {
     stopAll();
     await server.stop();

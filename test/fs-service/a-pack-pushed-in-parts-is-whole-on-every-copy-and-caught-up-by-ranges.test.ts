@@ -61,10 +61,10 @@ async function pushInParts(repo: RepoStore, whole: Buffer, inFlight: number): Pr
 
 /** The supervisor trusts the shard's current process and it has nothing left to copy. */
 async function rejoined(id: string): Promise<boolean> {
-  const status = (await cluster.adminRequest('GET', '/status')).body as { epoch: number; shards: Record<string, { alive: boolean; bootId: string; epoch: number; catchingUp: number }> };
+  const status = (await cluster.adminRequest('GET', '/status')).body as { epoch: number; shards: Record<string, { alive: boolean; bootId: string; epoch: number; catchingUp: boolean }> };
   const map = (await cluster.adminRequest('GET', '/map')).body as { shards: Record<string, { bootId: string }> };
   const shard = status.shards[id]!;
-  return shard.alive && shard.epoch === status.epoch && shard.catchingUp === 0 && map.shards[id]!.bootId === shard.bootId;
+  return shard.alive && shard.epoch === status.epoch && shard.catchingUp === false && map.shards[id]!.bootId === shard.bootId;
 }
 
 function copiesEqual(): boolean {

@@ -78,7 +78,7 @@ describe('answers from the commit graph equal a full walk (git itself)', () => {
 
   const history = async (ref: string, path: string): Promise<string[]> => {
     const ids: string[] = [];
-    let next: string | null = `/repos/g/commits?ref=${ref}&limit=7${path === '' ? '' : `&path=${path}`}`;
+    let next: string | null = `/repos/g/commits?ref=${ref}&per_page=7${path === '' ? '' : `&path=${path}`}`;
     while (next !== null) {
       const res = await api.client.get(next);
       expect(res.status, res.text).toBe(200);
@@ -129,7 +129,7 @@ describe('answers from the commit graph equal a full walk (git itself)', () => {
     // Server-side commits through the ref store alone: as if the process died after each ref update.
     let tip = '';
     for (let i = 0; i < 70; i++) tip = await commitOnServer(storage.repo('g'), 'main', { 'late.md': `${i}\n` }, `late ${i}`);
-    const page = json<{ commits: { id: string }[] }>(await api.client.get('/repos/g/commits?path=late.md&limit=100'));
+    const page = json<{ commits: { id: string }[] }>(await api.client.get('/repos/g/commits?path=late.md&per_page=100'));
     expect(page.commits.length).toBe(70);
     expect(page.commits[0]?.id).toBe(tip);
     expect((await storage.repo('g').readMany([CHAIN_PATH]))[0]).not.toEqual(before);

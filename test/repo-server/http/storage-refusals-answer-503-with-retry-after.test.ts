@@ -88,7 +88,7 @@ describe('storage refusing writes for now', () => {
     expect(res.headers.get('retry-after')).toBe('5');
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ type: 'https://content-repo.dev/problems/unavailable', status: 503, cause: 'read-only', retryAfter: 5 });
+    expect(body).toMatchObject({ type: '/problems/unavailable', status: 503, cause: 'read-only', retryAfter: 5 });
     expect(String(body.detail)).toMatch(/^read-only: only 1 of 3 copies of vbucket 7 are in sync, 2 needed; retry in 5 s$/);
     expect((await fetch(`${running.url}/repos/book/contents/a.md`)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 150));
