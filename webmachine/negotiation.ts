@@ -1,7 +1,7 @@
 import Negotiator from 'negotiator';
 
 /**
- * Content negotiation (webmachine-v3.md section 5) on top of jshttp's negotiator, which already
+ * Content negotiation (docs/webmachine.md, "Callbacks and defaults") on top of jshttp's negotiator, which already
  * follows RFC 9110: q=0 means "not acceptable", the most specific matching range decides the q
  * of an offer, ties keep the server's order, names compare case-insensitively.
  */

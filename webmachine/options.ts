@@ -17,7 +17,7 @@ export const silentLogger: Logger = {
 
 /**
  * "rfc" (the default we ship) applies RFC 9110/9111 where the 2009 diagram disagrees;
- * "v3" restores Basho webmachine 1.12's answers node for node (webmachine-v3.md section 8).
+ * "v3" restores Basho webmachine 1.12's answers node for node (docs/webmachine.md, "Profiles").
  */
 export type Profile = 'rfc' | 'v3';
 

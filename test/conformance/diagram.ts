@@ -2,7 +2,7 @@
  * The webmachine v3 decision diagram as the conformance client knows it: every node with its grid
  * position (column letter, row number of Alan Dean's drawing), every edge, and the outcomes that
  * cannot be reached from outside this API. Written from the design note
- * (webmachine-v3.md sections 3, 4 and 8, "rfc" profile), not from the server's code, so the
+ * (docs/webmachine.md, "The node table" and "Profiles", "rfc" profile), not from the server's code, so the
  * client stays usable against any deployment.
  */
 
@@ -130,7 +130,7 @@ function halts(from: NodeId, ...statuses: number[]): Edge[] {
   return statuses.map((to) => ({ from, to, label: '', kind: 'halt' as const }));
 }
 
-/** The rfc profile's graph (webmachine-v3.md sections 3 and 8). */
+/** The rfc profile's graph (docs/webmachine.md, "The node table" and "Profiles"). */
 export const EDGES: readonly Edge[] = [
   ...d('b13', 'b12', 503),
   ...d('b12', 'b11', 501),

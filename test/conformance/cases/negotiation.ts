@@ -142,7 +142,7 @@ export const negotiationCases: CaseSpec[] = [
       const ex = await getPage(t, { 'Accept-Encoding': 'gzip' });
       header(t, ex, 'content-encoding', 'gzip');
       equal(t, 'gunzipped body', TEXT, decode(ex, gunzipSync));
-      // A coded variant is a different representation (webmachine-v3.md 6.2).
+      // A coded variant is a different representation (RFC 9110 8.4: a coded representation is its own variant).
       t.check('ETag differs from identity', ex.headers.etag !== raw.etag, `not ${raw.etag}`, ex.headers.etag ?? '(absent)');
       varyHas(t, ex, 'Accept-Encoding');
     },
