@@ -67,6 +67,19 @@ function keepAlive(sink: ResponseSink, req: ReceivePackRequest, everyMs = KEEPAL
   return () => clearInterval(timer);
 }
 
+/**
+ * The reason git prints for a push storage refuses for now (a read-only vbucket, a failover),
+ * with when to retry; logged at warn. Any other error is thrown on.
+ */
+function refusedForNowReason(ctx: ReceiveContext, e: unknown): string {
+  const why = unavailability(e);
+  if (why === null) throw e;
+  ctx.logger.warn({ repo: ctx.store.name, cause: why.reason, error: why.message }, 'receive-pack refused for now: storage unavailable');
+  return `${REFUSED_FOR_NOW}, ${why.message.replace(/^EIO: /, '')}; retry in ${why.retryAfterSeconds} s`.replace(/[\r\n]+/g, ' ');
+}
+
+const REFUSED_FOR_NOW = 'storage unavailable';
+
 /** How long a push waits for the commit graph to take its commits before answering without it. */
 const GRAPH_WAIT_MS = 2_000;
 
@@ -101,11 +114,9 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
       const result = await ingestPack(reader, { store: ctx.store, lookup: (oid) => ctx.odb.read(oid), limits: ctx.limits }).catch(async (e: unknown) => {
         // Storage refusing the pack's parts for now (a read-only vbucket, a failover): git is told
         // why and when to retry, after the rest of its pack is read.
-        const why = unavailability(e);
-        if (why === null) throw e;
-        ctx.logger.warn({ repo: ctx.store.name, cause: why.reason, error: why.message }, 'receive-pack refused for now: storage unavailable');
+        const reason = refusedForNowReason(ctx, e);
         await reader.drain();
-        return err(`storage unavailable, ${why.message.replace(/^EIO: /, '')}; retry in ${why.retryAfterSeconds} s`.replace(/[\r\n]+/g, ' '));
+        return err(reason);
       });
       if (result.ok) {
         staged = result.value;
@@ -126,7 +137,7 @@ export async function serveReceivePack(ctx: ReceiveContext, req: ReceivePackRequ
       }
     }
     if (unpack !== 'ok') {
-      const refused = unpack.startsWith('storage unavailable') ? unpack : 'unpacker error';
+      const refused = unpack.startsWith(REFUSED_FOR_NOW) ? unpack : 'unpacker error';
       const report = { unpack, results: outcomes.map((o) => ({ ref: o.cmd.ref, error: refused })) };
       await writeReport(sink, req, report);
       return report;
@@ -173,11 +184,8 @@ async function applyCommands(ctx: ReceiveContext, req: ReceivePackRequest, outco
   // Storage refusing for now (a read-only vbucket, a failover): every command not yet done is
   // rejected with the reason and when to retry, which git prints; the pack is not kept.
   const refusedForNow = (e: unknown, pending: Outcome[]): void => {
-    const why = unavailability(e);
-    if (why === null) throw e;
-    const reason = `storage unavailable, ${why.message.replace(/^EIO: /, '')}; retry in ${why.retryAfterSeconds} s`.replace(/[\r\n]+/g, ' ');
+    const reason = refusedForNowReason(ctx, e);
     for (const o of pending) o.error = reason;
-    ctx.logger.warn({ repo: ctx.store.name, cause: why.reason, error: why.message }, 'receive-pack refused for now: storage unavailable');
   };
   let stored = true;
   if (accepted.length > 0 && staged !== null && staged.objects.size > 0) {

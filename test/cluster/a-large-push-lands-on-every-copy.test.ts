@@ -6,10 +6,11 @@
  * left on any shard, and a clone through nginx is fsck-clean and equal to what was pushed.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitSandbox, killSpawned } from '../repo-server/git-http/helpers/git-client.js';
+import { incomingFiles } from '../repo-server/git-http/helpers/incoming-files.js';
 import { createRepo } from './helpers/api.js';
 import { TestCluster } from './helpers/cluster.js';
 
@@ -52,8 +53,7 @@ describe('a large push through nginx into the cluster (3 shards, 3 copies)', () 
     expect(converged.ok, converged.detail).toBe(true);
     const packs = [...converged.copies[0]!.entries.keys()].filter((p) => /\/objects\/pack\/pack-[0-9a-f]{40}\.pack$/.test(p));
     expect(packs.length).toBeGreaterThan(0);
-    const incoming = (readdirSync(join(cluster.dir, 'shards'), { recursive: true }) as string[]).filter((p) => p.split('/').pop()!.startsWith('incoming-'));
-    expect(incoming).toEqual([]);
+    expect(incomingFiles(join(cluster.dir, 'shards'))).toEqual([]);
 
     await sb.ok(['clone', '-q', '--bare', `${cluster.url}/book.git`, sb.path('clone.git')], { timeoutMs: 600_000 });
     await sb.ok(['fsck', '--full', '--strict'], { cwd: sb.path('clone.git'), timeoutMs: 600_000 });

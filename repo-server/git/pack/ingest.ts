@@ -90,10 +90,19 @@ export const INCOMING_PREFIX = '/objects/pack/incoming-';
 /** An incoming file nobody wrote to for this long belongs to a process that died mid-push. */
 const ABANDONED_AFTER_MS = 60 * 60 * 1000;
 
+/** Repositories swept lately (by name): a busy repository's pushes list its pack folder once an hour, not each time. */
+const swept = new LRUCache<string, true>({ max: 10_000, ttl: ABANDONED_AFTER_MS });
+
+function sweepNow(store: RepoStore): void {
+  if (swept.has(store.name)) return;
+  swept.set(store.name, true);
+  void sweepAbandoned(store, Date.now()).catch(() => undefined);
+}
+
 /**
  * Removes what a front end that died mid-push left behind (a live push writes its part files
- * every few seconds; nginx gives up on a silent client after two minutes). Run at each push of
- * the repository, in the background: it costs one listing of the pack folder.
+ * every few seconds; nginx gives up on a silent client after two minutes). Run in the background
+ * at the first push of the repository in an hour (on this front end): one listing of the pack folder.
  */
 export async function sweepAbandoned(store: RepoStore, now: number): Promise<string[]> {
   const removed: string[] = [];
@@ -123,7 +132,7 @@ export async function sweepAbandoned(store: RepoStore, now: number): Promise<str
  * removed before the error is returned; the caller drains what the client still sends.
  */
 export async function ingestPack(reader: ByteReader, o: IngestOptions): Promise<Result<StagedPack>> {
-  void sweepAbandoned(o.store, Date.now()).catch(() => undefined);
+  sweepNow(o.store);
   const name = randomBytes(16).toString('hex');
   const packFile = new PartFile(o.store, `${INCOMING_PREFIX}${name}.pack`);
   const idxFile = new PartFile(o.store, `${INCOMING_PREFIX}${name}.idx`);

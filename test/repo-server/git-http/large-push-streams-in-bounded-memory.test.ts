@@ -10,7 +10,7 @@
  * test/cluster/a-large-push-lands-on-every-copy.test.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRepo } from '../../cluster/helpers/api.js';
 import { startEmbeddedServer, type EmbeddedServer } from '../../conformance/helpers/embedded-server.js';
 import { GitSandbox, killSpawned } from './helpers/git-client.js';
+import { incomingFiles } from './helpers/incoming-files.js';
 
 const MiB = 1024 * 1024;
 const BINARIES = 25;
@@ -37,11 +38,6 @@ async function scrape(url: string): Promise<{ max: number; p99: number; packByte
   const text = await (await fetch(`${url}/metrics`)).text();
   const value = (name: string): number => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
   return { max: value('nodejs_eventloop_lag_max_seconds') * 1000, p99: value('nodejs_eventloop_lag_p99_seconds') * 1000, packBytesIn: value('git_pack_bytes_total\\{direction="in"\\}') };
-}
-
-/** Every file under `dir` whose name says it is a pack still being received. */
-function incomingFiles(dir: string): string[] {
-  return (readdirSync(dir, { recursive: true }) as string[]).filter((p) => p.split('/').pop()!.startsWith('incoming-'));
 }
 
 /** Polls /healthz every 10 ms until stopped: the longest answer is how long the process stalled. */
