@@ -11,6 +11,7 @@ import { Control, type ControlOptions } from '../control/etcd-control.js';
 import { MapStore } from '../control/map-store.js';
 import { checkClusterSecret, WrongSecretError } from '../control/secret-check.js';
 import { ShardDirectory } from '../control/shard-registry.js';
+import { newer, positionFromWire, positionToWire, type StreamPosition } from '../wire/stream-position.js';
 
 export interface ClusterClientOptions extends ControlOptions {
   secret: string;
@@ -39,10 +40,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Routes requests to the shards of a repository's vbucket: writes to the primary, reads to the
- * primary then the replicas. The map and the shards' addresses come from etcd (read at connect,
- * then followed by watches); shard ids are resolved to addresses through the registry. Refusals (wrong epoch, not the owner, frozen, catching up) changed
- * nothing and are always retried after fixing the map; transport failures are retried only when
- * the request never left, or the operation is idempotent. Each shard has a circuit breaker.
+ * primary then the replicas, each read asking for at least the stream position this client has
+ * already seen of the vbucket (monotonic reads across a failover, see ShardServer.reachSeen).
+ * The map and the shards' addresses come from etcd (read at connect, then followed by watches);
+ * shard ids are resolved to addresses through the registry. Refusals (wrong epoch, not the owner,
+ * frozen, catching up, behind) changed nothing and are always retried after fixing the map;
+ * transport failures are retried only when the request never left, or the operation is
+ * idempotent. Each shard has a circuit breaker.
  */
 export class ClusterClient {
   private current: ClusterMap | null = null;
@@ -57,6 +61,8 @@ export class ClusterClient {
   private readonly lossListeners: (() => void)[] = [];
   /** vbucket -> the refusal its writes get until `until` (see REFUSAL_MEMORY_MS). */
   private readonly refusedWrites = new Map<number, { until: number; error: StorageUnavailable }>();
+  /** vbucket -> the newest stream position an answer reflected; reads ask for at least that. */
+  private readonly seen = new Map<number, StreamPosition>();
   private readonly logger: Logger;
   readonly roundTrips = { total: 0, byOp: {} as Record<string, number> };
 
@@ -172,6 +178,12 @@ export class ClusterClient {
     return true;
   }
 
+  private saw(vb: number, pos: StreamPosition | null): void {
+    if (pos === null) return;
+    const known = this.seen.get(vb);
+    if (known === undefined || newer(pos, known)) this.seen.set(vb, pos);
+  }
+
   /** Reads the map from etcd now (the watch may lag a refusal that names a newer one); one read at a time. */
   refreshMap(): Promise<void> {
     if (this.refreshing !== null) return this.refreshing;
@@ -256,7 +268,9 @@ export class ClusterClient {
           continue;
         }
         try {
-          const frame = await this.send(url, { ...header, vb, epoch: map.epoch }, parts);
+          const seen = kind === 'read' ? this.seen.get(vb) : undefined;
+          const frame = await this.send(url, { ...header, vb, epoch: map.epoch, ...(seen === undefined ? {} : { after: positionToWire(seen) }) }, parts);
+          this.saw(vb, positionFromWire(frame.header.pos));
           breaker.success();
           return frame;
         } catch (err) {

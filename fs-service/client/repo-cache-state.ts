@@ -20,13 +20,22 @@ export class RepoCacheState {
     return this.boot === null ? null : `${this.boot}.${this.counter}`;
   }
 
-  /** Takes a token from an answer; an older token of the same shard process is ignored. */
+  /**
+   * Takes a token from an answer; an older token of the same shard process is ignored. Tokens of
+   * two processes cannot be ordered: when answers come from another copy (a failover, a read that
+   * fell back to a replica), everything remembered is dropped, or an answer from the first copy
+   * arriving late would bring back its token and, with it, a listing older than what was read since.
+   */
   observe(token: unknown): void {
     if (typeof token !== 'string') return;
     const dot = token.lastIndexOf('.');
     const boot = token.slice(0, dot);
     const counter = Number(token.slice(dot + 1));
     if (boot === this.boot && counter <= this.counter) return;
+    if (boot !== this.boot) {
+      this.misses.clear();
+      this.packListing = null;
+    }
     this.boot = boot;
     this.counter = counter;
   }

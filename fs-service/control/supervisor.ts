@@ -10,6 +10,7 @@ import { assessCluster, type ClusterHealth } from './cluster-health.js';
 import { readLastFailover, writeLastFailover, type FailoverRecord } from './failover-log.js';
 import type { ShardStatus } from '../shard/shard-server.js';
 import { initialMap, isClusterMap, majority, NEW_TERM, type ClusterMap, type ShardId, type VbucketEntry } from './vbucket-map.js';
+import { newer } from '../wire/stream-position.js';
 
 export interface SupervisorOptions {
   /** etcd endpoints and the cluster name: where the map, the registry and the election live. */
@@ -33,10 +34,6 @@ export interface SupervisorOptions {
 }
 
 type Position = ShardStatus['positions'][number];
-
-function newer(a: Position, b: Position): boolean {
-  return a.term > b.term || (a.term === b.term && a.seq > b.seq);
-}
 
 function clone(map: ClusterMap): ClusterMap {
   return JSON.parse(JSON.stringify(map)) as ClusterMap;

@@ -8,18 +8,19 @@ import type { ShardMapState } from './shard-map-state.js';
 import type { Reply } from '../wire/frame-server.js';
 import { decodeEffects, type Frame } from '../wire/wire-codec.js';
 import { Refusal } from '../wire/wire-errors.js';
+import { reached, type StreamPosition } from '../wire/stream-position.js';
 import type { ClusterMap } from '../control/vbucket-map.js';
 
 /** Where a copy stands in its vbucket's stream. `synced`: it holds exactly updates 0..seq-1. */
-export interface Position {
-  term: number;
-  seq: number;
+export interface Position extends StreamPosition {
   synced: boolean;
 }
 
 interface ReplicaState extends Position {
   catchingUp: boolean;
   buffer: Update[];
+  /** Updates being applied now: a read running meanwhile may already see them. */
+  applying: number;
 }
 
 interface Update {
@@ -60,6 +61,8 @@ export class ReplicaStreams {
   private readonly queues = new Map<number, QueueItem[]>();
   private readonly running = new Set<number>();
   private readonly idleWaiters = new Map<number, (() => void)[]>();
+  /** Woken whenever a copy of the vbucket applies updates or follows a new term. */
+  private readonly progressWaiters = new Map<number, Set<() => void>>();
 
   constructor(private readonly o: ReplicaStreamsOptions) {}
 
@@ -80,13 +83,54 @@ export class ReplicaStreams {
         synced: entry.inSync.includes(this.o.self) && this.o.mapState.trusted,
         catchingUp: false,
         buffer: [],
+        applying: 0,
       });
+      this.progressed(vb);
     });
   }
 
   position(vb: number): Position | null {
     const state = this.states.get(vb);
     return state === undefined ? null : { term: state.term, seq: state.seq, synced: state.synced && !state.catchingUp };
+  }
+
+  /**
+   * The newest position a read of this copy may reflect, taken once the read is done: updates
+   * being applied count, since the read may have seen them (see ShardServer.read).
+   */
+  seenUpTo(vb: number): StreamPosition | null {
+    const state = this.states.get(vb);
+    return state === undefined ? null : { term: state.term, seq: state.seq + state.applying };
+  }
+
+  /**
+   * Resolves true once this copy holds everything before `wanted` (or follows a later term, see
+   * StreamPosition), false after `waitMs`.
+   */
+  reach(vb: number, wanted: StreamPosition, waitMs: number): Promise<boolean> {
+    const holds = (): boolean => {
+      const state = this.states.get(vb);
+      return state !== undefined && reached(state, wanted);
+    };
+    if (holds()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiters = this.progressWaiters.get(vb) ?? new Set<() => void>();
+      this.progressWaiters.set(vb, waiters);
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(ok);
+      };
+      const check = (): void => {
+        if (holds()) done(true);
+      };
+      const timer = setTimeout(() => done(false), waitMs);
+      waiters.add(check);
+    });
+  }
+
+  private progressed(vb: number): void {
+    for (const check of [...(this.progressWaiters.get(vb) ?? [])]) check();
   }
 
   /** May this copy answer reads of the vbucket? */
@@ -162,6 +206,7 @@ export class ReplicaStreams {
       state.seq = expected;
       state.catchingUp = false;
       state.synced = true;
+      this.progressed(vb);
     });
   }
 
@@ -249,8 +294,11 @@ export class ReplicaStreams {
       }
     }
     if (toApply.length === 0) return;
-    const state = this.states.get(toApply[0]!.update.vb)!;
+    const vb = toApply[0]!.update.vb;
+    const state = this.states.get(vb)!;
+    state.applying = toApply.length;
     const results = await Promise.allSettled(toApply.map((item) => this.o.metrics.time('replicate', 'replica', () => this.apply(item.update))));
+    state.applying = 0;
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) {
       state.synced = false;
@@ -259,6 +307,7 @@ export class ReplicaStreams {
       return;
     }
     state.seq += toApply.length;
+    this.progressed(vb);
     for (const item of toApply) item.resolve({ header: { applied: true } });
   }
 

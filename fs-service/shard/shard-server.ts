@@ -17,6 +17,7 @@ import { ShardMapState } from './shard-map-state.js';
 import { decodeMutation, type Frame } from '../wire/wire-codec.js';
 import type { Effect } from '../engine/mutations.js';
 import { Refusal } from '../wire/wire-errors.js';
+import { positionFromWire, positionToWire, type StreamPosition } from '../wire/stream-position.js';
 import { VBUCKETS, vbucketOf, type ClusterMap } from '../control/vbucket-map.js';
 import { assertRepoName } from '../engine/path-safety.js';
 import { isNotFound } from '../engine/fs-errors.js';
@@ -84,6 +85,8 @@ type Handler = (frame: Frame, peer: Peer) => Promise<Reply> | Reply;
  * replication they trigger carries it on, and each is logged at debug. Map and supervision
  * traffic never runs under an id, whoever sent it.
  */
+/** How long a replica behind what a client has seen waits for its stream before refusing the read. */
+const REACH_WAIT_MS = 500;
 const REQUEST_OPS: ReadonlySet<string> = new Set(['readFile', 'readRange', 'stat', 'readdir', 'readlink', 'readMany', 'mutate', 'listRepos', 'replicate']);
 
 /** Failures that are answers (isomorphic-git probes for absence all the time): debug, not warn. */
@@ -398,19 +401,46 @@ export class ShardServer {
       const { vb, repo, disk } = this.route(frame);
       this.requireLive();
       if (!this.canServeRead(vb)) throw new Refusal('not-ready', `shard ${this.options.id} is catching up on vbucket ${vb}`);
+      await this.reachSeen(vb, positionFromWire(frame.header.after));
       const key = `${vb}/${repo}`;
       const gen = this.generations.token(key);
       // Granted before the files are read: a change that lands after this point revokes it.
       const lease = peer !== undefined && frame.header.lease === true && this.grantsLeases(vb) ? { lease: this.leases.grant(peer, key) } : {};
       try {
         const reply = await run(disk);
-        return { header: { ...reply.header, gen, ...lease }, parts: reply.parts ?? [] };
+        return { header: { ...reply.header, gen, ...lease, ...this.seenUpTo(vb) }, parts: reply.parts ?? [] };
       } catch (err) {
         // A client that caches absence asks for it as an answer carrying the generation.
-        if (frame.header.missingOk === true && isNotFound(err)) return { header: { missing: (err as FsError).code, gen } };
+        if (frame.header.missingOk === true && isNotFound(err)) return { header: { missing: (err as FsError).code, gen, ...this.seenUpTo(vb) } };
         throw err;
       }
     });
+  }
+
+  /**
+   * Monotonic reads: a client that has seen the vbucket at `after` (from any copy) is answered
+   * only by a copy that holds at least that much, so a read that falls back to a replica during a
+   * failover never goes back in time (a ref read from one copy, its objects from a copy that has
+   * not applied them yet, would be a ref to nothing). A replica waits a moment for its stream.
+   */
+  private async reachSeen(vb: number, after: StreamPosition | null): Promise<void> {
+    if (after === null) return;
+    const entry = this.mapState.entry(vb)!;
+    if (entry.copies[0] === this.options.id) {
+      const own = this.primary.position(vb);
+      if (own !== null && own.term < after.term) throw new Refusal('not-ready', `shard ${this.options.id} leads vbucket ${vb} in term ${own.term}; the client has seen term ${after.term}`);
+      return;
+    }
+    if (!(await this.replica.reach(vb, after, REACH_WAIT_MS))) {
+      throw new Refusal('not-ready', `copy of vbucket ${vb} on shard ${this.options.id} has not yet applied what the client has seen (term ${after.term}, update ${after.seq})`);
+    }
+  }
+
+  /** What an answer about `vb` may reflect, for the client's next reads (see reachSeen). */
+  private seenUpTo(vb: number): { pos?: [number, number] } {
+    const entry = this.mapState.entry(vb);
+    const p = entry?.copies[0] === this.options.id ? this.primary.position(vb) : this.replica.seenUpTo(vb);
+    return p === null ? {} : { pos: positionToWire(p) };
   }
 
   private grantsLeases(vb: number): boolean {
@@ -462,7 +492,7 @@ export class ShardServer {
         // A primary whose lease lapsed meanwhile may have a successor by now: it acknowledges nothing.
         if (!this.live()) throw new StorageUnavailable('outcome-unknown', `shard ${this.options.id} lost its etcd lease before acknowledging the write; it may or may not have been applied: read it back before writing again`, 2);
         for (const part of frame.parts) this.metrics.moved('written', 'shard', part?.length ?? 0);
-        return { header: { result, gen: this.generations.token(key) } };
+        return { header: { result, gen: this.generations.token(key), ...this.seenUpTo(vb) } };
       } finally {
         this.primary.end(stream);
       }

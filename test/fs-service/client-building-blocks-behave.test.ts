@@ -63,6 +63,17 @@ describe('repository generation', () => {
     state.observe('other-process.0'); // a replica answered: another process, another numbering
     expect(state.packNames()).toBeUndefined();
   });
+
+  it('forgets what it remembered when answers switch copies, so a late answer from the first copy cannot bring back an old listing', () => {
+    const state = new RepoCacheState();
+    state.observe('replica.9');
+    state.rememberPackListing(['pack-old.idx'], 'replica.9');
+    state.rememberMissing('/objects/ab/cd', 'replica.9');
+    state.observe('primary.6'); // a newer ref read from another copy
+    state.observe('replica.9'); // then a late answer the first copy sent before it applied the new pack
+    expect(state.packNames()).toBeUndefined();
+    expect(state.knownMissing('/objects/ab/cd')).toBe(false);
+  });
 });
 
 describe('keyed lock', () => {

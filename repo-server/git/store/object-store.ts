@@ -248,15 +248,18 @@ export class ObjectStore {
 
   /**
    * Runs `lookup`; when it finds nothing, lists the packs again once (a push may have published
-   * one since they were listed) and, if that found new packs, runs it again.
+   * one since they were listed) and, if that found packs the lookup did not search, runs it again.
+   * The list is taken before the lookup: a concurrent reader may relist meanwhile, and comparing
+   * with its newer list would find "nothing new" for packs this lookup never saw (a pushed commit
+   * read by two requests at once answered 404).
    */
   private async withRelist<T>(lookup: () => Promise<T | null>): Promise<T | null> {
+    const searched = await this.packs();
     const found = await lookup();
     if (found !== null) return found;
-    const before = await this.packs();
     this.invalidate();
     const after = await this.packs();
-    return after.length === before.length && after.every((p, i) => p.name === before[i]?.name) ? null : lookup();
+    return after.length === searched.length && after.every((p, i) => p.name === searched[i]?.name) ? null : lookup();
   }
 
   /** The object if the cache holds it, without waiting (a warm read answers without a promise). */
