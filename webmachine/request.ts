@@ -171,7 +171,7 @@ export class Request {
 
   /** After the answer, reads and drops what is left of the body, bounded (see lingerAfterResponse). */
   lingerAfterResponse(): void {
-    lingerAfterResponse(this.incoming, this.outgoing);
+    lingerAfterResponse(this.incoming);
   }
 
   /** True once a callback started reading the body. */

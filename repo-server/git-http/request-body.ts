@@ -1,6 +1,6 @@
 import { ByteReader, ClientGone, err, ok, readableChunks, type Result, TooManyBytes } from '../git/index.js';
 import { lingerAfterResponse } from '../../webmachine/index.js';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { createGunzip } from 'node:zlib';
 
 export interface BodyError {
@@ -53,10 +53,10 @@ export function openBody(req: IncomingMessage, maxBytes: number): Result<ByteRea
  * rest is read and dropped after the answer, bounded, so the client reads the answer rather than
  * a reset connection.
  */
-export function abandonBody(req: IncomingMessage, res: ServerResponse): void {
+export function abandonBody(req: IncomingMessage): void {
   abandoners.get(req)?.();
   abandoners.delete(req);
-  if (!req.complete) lingerAfterResponse(req, res);
+  if (!req.complete) lingerAfterResponse(req);
 }
 
 /** A small request body read whole (upload-pack's wants and haves). */

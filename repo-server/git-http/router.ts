@@ -33,8 +33,8 @@ function noCache(res: Response): void {
 function fail(res: Response, status: number, message: string, headers: Record<string, string> = {}): void {
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   noCache(res);
+  abandonBody(res.req);
   res.status(status).type('text/plain; charset=utf-8').send(`${message}\n`);
-  abandonBody(res.req, res);
 }
 
 function protocolVersion(req: Request): number {
