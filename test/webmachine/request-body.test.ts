@@ -124,24 +124,18 @@ describe('413', () => {
     expect(received).toEqual([]);
   });
 
-  it('from a chunked body growing past the limit: the stream is cut, not buffered', async () => {
+  it('from a chunked body growing past the limit: the stream stops reaching the resource, the rest is dropped, the client reads the 413', async () => {
     received = [];
     sockets = [];
     const total = 32 * 1024 * 1024;
     const outcome = await chunkedUpload(total);
-    // Either the 413 arrived, or the server closed the socket while the client was still sending.
-    if (outcome.status !== undefined) {
-      expect(outcome.status).toBe(413);
-      expect(outcome.connection).toBe('close');
-    } else {
-      expect(outcome.clientError).toMatch(/ECONNRESET|EPIPE/);
-    }
+    // Lingering (bounded, see linger.ts) reads the rest and drops it, so the client gets its answer.
+    expect(outcome.status).toBe(413);
+    expect(outcome.connection).toBe('close');
     expect(received).toEqual([]);
     const socket = sockets.at(-1)!;
-    // The server read at most the limit plus a few socket buffers, not the 32 MiB on offer.
-    expect(socket.bytesRead).toBeLessThan(LIMIT + 2 * 1024 * 1024);
-    expect(outcome.written).toBeLessThan(total);
-    await new Promise((r) => setTimeout(r, 50));
+    expect(socket.bytesRead).toBeLessThan(total + 1024 * 1024);
+    await new Promise((r) => setTimeout(r, 200));
     expect(socket.destroyed).toBe(true);
   });
 
