@@ -7,13 +7,15 @@ import { readState, restartRole, startCluster, stopCluster } from './cluster.js'
 import { clusterStatus, statusText } from './cluster-status.js';
 
 /**
- * npm run cluster -- start|stop|status|restart [--json] [--role NAME] [--frontends 2] [--shards 3] [--copies 3] [--etcd-members 1] [--supervisors 2] [--port 8080] [--dir .cluster]
+ * npm run cluster -- start|stop|status|restart [--json] [--role NAME] [--frontends 2] [--shards 3] [--copies 3] [--etcd-members 1] [--supervisors 2] [--port 8080] [--dir .cluster] [--ha] [--front-doors 2]
  * A CLI: it talks to the operator on stdout/stderr.
  */
 const USAGE = `usage: npm run cluster -- start|stop|status|restart|deployment [options]
   start     start etcd, shards, supervisors, front ends and nginx; wait until ready; print where they are
             (again on a stopped folder: the same data comes back, on new ports; an old folder's map is adopted)
-  stop      stop everything gracefully (front ends finish in-flight requests; etcd last)
+            --ha: the full-HA front door: an nginx and a keepalived in each of --front-doors (2) network
+            namespaces, a virtual IP between them (root; installs keepalived and curl when missing)
+  stop      stop everything gracefully (front ends finish in-flight requests; etcd last); removes --ha's namespaces
   status    processes, front door, shards, read-only vbuckets, copies short or catching up, the last
             failover (--json: the same as JSON); exit 0 healthy, 1 degraded (writes still taken),
             2 writes refused somewhere, 3 down
@@ -21,11 +23,13 @@ const USAGE = `usage: npm run cluster -- start|stop|status|restart|deployment [o
             --out DIR (--prefix /opt/content-repo: where the built service is installed; --user content-repo;
             --node /usr/bin/node)
   restart   restart front ends one at a time, each out of nginx first; --role NAME: that one process,
-            of any role (etcd-e1, shard-s2, supervisor-1, frontend-f1, nginx), however it runs now
+            of any role (etcd-e1, shard-s2, supervisor-1, frontend-f1, nginx; --ha: nginx-n1, keepalived-n1),
+            however it runs now
 options:
   --frontends N (2)  --shards M (3)  --copies K (3)  --port P (8080)  --dir DIR (.cluster)
   --etcd-members E (1; 3 for a real quorum; a folder keeps the members it was created with)  --supervisors S (2)
-  --max-body-bytes B (52428800)  --max-push-bytes B (2147483648)  --trace  --role NAME  --json  --help`;
+  --max-body-bytes B (52428800)  --max-push-bytes B (2147483648)  --trace  --role NAME  --json  --help
+  --ha  --front-doors N (2 with --ha)`;
 
 function parseCommandLine(): ReturnType<typeof parseOptions> {
   try {
@@ -51,6 +55,8 @@ const parseOptions = () =>
     'max-body-bytes': { type: 'string', default: String(50 * 1024 * 1024) },
     'max-push-bytes': { type: 'string' },
     trace: { type: 'boolean', default: false },
+    ha: { type: 'boolean', default: false },
+    'front-doors': { type: 'string' },
     role: { type: 'string' },
     json: { type: 'boolean', default: false },
     out: { type: 'string' },
@@ -91,10 +97,12 @@ async function main(): Promise<void> {
       maxBodyBytes: int('max-body-bytes', values['max-body-bytes'], 1),
       ...(values['max-push-bytes'] === undefined ? {} : { maxPushBytes: int('max-push-bytes', values['max-push-bytes'], 1) }),
       trace: values.trace,
+      ...(values.ha === true || values['front-doors'] !== undefined ? { frontDoors: int('front-doors', values['front-doors'] ?? '2', 2) } : {}),
       log: say,
     });
     say(`\ncluster running at ${state.url}`);
-    for (const p of state.processes) say(`  ${p.role.padEnd(12)} pid ${String(p.pid).padEnd(8)} ${p.port === undefined ? '' : `port ${p.port}`.padEnd(11)} log ${p.log}`);
+    for (const p of state.processes) say(`  ${p.role.padEnd(13)} pid ${String(p.pid).padEnd(8)} ${p.port === undefined ? '' : `port ${p.port}`.padEnd(11)} log ${p.log}`);
+    if (state.frontDoor !== undefined) say(`  virtual IP ${state.frontDoor.vip} on bridge ${state.frontDoor.bridge}; nodes ${state.frontDoor.nodes.map((n) => `${n.name} ${n.address} (ip netns exec ${n.netns})`).join(', ')}`);
     say(`  admin token: ${state.adminTokenFile}`);
     say(`  state: ${state.dir}/state.json   (npm run cluster -- stop|status --dir ${dir})`);
   } else if (command === 'stop') {
