@@ -1,5 +1,7 @@
 /**
- * The deployment files (nginx/deployment.ts): every generated systemd unit passes
+ * The deployment profiles (nginx/deployment.ts: all-in-one, mini HA, full HA): every
+ * keepalived.conf passes keepalived's own check (`keepalived -t`), every nginx.conf `nginx -t`,
+ * and every generated systemd unit passes
  * `systemd-analyze verify` with no diagnostic at all (verify exits 0 on an unknown key or a bad
  * value, so its stderr must be empty too), instantiated the way an operator enables them, with
  * ExecStart binaries that exist on this machine (verify refuses a missing one): this node, Debian's
@@ -8,11 +10,11 @@
  * user. deploy/ in the repository is what `npm run cluster -- deployment` writes for the defaults.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_DEPLOYMENT, ensureEtcd, ensureNginx, renderDeployment } from '../../nginx/index.js';
+import { DEFAULT_DEPLOYMENT, ensureCurl, ensureEtcd, ensureKeepalived, ensureNginx, PROFILES, renderDeployment, renderProfile } from '../../nginx/index.js';
 
 const ROOT = process.cwd();
 const quiet = () => {};
@@ -54,10 +56,11 @@ function instantiate(files: Map<string, string>, dir: string): string[] {
 describe('the deployment files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deployment-units-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const here = { ...DEFAULT_DEPLOYMENT, prefix: ROOT, node: process.execPath, etcd: ensureEtcd(quiet), nginx: ensureNginx(quiet), configDir: dir };
-  const files = renderDeployment(here);
+  const here = { ...DEFAULT_DEPLOYMENT, prefix: ROOT, node: process.execPath, etcd: ensureEtcd(quiet), nginx: ensureNginx(quiet), keepalived: ensureKeepalived(quiet), curl: ensureCurl(quiet), configDir: dir };
+  const files = renderProfile('mini-ha', here);
+  const profiles = new Map(PROFILES.map((p) => [p, renderProfile(p, here)]));
 
-  it('are units for shards, supervisors, front ends, etcd and nginx, and environment file examples', () => {
+  it('mini HA: units for shards, supervisors, front ends, etcd and nginx, and environment file examples', () => {
     expect([...files.keys()].sort()).toEqual([
       'content-repo.env.example',
       'etcd-e1.env.example',
@@ -73,11 +76,79 @@ describe('the deployment files', () => {
     ]);
   });
 
-  it('every unit passes systemd-analyze verify without a single warning', () => {
-    const units = instantiate(files, dir);
-    expect(units).toHaveLength(Object.keys(INSTANCES).length + 2);
-    for (const unit of units) expect({ unit, ...verify(dir, unit) }).toEqual({ unit, status: 0, output: '' });
+  it('all-in-one: the embedded server (no etcd, no secret) and nginx in front of it', () => {
+    const aio = profiles.get('all-in-one')!;
+    expect([...aio.keys()].sort()).toEqual(['content-repo.env.example', 'nginx.conf', 'systemd/content-repo-embedded.service', 'systemd/content-repo-nginx.service', 'systemd/content-repo.target']);
+    expect(aio.get('systemd/content-repo-embedded.service')).not.toMatch(/cluster-secret|FS_ETCD/);
+    expect(aio.get('content-repo.env.example')).not.toMatch(/^FS_ETCD/m);
+    expect(aio.get('nginx.conf')).toContain('server 127.0.0.1:3000 ');
   });
+
+  it('full HA: every host its instances, etcd on the first three, nginx and keepalived on the first two, the same upstreams on both', () => {
+    const full = profiles.get('full-ha')!;
+    const hosts = DEFAULT_DEPLOYMENT.hosts;
+    for (const [i, host] of hosts.entries()) {
+      const env = full.get(`${host}/content-repo.env`)!;
+      expect(env).toContain(`HOST=${host}\n`);
+      expect(env).toContain('FS_ETCD=10.0.0.1:2379,10.0.0.2:2379,10.0.0.3:2379\n');
+      expect(full.get(`${host}/etcd-e${i + 1}.env`)).toContain(`ETCD_LISTEN_PEER_URLS=http://${host}:2380`);
+      expect(full.get(`${host}/enable.sh`)).toContain(`content-repo-shard@s${i + 1} content-repo-supervisor@${i + 1} content-repo-frontend@3000`);
+    }
+    const doors = hosts.filter((h) => full.has(`${h}/keepalived.conf`));
+    expect(doors).toEqual(hosts.slice(0, 2));
+    expect(full.get(`${hosts[0]}/nginx.conf`)).toBe(full.get(`${hosts[1]}/nginx.conf`));
+    for (const host of hosts) expect(full.get(`${hosts[0]}/nginx.conf`)).toContain(`server ${host}:3000 `);
+    expect(full.get(`${hosts[0]}/keepalived.conf`)).toMatch(/nopreempt/);
+    expect(full.get(`${hosts[0]}/keepalived.conf`)).toMatch(new RegExp(`unicast_peer \\{\\s+${hosts[1]!.replace(/\./g, '\\.')}\\s+\\}`));
+    expect(full.get(`${hosts[0]}/enable.sh`)).toMatch(/content-repo-nginx content-repo-keepalived$/m);
+  });
+
+  it('every unit of every profile passes systemd-analyze verify without a single warning', () => {
+    for (const [profile, rendered] of profiles) {
+      const unitDir = mkdtempSync(join(dir, `${profile}-`));
+      const units = instantiate(rendered, unitDir);
+      expect(units.length).toBeGreaterThanOrEqual(3);
+      for (const unit of units) expect({ profile, unit, ...verify(unitDir, unit) }).toEqual({ profile, unit, status: 0, output: '' });
+    }
+  });
+
+  it('every keepalived.conf passes keepalived -t, which refuses a broken one', () => {
+    const confs = [...profiles.get('full-ha')!].filter(([name]) => name.endsWith('keepalived.conf'));
+    expect(confs).toHaveLength(2);
+    for (const [name, text] of confs) expect({ name, ...keepalivedTest(text) }).toEqual({ name, status: 0, output: '' });
+    const broken = keepalivedTest(confs[0]![1].replace('nopreempt', 'nopreempted').replace(/priority \d+/, 'priority high'));
+    expect(broken.status).not.toBe(0);
+    expect(broken.output).toMatch(/Unknown keyword 'nopreempted'/);
+    expect(broken.output).toMatch(/invalid number 'high'/);
+  });
+
+  it('every nginx.conf passes nginx -t, which refuses a broken one', () => {
+    const confs = [...profiles].flatMap(([profile, rendered]) => [...rendered].filter(([name]) => name.endsWith('nginx.conf')).map(([name, text]) => [`${profile}/${name}`, text] as const));
+    expect(confs).toHaveLength(4);
+    for (const [name, text] of confs) expect({ name, ...nginxTest(text) }).toMatchObject({ name, status: 0 });
+    const broken = nginxTest(confs[0]![1].replace('proxy_pass http://repo_servers;', 'proxy_pass http://nowhere_servers;'));
+    expect(broken.status).not.toBe(0);
+    expect(broken.output).toMatch(/host not found in upstream "nowhere_servers"/);
+  });
+
+  /** `keepalived -t` on a configuration: its exit code and every line it printed. */
+  function keepalivedTest(text: string): { status: number | null; output: string } {
+    const file = join(mkdtempSync(join(dir, 'keepalived-')), 'keepalived.conf');
+    writeFileSync(file, text);
+    const run = spawnSync(here.keepalived, ['-t', '-f', file], { encoding: 'utf8', timeout: 30_000 });
+    return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
+  }
+
+  /** `nginx -t` on a configuration, its state and cache folders moved under a temp folder (nginx -t opens its logs). */
+  function nginxTest(text: string): { status: number | null; output: string } {
+    const root = mkdtempSync(join(dir, 'nginx-'));
+    const moved = text.replaceAll('/var/lib/content-repo/nginx', join(root, 'state')).replaceAll('/var/cache/content-repo/nginx', join(root, 'cache'));
+    mkdirSync(join(root, 'state', 'logs'), { recursive: true });
+    mkdirSync(join(root, 'cache'), { recursive: true });
+    writeFileSync(join(root, 'nginx.conf'), moved);
+    const run = spawnSync(here.nginx, ['-t', '-p', join(root, 'state'), '-c', join(root, 'nginx.conf')], { encoding: 'utf8', timeout: 30_000 });
+    return { status: run.status, output: `${run.stdout}${run.stderr}`.trim() };
+  }
 
   it('the verification fails a broken unit (an unknown key, a bad Restart=, a missing binary)', () => {
     const broken = mkdtempSync(join(dir, 'broken-'));
@@ -123,7 +194,7 @@ describe('the deployment files', () => {
     for (const frontend of DEFAULT_DEPLOYMENT.frontends) expect(files.get('nginx.conf')).toContain(`server ${frontend}`);
   });
 
-  it('deploy/ is what `npm run cluster -- deployment --out deploy` writes for the defaults', () => {
+  it('deploy/ is what `npm run cluster -- deployment --out deploy` writes for the defaults: a folder per profile', () => {
     const out = join(dir, 'out');
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'nginx/cluster-cli.ts', 'deployment', '--out', out], { encoding: 'utf8', timeout: 30_000 });
     expect(run.stderr).toBe('');
