@@ -5,12 +5,13 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DEPLOYMENT, renderDeployment } from './deployment.js';
 import { readState, restartRole, startCluster, stopCluster } from './cluster.js';
 import { clusterStatus, statusText } from './cluster-status.js';
+import { rotateLogs } from './log-rotation.js';
 
 /**
  * npm run cluster -- start|stop|status|restart [--json] [--role NAME] [--frontends 2] [--shards 3] [--copies 3] [--etcd-members 1] [--supervisors 2] [--port 8080] [--dir .cluster] [--ha] [--front-doors 2]
  * A CLI: it talks to the operator on stdout/stderr.
  */
-const USAGE = `usage: npm run cluster -- start|stop|status|restart|deployment [options]
+const USAGE = `usage: npm run cluster -- start|stop|status|restart|deployment|rotate-logs [options]
   start     start etcd, shards, supervisors, front ends and nginx; wait until ready; print where they are
             (again on a stopped folder: the same data comes back, on new ports; an old folder's map is adopted)
             --ha: the full-HA front door: an nginx and a keepalived in each of --front-doors (2) network
@@ -22,6 +23,8 @@ const USAGE = `usage: npm run cluster -- start|stop|status|restart|deployment [o
   deployment  write the systemd units, environment file examples and nginx.conf for a machine to
             --out DIR (--prefix /opt/content-repo: where the built service is installed; --user content-repo;
             --node /usr/bin/node)
+  rotate-logs  rotate the folder's logs over 50 MB (keeps 5, compressed; <dir>/logrotate.conf), with
+            Debian's logrotate (installed when missing); run it from cron
   restart   restart front ends one at a time, each out of nginx first; --role NAME: that one process,
             of any role (etcd-e1, shard-s2, supervisor-1, frontend-f1, nginx; --ha: nginx-n1, keepalived-n1),
             however it runs now
@@ -127,6 +130,8 @@ async function main(): Promise<void> {
       writeFileSync(file, text);
       say(file);
     }
+  } else if (command === 'rotate-logs') {
+    rotateLogs(dir, say);
   } else if (command === 'status') {
     const status = await clusterStatus(dir);
     if (values.json === true) say(JSON.stringify(status, null, 2));

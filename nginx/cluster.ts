@@ -9,6 +9,7 @@ import { clientEndpoint, etcdCommand, waitForEtcd, type EtcdMember } from './etc
 import { freePort, isAlive, type ManagedProcess, runningPids, startDetached, stopProcess, waitForHttp } from './processes.js';
 import { livePid } from '../fs-service/index.js';
 import { renderKeepalivedConfig } from './keepalived-config.js';
+import { logrotateConfigOf, renderLogrotateConfig } from './log-rotation.js';
 import { createFrontDoorNetwork, removeFrontDoorNetwork, type FrontDoorNetwork } from './netns.js';
 import { setUpstreamDown } from './nginx-control.js';
 import { renderNginxConfig } from './render-config.js';
@@ -177,6 +178,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
   const { adoptMap } = migration(dir);
   for (const sub of ['logs', 'run', 'shards', 'frontends', 'nginx/logs']) mkdirSync(join(dir, sub), { recursive: true });
   const secret = folderSecret(dir);
+  writeFileSync(logrotateConfigOf(dir), renderLogrotateConfig(dir));
   const started: ManagedProcess[] = [];
   // Shards fsync on libuv's thread pool; the default 4 threads serialise replicated writes.
   const env = { ...process.env, FS_CLUSTER_SECRET: secret, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' };

@@ -38,3 +38,8 @@ export function ensureKeepalived(log: (line: string) => void): string {
 export function ensureCurl(log: (line: string) => void): string {
   return ensureDebianBinary('curl', ['/usr/bin/curl', '/usr/local/bin/curl'], log);
 }
+
+/** Debian's logrotate: the launcher's log files. */
+export function ensureLogrotate(log: (line: string) => void): string {
+  return ensureDebianBinary('logrotate', ['/usr/sbin/logrotate', '/usr/bin/logrotate'], log);
+}
