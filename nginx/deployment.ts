@@ -377,10 +377,11 @@ function fullHa(s: DeploymentSettings): Map<string, string> {
       at('enable.sh'),
       `#!/bin/sh
 # Host ${host}: copy this folder's files to ${s.configDir}/ (but this one), the units to /etc/systemd/system/, then run it.
-# etcd members first on the first three hosts; every host's instances; the target, so a reboot starts them all.
+# --no-block: etcd is ready only once a quorum of members runs, so the first host's would wait for the next ones.
+# The target is enabled too, so a reboot starts them all.
 set -e
 systemctl daemon-reload
-systemctl enable --now ${units.join(' ')}
+systemctl enable --now --no-block ${units.join(' ')}
 systemctl enable content-repo.target
 `,
     );
