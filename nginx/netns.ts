@@ -70,8 +70,10 @@ export function createFrontDoorNetwork(nodeCount: number): FrontDoorNetwork {
     if (existsSync(`/sys/class/net/${bridge}`) || used.includes(` ${SUBNET(index)}.`)) continue;
     try {
       ip(['link', 'add', 'name', bridge, 'type', 'bridge']);
-    } catch {
-      continue; // taken meanwhile
+    } catch (err) {
+      // Taken meanwhile: the next one. Anything else (not root, no bridge support) is the answer.
+      if (/File exists/.test((err as Error).message)) continue;
+      throw new Error(`cannot make the front door's network (needs root and Linux network namespaces): ${(err as Error).message}`);
     }
     const net: FrontDoorNetwork = {
       bridge,
