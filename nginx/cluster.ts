@@ -6,9 +6,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureCurl, ensureEtcd, ensureKeepalived, ensureNginx } from './ensure-tool.js';
 import { clientEndpoint, etcdCommand, waitForEtcd, type EtcdMember } from './etcd.js';
-import { freePort, isAlive, type ManagedProcess, runningPids, startDetached, stopProcess, waitForHttp } from './processes.js';
+import { freePort, isAlive, type ManagedProcess, pidFileOf, runningPids, startDetached, stopProcess, waitForHttp } from './processes.js';
 import { livePid } from '../fs-service/index.js';
-import { renderKeepalivedConfig } from './keepalived-config.js';
+import { isKeepalived, isNginx, keepalivedPidFiles, nginxConfOf, startFrontDoor } from './front-door.js';
 import { logrotateConfigOf, renderLogrotateConfig } from './log-rotation.js';
 import { createFrontDoorNetwork, removeFrontDoorNetwork, type FrontDoorNetwork } from './netns.js';
 import { setUpstreamDown } from './nginx-control.js';
@@ -73,8 +73,6 @@ export function entryCommand(entry: string): string[] {
   return compiled ? [process.execPath, join(root, 'dist', `${entry}.js`)] : [process.execPath, '--import', 'tsx', join(root, `${entry}.ts`)];
 }
 
-/** Where each process of a launcher folder writes its pid file. */
-const pidFileOf = (dir: string, role: string): string => join(dir, 'run', `${role}.pid`);
 
 /**
  * nginx's workers drop to an unprivileged user; they must reach the body buffer folder, which a
@@ -304,71 +302,6 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
 /** host:port a front end listens on (loopback, or the front door's bridge address). */
 export function frontendAddress(p: ManagedProcess): string {
   return `${p.env?.HOST ?? '127.0.0.1'}:${p.port}`;
-}
-
-/** An nginx of the cluster: `nginx` (one, on loopback) or `nginx-n1`... (the HA front door's nodes). */
-export const isNginx = (role: string): boolean => role === 'nginx' || role.startsWith('nginx-');
-const isKeepalived = (role: string): boolean => role.startsWith('keepalived-');
-
-/** The configuration of an nginx role: <dir>/<role>/nginx.conf. */
-export const nginxConfOf = (dir: string, role: string): string => join(dir, role, 'nginx.conf');
-
-/** keepalived's pid files: the parent's (the role's) and its VRRP child's. */
-const keepalivedPidFiles = (dir: string, node: string) => ({ parent: pidFileOf(dir, `keepalived-${node}`), vrrp: pidFileOf(dir, `keepalived-${node}-vrrp`) });
-
-interface FrontDoorStart {
-  nginxBinary: string;
-  keepalivedBinary: string;
-  curlBinary: string;
-  port: number;
-  temp: string;
-  env: NodeJS.ProcessEnv;
-  nginxConfig: (prefix: string, temp: string, listen: string) => string;
-  log: (line: string) => void;
-}
-
-/**
- * One nginx and one keepalived in each node's namespace: nginx listens on every address of its
- * node (the virtual IP comes and goes), keepalived checks it on 127.0.0.1 there and passes the
- * virtual IP to a node whose nginx answers. The first node has the highest priority, so it holds
- * the address after a start; none takes it back later (nopreempt).
- */
-async function startFrontDoor(dir: string, net: FrontDoorNetwork, o: FrontDoorStart): Promise<ManagedProcess[]> {
-  const started: ManagedProcess[] = [];
-  for (const node of net.nodes) {
-    const role = `nginx-${node.name}`;
-    const prefix = join(dir, role);
-    mkdirSync(join(prefix, 'logs'), { recursive: true });
-    const nodeTemp = join(o.temp, node.name);
-    mkdirSync(nodeTemp, { mode: 0o777 });
-    chmodSync(nodeTemp, 0o777);
-    writeFileSync(nginxConfOf(dir, role), o.nginxConfig(prefix, nodeTemp, `0.0.0.0:${o.port}`));
-    const nginx = { ...startDetached(role, ['ip', 'netns', 'exec', node.netns, o.nginxBinary, '-p', prefix, '-c', nginxConfOf(dir, role)], join(dir, 'logs', `${role}.log`), o.env, o.port), pidFile: join(prefix, 'nginx.pid') };
-    started.push(nginx);
-    await waitForHttp(`http://${node.address}:${o.port}/nginx-healthz`, 30_000, () => !isAlive(nginx.pid));
-  }
-  mkdirSync(join(dir, 'keepalived'), { recursive: true });
-  net.nodes.forEach((node, i) => {
-    const conf = join(dir, 'keepalived', `${node.name}.conf`);
-    writeFileSync(
-      conf,
-      renderKeepalivedConfig({
-        name: node.name,
-        interface: net.interface,
-        address: node.address,
-        peers: net.nodes.filter((n) => n !== node).map((n) => n.address),
-        vip: `${net.vip}/${net.prefixLength}`,
-        priority: 200 - i,
-        check: { curl: o.curlBinary, url: `http://127.0.0.1:${o.port}/nginx-healthz` },
-      }),
-    );
-    const pids = keepalivedPidFiles(dir, node.name);
-    // -n: stays in the foreground (the launcher's process); -P: VRRP only; -l -G: logs to its log file, not syslog.
-    const command = ['ip', 'netns', 'exec', node.netns, o.keepalivedBinary, '-n', '-l', '-D', '-G', '-P', '-f', conf, '-p', pids.parent, '-r', pids.vrrp];
-    started.push({ ...startDetached(`keepalived-${node.name}`, command, join(dir, 'logs', `keepalived-${node.name}.log`), o.env), pidFile: pids.parent });
-  });
-  o.log(`front door: ${net.nodes.map((n) => `${n.name} ${n.address}`).join(', ')}; keepalived started, virtual IP ${net.vip}`);
-  return started;
 }
 
 /** Waits until the cluster has a map (a new cluster's leader formed it, or an adopted one was imported). */

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childrenOf, isAlive, runningPids } from '../../nginx/index.js';
 import { namespacePids, vipHolders, type FrontDoorNode } from '../../nginx/netns.js';
 import { restartRole } from '../../nginx/cluster.js';
+import { nginxConfOf } from '../../nginx/front-door.js';
+import { clusterStatus, statusText } from '../../nginx/cluster-status.js';
 import { readFileSync } from 'node:fs';
 import { createBranch, createRepo, getPath, mustPut, putFile, type Api } from './helpers/api.js';
 import { TestCluster } from './helpers/cluster.js';
@@ -53,6 +55,8 @@ interface PhaseReport {
   readOutageMs: number;
   /** The longest a read waited for its answer, from its first attempt (retries and waiting connections included). */
   longestReadMs: number;
+  /** Read attempts begun between the kill and the move: answered, failed. */
+  readsDuringMove: [answered: number, failed: number];
 }
 
 describe('HA front door: a virtual IP over two nginx + keepalived nodes in network namespaces', () => {
@@ -76,7 +80,7 @@ describe('HA front door: a virtual IP over two nginx + keepalived nodes in netwo
     for (const r of reports) {
       console.info(
         `front door, kill -9 of ${r.fault} on ${r.move[0]} at ${new Date(r.killAt).toISOString()}: the address on ${r.move[1]} after ${r.movedAt - r.killAt} ms; ` +
-          `reads ${tally(r.reads)} (last ${r.readOutageMs} ms after the kill), the longest answered ${r.longestReadMs} ms after its first attempt; writes ${tally(r.writes)}; git pushes ${tally(r.pushes)}`,
+          `reads ${tally(r.reads)} (last ${r.readOutageMs} ms after the kill), the longest answered ${r.longestReadMs} ms after its first attempt, begun during the move ${r.readsDuringMove[0]} answered and ${r.readsDuringMove[1]} failed; writes ${tally(r.writes)}; git pushes ${tally(r.pushes)}`,
       );
     }
     await cluster?.stop();
@@ -167,6 +171,7 @@ describe('HA front door: a virtual IP over two nginx + keepalived nodes in netwo
       pushes: [pushes.acknowledged.length - pushesBefore.acknowledged + failedPushes.length, failedPushes.length],
       readOutageMs: failedReads.length === 0 ? 0 : Math.max(...failedReads.map((o) => o.end)) - killAt,
       longestReadMs: Math.max(...reads.map((chain) => chain.at(-1)!.end - chain[0]!.start)),
+      readsDuringMove: [ok, (o: Outcome) => !ok(o)].map((f) => attempts.filter((o) => o.start >= killAt && o.start <= movedAt && f(o)).length) as [number, number],
     };
     reports.push(report);
 
@@ -196,6 +201,16 @@ describe('HA front door: a virtual IP over two nginx + keepalived nodes in netwo
     expect(since).not.toContain('Entering MASTER STATE');
     return report;
   }
+
+  it('status names the one node holding the address, and every nginx has the same upstreams', async () => {
+    const status = await clusterStatus(cluster.dir);
+    expect(status.frontDoor).toMatchObject({ ready: true, vip: net().vip, vipHolders: vipHolders(net()) });
+    expect(status.frontDoor.vipHolders).toHaveLength(1);
+    expect(statusText(status).join('\n')).toContain(`virtual IP ${net().vip} held by ${status.frontDoor.vipHolders![0]}`);
+    const upstreams = net().nodes.map((n) => readFileSync(nginxConfOf(cluster.dir, `nginx-${n.name}`), 'utf8').match(/^\s+server \S+ max_fails.*$/gm));
+    expect(upstreams[0]).toHaveLength(2);
+    expect(upstreams[1]).toEqual(upstreams[0]);
+  }, 60_000);
 
   it('kill -9 of nginx (master and workers) on the node holding the address', async () => {
     await failover(
