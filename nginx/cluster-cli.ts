@@ -20,9 +20,10 @@ const USAGE = `usage: npm run cluster -- start|stop|status|restart|deployment|ro
   status    processes, front door, shards, read-only vbuckets, copies short or catching up, the last
             failover (--json: the same as JSON); exit 0 healthy, 1 degraded (writes still taken),
             2 writes refused somewhere, 3 down
-  deployment  write the systemd units, environment file examples and nginx.conf for a machine to
-            --out DIR (--prefix /opt/content-repo: where the built service is installed; --user content-repo;
-            --node /usr/bin/node)
+  deployment  write the deployment profiles (all-in-one/, mini-ha/, full-ha/: systemd units, environment
+            files, nginx.conf, keepalived.conf) to --out DIR (--prefix /opt/content-repo: where the built
+            service is installed; --user content-repo; --node /usr/bin/node; full HA: --hosts A,B,C (three
+            or more private addresses), --vip 10.0.0.100/24, --interface eth0)
   rotate-logs  rotate the folder's logs over 50 MB (keeps 5, compressed; <dir>/logrotate.conf), with
             Debian's logrotate (installed when missing); run it from cron
   restart   restart front ends one at a time, each out of nginx first; --role NAME: that one process,
@@ -66,6 +67,9 @@ const parseOptions = () =>
     prefix: { type: 'string' },
     user: { type: 'string' },
     node: { type: 'string' },
+    hosts: { type: 'string' },
+    vip: { type: 'string' },
+    interface: { type: 'string' },
   },
   });
 
@@ -122,7 +126,7 @@ async function main(): Promise<void> {
     }
   } else if (command === 'deployment') {
     if (values.out === undefined) throw new Error(`deployment needs --out DIR\n${USAGE}`);
-    const given = { prefix: values.prefix, user: values.user, node: values.node };
+    const given = { prefix: values.prefix, user: values.user, node: values.node, hosts: values.hosts?.split(',').map((h) => h.trim()), vip: values.vip, interface: values.interface };
     const settings = { ...DEFAULT_DEPLOYMENT, ...Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) };
     for (const [name, text] of renderDeployment(settings)) {
       const file = join(values.out, name);

@@ -194,6 +194,16 @@ describe('the deployment files', () => {
     for (const frontend of DEFAULT_DEPLOYMENT.frontends) expect(files.get('nginx.conf')).toContain(`server ${frontend}`);
   });
 
+  it('deployment --hosts --vip --interface renders full HA for other hosts: a folder each, keepalived on the first two', () => {
+    const out = join(dir, 'four');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'nginx/cluster-cli.ts', 'deployment', '--out', out, '--hosts', '192.168.5.1,192.168.5.2,192.168.5.3,192.168.5.4', '--vip', '192.168.5.50/24', '--interface', 'ens3'], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.stderr).toBe('');
+    expect(readdirSync(join(out, 'full-ha')).sort()).toEqual(['192.168.5.1', '192.168.5.2', '192.168.5.3', '192.168.5.4', 'systemd']);
+    expect(readFileSync(join(out, 'full-ha', '192.168.5.2', 'keepalived.conf'), 'utf8')).toMatch(/192\.168\.5\.50\/24 dev ens3/);
+    expect(readdirSync(join(out, 'full-ha', '192.168.5.4')).sort()).toEqual(['content-repo.env', 'enable.sh', 'shard-s4.env', 'supervisor-4.env']);
+    expect(readFileSync(join(out, 'full-ha', '192.168.5.1', 'nginx.conf'), 'utf8')).toContain('server 192.168.5.4:3000 ');
+  });
+
   it('deploy/ is what `npm run cluster -- deployment --out deploy` writes for the defaults: a folder per profile', () => {
     const out = join(dir, 'out');
     const run = spawnSync(process.execPath, ['--import', 'tsx', 'nginx/cluster-cli.ts', 'deployment', '--out', out], { encoding: 'utf8', timeout: 30_000 });
