@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { inspectCluster, type ClusterHealth } from '../fs-service/index.js';
 import { processStatuses, readState, type ClusterState, type ProcessStatus } from './cluster.js';
+import { vipHolders } from './netns.js';
 
 /**
  * What `npm run cluster -- status` answers, and its exit code:
@@ -21,7 +22,7 @@ export interface ClusterStatus {
   /** Why the verdict is not healthy, one line each. */
   reasons: string[];
   /** nginx's answer to /readyz (through it, a front end's): the front door serves. */
-  frontDoor: { ready: boolean; status: number | null; error?: string };
+  frontDoor: { ready: boolean; status: number | null; error?: string; vip?: string; vipHolders?: string[] };
   processes: ProcessStatus[];
   /** Storage as the supervisors (or etcd and the shards) see it; null when nobody answered. */
   storage: (ClusterHealth & { source: string; leader?: { name: string } | null }) | null;
@@ -85,7 +86,9 @@ export async function clusterStatus(dir: string): Promise<ClusterStatus> {
   const state = readState(resolve(dir));
   if (state === null) throw new Error(`no cluster state in ${resolve(dir)}`);
   const processes = processStatuses(state);
-  const [door, storage] = await Promise.all([frontDoor(state.url), storageHealth(state)]);
+  const [answer, storage] = await Promise.all([frontDoor(state.url), storageHealth(state)]);
+  // The HA front door: which node's namespace holds the virtual IP (two only for the seconds of a takeover).
+  const door = state.frontDoor === undefined ? answer : { ...answer, vip: state.frontDoor.vip, vipHolders: vipHolders(state.frontDoor) };
   const { verdict, reasons } = judge(processes, door, storage);
   return { url: state.url, verdict, exitCode: EXIT_CODES[verdict], reasons, frontDoor: door, processes, storage };
 }
@@ -110,6 +113,7 @@ export function statusText(s: ClusterStatus): string[] {
   const lines = [`cluster at ${s.url}: ${s.verdict.toUpperCase()} (exit ${s.exitCode})`];
   for (const reason of s.reasons) lines.push(`  - ${reason}`);
   lines.push(`front door: ${s.frontDoor.ready ? 'ready' : 'NOT ready'} (/readyz through nginx: ${s.frontDoor.status ?? s.frontDoor.error ?? '-'})`);
+  if (s.frontDoor.vip !== undefined) lines.push(`  virtual IP ${s.frontDoor.vip} held by ${s.frontDoor.vipHolders?.join(' and ') || 'NO node'}`);
   lines.push('processes:');
   for (const p of s.processes) {
     const by = p.pids.length === 0 ? '' : p.pids.includes(p.pid) ? '' : ` (started again outside the launcher; it started ${p.pid})`;

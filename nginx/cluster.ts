@@ -4,9 +4,13 @@ import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureEtcd, ensureNginx } from './ensure-tool.js';
+import { ensureCurl, ensureEtcd, ensureKeepalived, ensureNginx } from './ensure-tool.js';
 import { clientEndpoint, etcdCommand, waitForEtcd, type EtcdMember } from './etcd.js';
-import { freePort, isAlive, type ManagedProcess, runningPids, startDetached, stopProcess, waitForHttp } from './processes.js';
+import { freePort, isAlive, type ManagedProcess, pidFileOf, runningPids, startDetached, stopProcess, waitForHttp } from './processes.js';
+import { livePid } from '../fs-service/index.js';
+import { isKeepalived, isNginx, keepalivedPidFiles, nginxConfOf, startFrontDoor } from './front-door.js';
+import { logrotateConfigOf, renderLogrotateConfig } from './log-rotation.js';
+import { createFrontDoorNetwork, removeFrontDoorNetwork, type FrontDoorNetwork } from './netns.js';
 import { setUpstreamDown } from './nginx-control.js';
 import { renderNginxConfig } from './render-config.js';
 
@@ -22,6 +26,11 @@ export interface ClusterOptions {
   supervisors?: number;
   /** Public port of nginx (default 8080). */
   port: number;
+  /**
+   * Front-door nodes (--ha: 2): 0 or absent, one nginx on 127.0.0.1; two or more, an nginx and a
+   * keepalived in each node's own network namespace, passing a virtual IP between them (netns.ts).
+   */
+  frontDoors?: number;
   maxBodyBytes: number;
   /** The git push limit of the front ends and of nginx's git routes (default 2 GiB). */
   maxPushBytes?: number;
@@ -46,6 +55,8 @@ export interface ClusterState {
   adminTokenFile: string;
   /** nginx's body buffer folder, outside `dir` (removed by stop). */
   nginxTemp?: string;
+  /** The HA front door's namespaces, bridge and virtual IP (removed by stop); absent with one nginx. */
+  frontDoor?: FrontDoorNetwork;
   processes: ManagedProcess[];
   startedAt: string;
 }
@@ -62,8 +73,6 @@ export function entryCommand(entry: string): string[] {
   return compiled ? [process.execPath, join(root, 'dist', `${entry}.js`)] : [process.execPath, '--import', 'tsx', join(root, `${entry}.ts`)];
 }
 
-/** Where each process of a launcher folder writes its pid file. */
-const pidFileOf = (dir: string, role: string): string => join(dir, 'run', `${role}.pid`);
 
 /**
  * nginx's workers drop to an unprivileged user; they must reach the body buffer folder, which a
@@ -160,15 +169,27 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
   if (existing !== null && existing.processes.some((p) => runningPids(p).length > 0)) throw new Error(`a cluster is already running from ${dir} (${existing.url}); stop it first`);
   const nginxBinary = ensureNginx(log);
   const etcdBinary = ensureEtcd(log);
+  const ha = (o.frontDoors ?? 0) >= 2;
+  const keepalivedBinary = ha ? ensureKeepalived(log) : '';
+  const curlBinary = ha ? ensureCurl(log) : '';
   mkdirSync(dir, { recursive: true });
   const { adoptMap } = migration(dir);
   for (const sub of ['logs', 'run', 'shards', 'frontends', 'nginx/logs']) mkdirSync(join(dir, sub), { recursive: true });
   const secret = folderSecret(dir);
+  writeFileSync(logrotateConfigOf(dir), renderLogrotateConfig(dir));
   const started: ManagedProcess[] = [];
   // Shards fsync on libuv's thread pool; the default 4 threads serialise replicated writes.
   const env = { ...process.env, FS_CLUSTER_SECRET: secret, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' };
   const dead = (p: ManagedProcess) => () => !isAlive(p.pid);
+  let frontDoor: FrontDoorNetwork | undefined;
+  const temp = nginxTempDir();
   try {
+    if (ha) {
+      frontDoor = createFrontDoorNetwork(o.frontDoors!);
+      log(`front-door network: bridge ${frontDoor.bridge} ${frontDoor.hostAddress}/${frontDoor.prefixLength}, nodes ${frontDoor.nodes.map((n) => `${n.name} ${n.address} (netns ${n.netns})`).join(', ')}, virtual IP ${frontDoor.vip}`);
+    }
+    // Where the front ends listen: loopback, or this machine's address on the front door's bridge.
+    const frontendHost = frontDoor?.hostAddress ?? '127.0.0.1';
     const { members, created } = await folderEtcd(dir, o.etcdMembers ?? 1);
     if (!created && o.etcdMembers !== undefined && o.etcdMembers !== members.length) log(`${dir} has an etcd of ${members.length} member(s); --etcd-members ${o.etcdMembers} ignored`);
     // etcd writes no pid file; it holds an flock on its database, which names it.
@@ -212,7 +233,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
     for (let i = 1; i <= o.frontends; i++) {
       const port = await freePort();
       const feEnv: Record<string, string> = {
-        HOST: '127.0.0.1',
+        HOST: frontendHost,
         PORT: String(port),
         DATA_DIR: join(dir, 'frontends', `f${i}`),
         PID_FILE: pidFileOf(dir, `frontend-f${i}`),
@@ -230,20 +251,29 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
       started.push(p);
       frontends.push(p);
       // The first front end creates the admin token of an empty cluster (before its port opens); the others find it.
-      if (i === 1) await waitForHttp(`http://127.0.0.1:${port}/readyz`, 60_000, dead(p));
+      if (i === 1) await waitForHttp(`http://${frontendAddress(p)}/readyz`, 60_000, dead(p));
     }
-    for (const p of frontends.slice(1)) await waitForHttp(`http://127.0.0.1:${p.port}/readyz`, 60_000, dead(p));
+    for (const p of frontends.slice(1)) await waitForHttp(`http://${frontendAddress(p)}/readyz`, 60_000, dead(p));
     log(`front ends ready: ${frontends.map((p) => p.port).join(' ')}`);
 
-    const prefix = join(dir, 'nginx');
-    const conf = join(prefix, 'nginx.conf');
-    const temp = nginxTempDir();
-    writeFileSync(conf, renderNginxConfig({ prefix, temp, listen: `127.0.0.1:${o.port}`, upstreams: frontends.map((p) => `127.0.0.1:${p.port}`), maxBodyBytes: o.maxBodyBytes, ...(o.maxPushBytes === undefined ? {} : { maxPushBytes: o.maxPushBytes }) }));
-    // nginx writes (and removes) its own pid file, named in the configuration.
-    const nginx = { ...startDetached('nginx', [nginxBinary, '-p', prefix, '-c', conf], join(dir, 'logs', 'nginx.log'), env, o.port), pidFile: join(prefix, 'nginx.pid') };
-    started.push(nginx);
-    const url = `http://127.0.0.1:${o.port}`;
-    await waitForHttp(`${url}/healthz`, 30_000, dead(nginx));
+    // Every nginx gets the same configuration but for its own folders.
+    const nginxConfig = (prefix: string, nginxTemp: string, listen: string) =>
+      renderNginxConfig({ prefix, temp: nginxTemp, listen, upstreams: frontends.map(frontendAddress), maxBodyBytes: o.maxBodyBytes, ...(o.maxPushBytes === undefined ? {} : { maxPushBytes: o.maxPushBytes }) });
+    let url: string;
+    if (frontDoor === undefined) {
+      const prefix = join(dir, 'nginx');
+      const conf = join(prefix, 'nginx.conf');
+      writeFileSync(conf, nginxConfig(prefix, temp, `127.0.0.1:${o.port}`));
+      // nginx writes (and removes) its own pid file, named in the configuration.
+      const nginx = { ...startDetached('nginx', [nginxBinary, '-p', prefix, '-c', conf], join(dir, 'logs', 'nginx.log'), env, o.port), pidFile: join(prefix, 'nginx.pid') };
+      started.push(nginx);
+      url = `http://127.0.0.1:${o.port}`;
+      await waitForHttp(`${url}/healthz`, 30_000, dead(nginx));
+    } else {
+      started.push(...(await startFrontDoor(dir, frontDoor, { nginxBinary, keepalivedBinary, curlBinary, port: o.port, temp, env, nginxConfig, log })));
+      url = `http://${frontDoor.vip}:${o.port}`;
+      await waitForHttp(`${url}/healthz`, 30_000);
+    }
     log(`nginx ready: ${url}`);
 
     const state: ClusterState = {
@@ -255,6 +285,7 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
       supervisorUrls,
       adminTokenFile: join(dir, 'frontends', 'f1', 'admin-token'),
       nginxTemp: temp,
+      ...(frontDoor === undefined ? {} : { frontDoor }),
       processes: started,
       startedAt: new Date().toISOString(),
     };
@@ -262,8 +293,15 @@ export async function startCluster(o: ClusterOptions): Promise<ClusterState> {
     return state;
   } catch (err) {
     for (const p of started.reverse()) await stopProcess(p, 'SIGTERM', 5_000);
+    if (frontDoor !== undefined) removeFrontDoorNetwork(frontDoor);
+    rmSync(temp, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** host:port a front end listens on (loopback, or the front door's bridge address). */
+export function frontendAddress(p: ManagedProcess): string {
+  return `${p.env?.HOST ?? '127.0.0.1'}:${p.port}`;
 }
 
 /** Waits until the cluster has a map (a new cluster's leader formed it, or an adopted one was imported). */
@@ -288,14 +326,22 @@ async function waitForMap(supervisorUrl: string, secret: string, timeoutMs: numb
 export async function stopCluster(dir: string, log: (line: string) => void = () => {}): Promise<void> {
   const state = readState(resolve(dir));
   if (state === null) throw new Error(`no cluster state in ${resolve(dir)}`);
-  const order = (role: string) => (role === 'nginx' ? 0 : role.startsWith('frontend') ? 1 : role.startsWith('supervisor') ? 2 : role.startsWith('shard') ? 3 : 4);
-  const groups = [0, 1, 2, 3, 4].map((rank) => state.processes.filter((p) => order(p.role) === rank));
+  // keepalived first: it gives the virtual IP up, rather than see its nginx go and pass the address on.
+  const order = (role: string) => (isKeepalived(role) ? 0 : isNginx(role) ? 1 : role.startsWith('frontend') ? 2 : role.startsWith('supervisor') ? 3 : role.startsWith('shard') ? 4 : 5);
+  const groups = [0, 1, 2, 3, 4, 5].map((rank) => state.processes.filter((p) => order(p.role) === rank));
   for (const group of groups) {
-    const results = await Promise.all(group.map((p) => stopProcess(p, p.role === 'nginx' ? 'SIGQUIT' : 'SIGTERM')));
+    const results = await Promise.all(group.map((p) => stopProcess(p, stopSignal(p.role))));
     group.forEach((p, i) => log(`${p.role} (pid ${p.pid}): ${results[i]}`));
   }
   if (state.nginxTemp !== undefined) rmSync(state.nginxTemp, { recursive: true, force: true });
+  if (state.frontDoor !== undefined) {
+    removeFrontDoorNetwork(state.frontDoor);
+    log(`front-door network ${state.frontDoor.bridge} and namespaces removed`);
+  }
 }
+
+/** nginx finishes open requests on SIGQUIT; everything else stops gracefully on SIGTERM. */
+const stopSignal = (role: string): NodeJS.Signals => (isNginx(role) ? 'SIGQUIT' : 'SIGTERM');
 
 /** A role's recorded process and the state it is in; throws naming the roles there are. */
 function recorded(dir: string, role: string): { state: ClusterState; index: number; old: ManagedProcess } {
@@ -315,12 +361,24 @@ function startRecorded(state: ClusterState, index: number, old: ManagedProcess):
   return next;
 }
 
-/** What says a role is ready again after a restart. */
-function readyUrl(state: ClusterState, p: ManagedProcess): string {
-  if (p.role === 'nginx') return `${state.url}/healthz`;
-  if (p.role.startsWith('etcd-')) return `http://127.0.0.1:${p.port}/health`;
-  if (p.role.startsWith('frontend-')) return `http://127.0.0.1:${p.port}/readyz`;
-  return `http://127.0.0.1:${p.port}/healthz`;
+/** Resolves once a (re)started role is ready again. */
+async function waitReady(state: ClusterState, p: ManagedProcess): Promise<void> {
+  const isDead = () => !isAlive(p.pid);
+  const node = state.frontDoor?.nodes.find((n) => p.role.endsWith(`-${n.name}`));
+  if (isKeepalived(p.role) && node !== undefined) return waitForFile(() => livePid(keepalivedPidFiles(state.dir, node.name).vrrp) !== null, 30_000, isDead, `${p.role}'s VRRP process`);
+  if (isNginx(p.role)) return waitForHttp(node === undefined ? `${state.url}/healthz` : `http://${node.address}:${p.port}/nginx-healthz`, 60_000, isDead);
+  if (p.role.startsWith('etcd-')) return waitForHttp(`http://127.0.0.1:${p.port}/health`, 60_000, isDead);
+  if (p.role.startsWith('frontend-')) return waitForHttp(`http://${frontendAddress(p)}/readyz`, 60_000, isDead);
+  return waitForHttp(`http://127.0.0.1:${p.port}/healthz`, 60_000, isDead);
+}
+
+async function waitForFile(check: () => boolean, timeoutMs: number, isDead: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (isDead()) throw new Error(`${what} exited while starting`);
+    if (Date.now() > deadline) throw new Error(`${what} not running after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**
@@ -331,9 +389,9 @@ function readyUrl(state: ClusterState, p: ManagedProcess): string {
 export async function restartRole(dir: string, role: string): Promise<ManagedProcess> {
   if (role.startsWith('frontend-')) return restartFrontend(dir, role);
   const { state, index, old } = recorded(dir, role);
-  await stopProcess(old, role === 'nginx' ? 'SIGQUIT' : 'SIGTERM');
+  await stopProcess(old, stopSignal(role));
   const next = startRecorded(state, index, old);
-  await waitForHttp(readyUrl(state, next), 60_000, () => !isAlive(next.pid));
+  await waitReady(state, next);
   return next;
 }
 
@@ -345,17 +403,17 @@ export async function restartRole(dir: string, role: string): Promise<ManagedPro
  */
 export async function restartFrontend(dir: string, role: string): Promise<ManagedProcess> {
   const { state, index, old } = recorded(dir, role);
-  const nginx = state.processes.find((p) => p.role === 'nginx');
   if (!role.startsWith('frontend') || old.env === undefined) throw new Error(`no front end named ${role}`);
-  const master = nginx === undefined ? undefined : runningPids(nginx)[0];
-  if (master === undefined) throw new Error('nginx of this cluster is not running');
-  const conf = join(state.dir, 'nginx', 'nginx.conf');
-  const address = `127.0.0.1:${old.port}`;
-  await setUpstreamDown(conf, master, address, true);
+  // Every nginx of the front door sends to every front end: each takes it out, then back.
+  const masters = state.processes.filter((p) => isNginx(p.role)).map((p) => ({ conf: nginxConfOf(state.dir, p.role), master: runningPids(p)[0], role: p.role }));
+  const stopped = masters.find((m) => m.master === undefined);
+  if (stopped !== undefined || masters.length === 0) throw new Error(`${stopped?.role ?? 'nginx'} of this cluster is not running`);
+  const address = frontendAddress(old);
+  for (const m of masters) await setUpstreamDown(m.conf, m.master!, address, true);
   await stopProcess(old, 'SIGTERM');
   const next = startRecorded(state, index, old);
-  await waitForHttp(readyUrl(state, next), 60_000, () => !isAlive(next.pid));
-  await setUpstreamDown(conf, master, address, false);
+  await waitReady(state, next);
+  for (const m of masters) await setUpstreamDown(m.conf, m.master!, address, false);
   return next;
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { etcdEnvironment, type EtcdMember } from './etcd.js';
+import { renderKeepalivedConfig } from './keepalived-config.js';
 import { DEFAULT_MAX_PUSH_BYTES, renderNginxConfig } from './render-config.js';
 
 /**
@@ -25,6 +26,14 @@ export interface DeploymentSettings {
   maxPushBytes: number;
   /** etcd members of the example environment files (their machines' addresses). */
   etcdMembers: EtcdMember[];
+  keepalived: string;
+  curl: string;
+  /** full-ha: the hosts' private addresses (three or more); each runs an etcd member (the first three), a shard, a supervisor and a front end. */
+  hosts: string[];
+  /** full-ha: the virtual IP (address/prefix) the first two hosts' keepalived pass between them. */
+  vip: string;
+  /** full-ha: the interface of the hosts' private addresses, where the virtual IP goes. */
+  interface: string;
 }
 
 export const DEFAULT_DEPLOYMENT: DeploymentSettings = {
@@ -39,7 +48,19 @@ export const DEFAULT_DEPLOYMENT: DeploymentSettings = {
   maxBodyBytes: 50 * 1024 * 1024,
   maxPushBytes: DEFAULT_MAX_PUSH_BYTES,
   etcdMembers: [1, 2, 3].map((n) => ({ name: `e${n}`, host: `10.0.0.${n}`, clientPort: 2379, peerPort: 2380, dataDir: `/var/lib/content-repo/etcd-e${n}` })),
+  keepalived: '/usr/sbin/keepalived',
+  curl: '/usr/bin/curl',
+  hosts: ['10.0.0.1', '10.0.0.2', '10.0.0.3'],
+  vip: '10.0.0.100/24',
+  interface: 'eth0',
 };
+
+/** The deployment profiles, each a folder of `deployment --out DIR` (docs/operations.md, "Deployment profiles"). */
+export const PROFILES = ['all-in-one', 'mini-ha', 'full-ha'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+/** Fixed ports of the full-HA hosts (one instance of each role per host). */
+const FULL_HA_PORTS = { frontend: 3000, shard: 7001, supervisor: 7100 };
 
 /** systemd's directories for StateDirectory=content-repo/... and CacheDirectory=content-repo/... */
 const STATE = '/var/lib/content-repo';
@@ -75,8 +96,8 @@ function hardened(s: DeploymentSettings): string[] {
   ];
 }
 
-/** One of our Node processes: the common environment file, the secret as a credential (never on a command line). */
-function nodeService(s: DeploymentSettings, o: { description: string; entry: string; state?: string; env: string[]; instanceEnv: string; stopSeconds: number }): string {
+/** One of our Node processes: the common environment file, the secret as a credential (never on a command line; an embedded server has none). */
+function nodeService(s: DeploymentSettings, o: { description: string; entry: string; state?: string; env: string[]; instanceEnv: string; stopSeconds: number; secret?: boolean }): string {
   return (
     HEADER +
     unit({
@@ -88,8 +109,8 @@ function nodeService(s: DeploymentSettings, o: { description: string; entry: str
         `EnvironmentFile=${join(s.configDir, 'content-repo.env')}`,
         `EnvironmentFile=-${join(s.configDir, o.instanceEnv)}`,
         ...o.env.map((e) => `Environment=${e}`),
-        `LoadCredential=cluster-secret:${join(s.configDir, 'cluster-secret')}`,
-        'Environment=FS_CLUSTER_SECRET_FILE=%d/cluster-secret',
+        o.secret !== false && `LoadCredential=cluster-secret:${join(s.configDir, 'cluster-secret')}`,
+        o.secret !== false && 'Environment=FS_CLUSTER_SECRET_FILE=%d/cluster-secret',
         o.state !== undefined && `StateDirectory=${o.state}`,
         'KillSignal=SIGTERM',
         `TimeoutStopSec=${o.stopSeconds}s`,
@@ -101,17 +122,55 @@ function nodeService(s: DeploymentSettings, o: { description: string; entry: str
 }
 
 /**
- * Every deployment file, by name: systemd units (templates: a shard per id, a supervisor per
- * name, a front end per port, an etcd member per name; nginx; a target that groups them), the
- * environment files' examples and the nginx configuration, from the same renderer the launcher
- * uses for its own nginx (render-config.ts). deploy/ in the repository holds them for the defaults.
+ * Every deployment file of every profile, by path (`mini-ha/systemd/...`): systemd units, the
+ * environment files and the nginx and keepalived configurations, from the same renderers the
+ * launcher uses for its own nginx (render-config.ts), keepalived (keepalived-config.ts) and etcd
+ * (etcd.ts). deploy/ in the repository holds them for the defaults.
  */
 export function renderDeployment(s: DeploymentSettings = DEFAULT_DEPLOYMENT): Map<string, string> {
   const files = new Map<string, string>();
+  for (const profile of PROFILES) for (const [name, text] of renderProfile(profile, s)) files.set(`${profile}/${name}`, text);
+  return files;
+}
+
+export function renderProfile(profile: Profile, s: DeploymentSettings = DEFAULT_DEPLOYMENT): Map<string, string> {
+  if (profile === 'all-in-one') return allInOne(s);
+  if (profile === 'full-ha') return fullHa(s);
+  return miniHa(s);
+}
+
+/**
+ * mini HA, one host: units (templates: a shard per id, a supervisor per name, a front end per
+ * port, an etcd member per name; nginx; a target that groups them), the environment files'
+ * examples and nginx.conf: what `npm run cluster` runs, under systemd.
+ */
+function miniHa(s: DeploymentSettings): Map<string, string> {
+  const files = clusterUnits(s);
+  files.set('nginx.conf', renderNginxConfig({ prefix: `${STATE}/nginx`, temp: `${CACHE}/nginx`, listen: s.listen, upstreams: s.frontends, maxBodyBytes: s.maxBodyBytes, maxPushBytes: s.maxPushBytes }));
+  const etcd = s.etcdMembers.map((m) => `${m.host ?? '127.0.0.1'}:${m.clientPort}`).join(',');
+  files.set('content-repo.env.example', commonEnvironment(s, { etcd, host: '127.0.0.1', frontends: s.frontends.length }));
   files.set(
-    'systemd/content-repo.target',
-    HEADER + unit({ Unit: ['Description=content-repo: every process of this machine (etcd, shards, supervisors, front ends, nginx)', 'Wants=network-online.target', 'After=network-online.target'], Install: ['WantedBy=multi-user.target'] }),
+    'shard-s1.env.example',
+    `# ${join(s.configDir, 'shard-s1.env')}: what only content-repo-shard@s1 reads (one file per shard: shard-<id>.env).\nFS_SHARD_PORT=7001\n# The address the others dial, when it is not FS_SHARD_HOST:FS_SHARD_PORT.\n# FS_SHARD_ADVERTISE=10.0.0.1:7001\n`,
   );
+  files.set(
+    'supervisor-1.env.example',
+    `# ${join(s.configDir, 'supervisor-1.env')}: what only content-repo-supervisor@1 reads (one file per supervisor).\nFS_SUPERVISOR_PORT=7100\n# A new cluster only: the shards its first map waits for, and the copies of each vbucket.\nFS_INITIAL_SHARDS=s1,s2,s3\nFS_REPLICAS=3\n`,
+  );
+  const first = s.etcdMembers[0];
+  if (first !== undefined) {
+    files.set(
+      `etcd-${first.name}.env.example`,
+      `# ${join(s.configDir, `etcd-${first.name}.env`)} on the machine of member ${first.name} (one file per member: etcd-<name>.env).\n# Generated from the launcher's own etcd settings (nginx/etcd.ts).\n${etcdEnvironment(first, s.etcdMembers)}`,
+    );
+  }
+  return files;
+}
+
+/** The units every cluster host shares (mini HA and full HA). */
+function clusterUnits(s: DeploymentSettings): Map<string, string> {
+  const files = new Map<string, string>();
+  files.set('systemd/content-repo.target', targetUnit('content-repo: every process of this machine (etcd, shards, supervisors, front ends, nginx)'));
   files.set(
     'systemd/content-repo-shard@.service',
     nodeService(s, {
@@ -156,73 +215,176 @@ export function renderDeployment(s: DeploymentSettings = DEFAULT_DEPLOYMENT): Ma
         Install: ['WantedBy=content-repo.target'],
       }),
   );
-  files.set(
-    'systemd/content-repo-nginx.service',
-    HEADER +
-      unit({
-        Unit: ['Description=content-repo front door (nginx)', 'Wants=network-online.target', 'After=network-online.target', 'PartOf=content-repo.target'],
-        Service: [
-          // The master binds the public port and starts workers as an unprivileged user (nobody).
-          'Type=exec',
-          `ExecStartPre=${s.nginx} -t -q -p ${STATE}/nginx -c ${join(s.configDir, 'nginx.conf')}`,
-          `ExecStart=${s.nginx} -p ${STATE}/nginx -c ${join(s.configDir, 'nginx.conf')}`,
-          'ExecReload=/bin/kill -HUP $MAINPID',
-          'KillSignal=SIGQUIT',
-          'TimeoutStopSec=30s',
-          'Restart=on-failure',
-          'RestartSec=2s',
-          'StateDirectory=content-repo/nginx content-repo/nginx/logs',
-          'CacheDirectory=content-repo/nginx',
-          'CacheDirectoryMode=0755',
-          'ProtectSystem=full',
-          'ProtectHome=yes',
-          'PrivateTmp=yes',
-        ],
-        Install: ['WantedBy=content-repo.target'],
-      }),
-  );
-  files.set('nginx.conf', renderNginxConfig({ prefix: `${STATE}/nginx`, temp: `${CACHE}/nginx`, listen: s.listen, upstreams: s.frontends, maxBodyBytes: s.maxBodyBytes, maxPushBytes: s.maxPushBytes }));
-  const etcd = s.etcdMembers.map((m) => `${m.host ?? '127.0.0.1'}:${m.clientPort}`).join(',');
-  files.set(
-    'content-repo.env.example',
-    `# ${join(s.configDir, 'content-repo.env')}: read by every shard, supervisor and front end unit of this machine.
+  files.set('systemd/content-repo-nginx.service', nginxUnit(s));
+  return files;
+}
+
+/** content-repo.env: what every shard, supervisor and front end of one host reads. */
+function commonEnvironment(s: DeploymentSettings, o: { etcd: string; host: string; frontends: number }): string {
+  return `# ${join(s.configDir, 'content-repo.env')}: read by every shard, supervisor and front end unit of this machine.
 # Per-instance settings go in ${join(s.configDir, '<role>-<instance>.env')} (shard-s1.env: FS_SHARD_PORT=7001 ...).
 # The cluster secret is not here: it is ${join(s.configDir, 'cluster-secret')} (mode 0600, root), handed to each
 # process as a systemd credential (FS_CLUSTER_SECRET_FILE), never on a command line or in an environment.
 
 # Every etcd member's client address, all of them.
-FS_ETCD=${etcd}
+FS_ETCD=${o.etcd}
 # The cluster's name: its key prefix in etcd.
 FS_CLUSTER=default
 LOG_LEVEL=info
 
 # Shards: the private address to listen on (and, when others must dial another, FS_SHARD_ADVERTISE).
-FS_SHARD_HOST=127.0.0.1
+FS_SHARD_HOST=${o.host}
 # Supervisors: the admin API's address (the status command asks it).
-FS_SUPERVISOR_HOST=127.0.0.1
+FS_SUPERVISOR_HOST=${o.host}
 
 # Front ends: nginx's client_max_body_size is rendered from the same value (nginx.conf).
-HOST=127.0.0.1
+HOST=${o.host}
 MAX_BODY_BYTES=${s.maxBodyBytes}
 MAX_PUSH_BYTES=${s.maxPushBytes}
 # How many front ends share the per-client rate limits behind this nginx.
-RATE_LIMIT_FRONTENDS=${s.frontends.length}
+RATE_LIMIT_FRONTENDS=${o.frontends}
+`;
+}
+
+/** A unit of the target that is not one of our Node processes (nginx, keepalived): started after the network and `after`. */
+function systemService(description: string, service: string[], after: string[] = []): string {
+  const wants = ['network-online.target', ...after].join(' ');
+  return HEADER + unit({ Unit: [`Description=${description}`, `Wants=${wants}`, `After=${wants}`, 'PartOf=content-repo.target'], Service: service, Install: ['WantedBy=content-repo.target'] });
+}
+
+/** The front door's nginx unit (one host's nginx; with keepalived beside it in full HA). */
+function nginxUnit(s: DeploymentSettings): string {
+  return systemService('content-repo front door (nginx)', [
+    // The master binds the public port and starts workers as an unprivileged user (nobody).
+    'Type=exec',
+    `ExecStartPre=${s.nginx} -t -q -p ${STATE}/nginx -c ${join(s.configDir, 'nginx.conf')}`,
+    `ExecStart=${s.nginx} -p ${STATE}/nginx -c ${join(s.configDir, 'nginx.conf')}`,
+    'ExecReload=/bin/kill -HUP $MAINPID',
+    'KillSignal=SIGQUIT',
+    'TimeoutStopSec=30s',
+    'Restart=on-failure',
+    'RestartSec=2s',
+    'StateDirectory=content-repo/nginx content-repo/nginx/logs',
+    'CacheDirectory=content-repo/nginx',
+    'CacheDirectoryMode=0755',
+    'ProtectSystem=full',
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+  ]);
+}
+
+/**
+ * all-in-one: `npm start` under systemd: one embedded process (storage in its data folder, no
+ * etcd, no secret) and nginx in front of it. Nothing of it is redundant.
+ */
+function allInOne(s: DeploymentSettings): Map<string, string> {
+  const files = new Map<string, string>();
+  const port = 3000;
+  files.set('systemd/content-repo.target', targetUnit('content-repo: the embedded server and nginx'));
+  files.set(
+    'systemd/content-repo-embedded.service',
+    nodeService(s, {
+      description: 'content-repo, embedded (storage in its own data folder)',
+      entry: 'repo-server/main',
+      state: 'content-repo/embedded',
+      env: [`PORT=${port}`, `DATA_DIR=${STATE}/embedded`, `PID_FILE=${RUN}/embedded.pid`],
+      instanceEnv: 'embedded.env',
+      stopSeconds: 20,
+      secret: false,
+    }),
+  );
+  files.set('systemd/content-repo-nginx.service', nginxUnit(s));
+  files.set('nginx.conf', renderNginxConfig({ prefix: `${STATE}/nginx`, temp: `${CACHE}/nginx`, listen: s.listen, upstreams: [`127.0.0.1:${port}`], maxBodyBytes: s.maxBodyBytes, maxPushBytes: s.maxPushBytes }));
+  files.set(
+    'content-repo.env.example',
+    `# ${join(s.configDir, 'content-repo.env')}: read by content-repo-embedded (no FS_ETCD: storage is embedded, in ${STATE}/embedded).
+HOST=127.0.0.1
+LOG_LEVEL=info
+# nginx's client_max_body_size is rendered from the same values (nginx.conf).
+MAX_BODY_BYTES=${s.maxBodyBytes}
+MAX_PUSH_BYTES=${s.maxPushBytes}
 `,
   );
-  files.set(
-    'shard-s1.env.example',
-    `# ${join(s.configDir, 'shard-s1.env')}: what only content-repo-shard@s1 reads (one file per shard: shard-<id>.env).\nFS_SHARD_PORT=7001\n# The address the others dial, when it is not FS_SHARD_HOST:FS_SHARD_PORT.\n# FS_SHARD_ADVERTISE=10.0.0.1:7001\n`,
+  return files;
+}
+
+function targetUnit(description: string): string {
+  return HEADER + unit({ Unit: [`Description=${description}`, 'Wants=network-online.target', 'After=network-online.target'], Install: ['WantedBy=multi-user.target'] });
+}
+
+/** The keepalived unit of a full-HA front-door host: VRRP only, logs to the journal, its config checked before it starts. */
+function keepalivedUnit(s: DeploymentSettings): string {
+  const conf = join(s.configDir, 'keepalived.conf');
+  return systemService(
+    'content-repo front door: the virtual IP (keepalived, VRRP)',
+    [
+      // Root: it adds and removes the virtual IP and sends VRRP and ARP packets.
+      'Type=simple',
+      `ExecStartPre=${s.keepalived} --config-test --use-file ${conf}`,
+      `ExecStart=${s.keepalived} --dont-fork --log-console --no-syslog --vrrp --use-file ${conf} --pid ${RUN}-keepalived.pid --vrrp_pid ${RUN}-keepalived-vrrp.pid`,
+      'ExecReload=/bin/kill -HUP $MAINPID',
+      'Restart=on-failure',
+      'RestartSec=2s',
+      'ProtectHome=yes',
+      'PrivateTmp=yes',
+    ],
+    ['content-repo-nginx.service'],
   );
-  files.set(
-    'supervisor-1.env.example',
-    `# ${join(s.configDir, 'supervisor-1.env')}: what only content-repo-supervisor@1 reads (one file per supervisor).\nFS_SUPERVISOR_PORT=7100\n# A new cluster only: the shards its first map waits for, and the copies of each vbucket.\nFS_INITIAL_SHARDS=s1,s2,s3\nFS_REPLICAS=3\n`,
-  );
-  const first = s.etcdMembers[0];
-  if (first !== undefined) {
+}
+
+/**
+ * full HA, N hosts (three or more): each runs a shard, a supervisor and a front end, the first
+ * three an etcd member each, the first two an nginx and a keepalived passing the virtual IP. The
+ * units are shared (systemd/); each host gets a folder named by its address with its own
+ * configuration and the `systemctl enable` line of its instances (enable.sh).
+ */
+function fullHa(s: DeploymentSettings): Map<string, string> {
+  if (s.hosts.length < 3) throw new Error('full HA needs three hosts or more (an etcd quorum that survives one loss)');
+  const files = clusterUnits(s);
+  files.set('systemd/content-repo-keepalived.service', keepalivedUnit(s));
+  const members: EtcdMember[] = s.hosts.slice(0, 3).map((host, i) => ({ name: `e${i + 1}`, host, clientPort: 2379, peerPort: 2380, dataDir: `${STATE}/etcd-e${i + 1}` }));
+  const etcd = members.map((m) => `${m.host}:${m.clientPort}`).join(',');
+  const shards = s.hosts.map((_, i) => `s${i + 1}`);
+  const frontends = s.hosts.map((host) => `${host}:${FULL_HA_PORTS.frontend}`);
+  const frontDoor = s.hosts.slice(0, 2);
+  const listenPort = Number(/(\d+)$/.exec(s.listen)?.[1] ?? 80);
+  s.hosts.forEach((host, i) => {
+    const n = i + 1;
+    const at = (name: string) => `${host}/${name}`;
+    const member = members[i];
+    files.set(at('content-repo.env'), commonEnvironment(s, { etcd, host, frontends: frontends.length }));
+    files.set(at(`shard-s${n}.env`), `FS_SHARD_PORT=${FULL_HA_PORTS.shard}\n`);
+    files.set(at(`supervisor-${n}.env`), `FS_SUPERVISOR_PORT=${FULL_HA_PORTS.supervisor}\n# A new cluster only: the shards its first map waits for, and the copies of each vbucket.\nFS_INITIAL_SHARDS=${shards.join(',')}\nFS_REPLICAS=${Math.min(3, shards.length)}\n`);
+    if (member !== undefined) files.set(at(`etcd-${member.name}.env`), etcdEnvironment(member, members));
+    const units = [...(member === undefined ? [] : [`content-repo-etcd@${member.name}`]), `content-repo-shard@s${n}`, `content-repo-supervisor@${n}`, `content-repo-frontend@${FULL_HA_PORTS.frontend}`];
+    if (frontDoor.includes(host)) {
+      files.set(at('nginx.conf'), renderNginxConfig({ prefix: `${STATE}/nginx`, temp: `${CACHE}/nginx`, listen: s.listen, upstreams: frontends, maxBodyBytes: s.maxBodyBytes, maxPushBytes: s.maxPushBytes }));
+      files.set(
+        at('keepalived.conf'),
+        renderKeepalivedConfig({
+          name: `content-repo-${host}`,
+          interface: s.interface,
+          address: host,
+          peers: frontDoor.filter((h) => h !== host),
+          vip: s.vip,
+          priority: 200 - i,
+          check: { curl: s.curl, url: `http://127.0.0.1:${listenPort}/nginx-healthz` },
+        }),
+      );
+      units.push('content-repo-nginx', 'content-repo-keepalived');
+    }
     files.set(
-      `etcd-${first.name}.env.example`,
-      `# ${join(s.configDir, `etcd-${first.name}.env`)} on the machine of member ${first.name} (one file per member: etcd-<name>.env).\n# Generated from the launcher's own etcd settings (nginx/etcd.ts).\n${etcdEnvironment(first, s.etcdMembers)}`,
+      at('enable.sh'),
+      `#!/bin/sh
+# Host ${host}: copy this folder's files to ${s.configDir}/ (but this one), the units to /etc/systemd/system/, then run it.
+# --no-block: etcd is ready only once a quorum of members runs, so the first host's would wait for the next ones.
+# The target is enabled too, so a reboot starts them all.
+set -e
+systemctl daemon-reload
+systemctl enable --now --no-block ${units.join(' ')}
+systemctl enable content-repo.target
+`,
     );
-  }
+  });
   return files;
 }

@@ -28,3 +28,18 @@ export function ensureNginx(log: (line: string) => void): string {
 export function ensureEtcd(log: (line: string) => void): string {
   return ensureDebianBinary('etcd-server', ['/usr/bin/etcd', '/usr/local/bin/etcd'], log);
 }
+
+/** Debian's keepalived (the HA front door's VRRP: the virtual IP in front of the nginx nodes). */
+export function ensureKeepalived(log: (line: string) => void): string {
+  return ensureDebianBinary('keepalived', ['/usr/sbin/keepalived', '/usr/local/sbin/keepalived'], log);
+}
+
+/** Debian's curl: keepalived's health check asks nginx with it. */
+export function ensureCurl(log: (line: string) => void): string {
+  return ensureDebianBinary('curl', ['/usr/bin/curl', '/usr/local/bin/curl'], log);
+}
+
+/** Debian's logrotate: the launcher's log files. */
+export function ensureLogrotate(log: (line: string) => void): string {
+  return ensureDebianBinary('logrotate', ['/usr/sbin/logrotate', '/usr/bin/logrotate'], log);
+}

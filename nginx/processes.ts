@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { livePid } from '../fs-service/index.js';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 /** A process the launcher started: enough to find, watch and stop it from another shell. */
 export interface ManagedProcess {
@@ -20,6 +21,9 @@ export interface ManagedProcess {
   /** A file the process holds an flock on (etcd's `member/snap/db`): whoever holds it. */
   flockFile?: string;
 }
+
+/** Where each process of a launcher folder writes its pid file. */
+export const pidFileOf = (dir: string, role: string): string => join(dir, 'run', `${role}.pid`);
 
 /** Starts a detached child whose output goes to `log`; it outlives the launcher. */
 export function startDetached(role: string, command: string[], log: string, env: NodeJS.ProcessEnv, port?: number, ownEnv?: Record<string, string>): ManagedProcess {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readState, restartFrontend, startCluster, statePath, stopCluster, type ClusterState } from '../../../nginx/cluster.js';
+import { frontendAddress, readState, restartFrontend, startCluster, statePath, stopCluster, type ClusterState } from '../../../nginx/cluster.js';
 import { freePort, isAlive, startDetached, waitForHttp, type ManagedProcess } from '../../../nginx/processes.js';
 import { vbucketOf, type ClusterHealth, type ClusterMap } from '../../../fs-service/index.js';
 import { vbucketDirName } from '../../../fs-service/control/vbucket-map.js';
@@ -55,6 +55,8 @@ export interface ClusterOptions {
   authOff?: boolean;
   /** Tag for the temp folder, to find a failed run's logs. */
   name: string;
+  /** Front-door nodes (2: the HA front door in network namespaces); absent, one nginx on loopback. */
+  frontDoors?: number;
 }
 
 export class TestCluster {
@@ -80,6 +82,7 @@ export class TestCluster {
       port: await freePort(),
       maxBodyBytes: 50 * 1024 * 1024,
       authOff: o.authOff === true,
+      ...(o.frontDoors === undefined ? {} : { frontDoors: o.frontDoors }),
     });
     try {
       const token = o.authOff === true ? undefined : readFileSync(state.adminTokenFile, 'utf8').trim();
@@ -118,7 +121,7 @@ export class TestCluster {
 
   /** A front end addressed directly, bypassing nginx. */
   frontendUrl(role: string): string {
-    return `http://127.0.0.1:${this.process(role).port!}`;
+    return `http://${frontendAddress(this.process(role))}`;
   }
 
   /** SIGKILL of a recorded process; resolves once it is gone. */
