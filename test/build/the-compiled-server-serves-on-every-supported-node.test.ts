@@ -4,14 +4,15 @@
  * ~/.cache/content-repo when missing, never skipped) starts dist/repo-server/main.js with embedded
  * storage, serves a REST write and read, a real `git clone` and `git push` over smart HTTP, and
  * stops cleanly on SIGTERM. Deprecations throw (--throw-deprecation, --pending-deprecation), so an
- * API a newer release only warns about fails here before a later one removes it.
+ * API a newer release only warns about fails here before a later one removes it. The README names
+ * every line proven here.
  */
 import { mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitSandbox, gitUrl } from '../repo-server/api/helpers/git.js';
-import { buildWhenStale, type CompiledServer, startCompiledServer } from './helpers/compiled-server.js';
+import { buildWhenStale, type CompiledServer, ROOT, startCompiledServer } from './helpers/compiled-server.js';
 import { NEWER_NODES, obtainNode } from './helpers/supported-nodes.js';
 
 const STRICT = ['--throw-deprecation', '--pending-deprecation', '--trace-warnings'];
@@ -63,4 +64,12 @@ describe.each(NEWER_NODES)('the compiled server on Node $version ($status)', ({ 
     expect(server.output()).toContain('shutting down');
     expect(server.output()).not.toMatch(/Warning|DEP0\d+|"level":(?:50|60)/);
   });
+});
+
+it('the README names every line proven here among the supported ones', () => {
+  const supported = /^Supported Node\.js: (.*)$/m.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1] ?? '';
+  // "20.19+, 22.12+, 24 and 26 (...": the major of each item of the list.
+  const lines = [...supported.matchAll(/(?:^|, | and )(\d+)/g)].map((m) => m[1]);
+  expect(lines).toContain('20');
+  for (const { version } of NEWER_NODES) expect(lines).toContain(version.split('.')[0]);
 });

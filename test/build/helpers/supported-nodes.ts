@@ -18,7 +18,7 @@ export interface NodeRelease {
 
 /** Pinned so every run tests the same binaries; docs/operations.md says when to move them. */
 export const NEWER_NODES: readonly NodeRelease[] = [
-  { version: '22.23.5', status: "22 'Jod', LTS (maintenance)" },
+  { version: '22.23.5', status: "22 'Jod', LTS" },
   { version: '24.22.3', status: "24 'Krypton', LTS: the newest LTS line with a build on the registry" },
   { version: '26.12.1', status: '26, Current: its LTS builds are not on the registry yet' },
 ];
