@@ -5,48 +5,28 @@
  * are executable. The test command builds first (scripts/test.sh); run alone, this builds when
  * dist/ is stale.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIsStale } from '../../scripts/stale.mjs';
-
-const ROOT = process.cwd();
-/** A PATH with the system's node and git, and none of node_modules/.bin (tsx, vitest). */
-const PATH = '/usr/local/bin:/usr/bin:/bin';
+import { buildWhenStale, type CompiledServer, ROOT, startCompiledServer, SYSTEM_PATH as PATH } from './helpers/compiled-server.js';
 
 describe('the compiled server (dist/, node, no tsx)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'compiled-server-'));
-  let server: ChildProcess;
+  let compiled: CompiledServer;
+  let server: CompiledServer['child'];
   let url = '';
   let token = '';
 
   beforeAll(async () => {
-    if (buildIsStale(ROOT)) execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-    server = spawn(process.execPath, [join(ROOT, 'dist', 'repo-server', 'main.js'), '--port', '0', '--data', join(dir, 'data')], {
-      cwd: dir,
-      env: { PATH, HOME: dir, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the compiled server did not say it listens within 30 s')), 30_000);
-      let seen = '';
-      server.stdout!.on('data', (chunk: Buffer) => {
-        seen += chunk.toString('utf8');
-        const m = /"url":"(http:\/\/[^"]+)"/.exec(seen);
-        if (m !== null) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      server.once('exit', (code) => reject(new Error(`the compiled server exited (${code}): ${seen}`)));
-    });
-    token = readFileSync(join(dir, 'data', 'admin-token'), 'utf8').trim();
+    buildWhenStale();
+    compiled = await startCompiledServer(process.execPath, dir);
+    ({ child: server, url, token } = compiled);
   }, 240_000);
 
-  afterAll(() => {
-    if (server?.exitCode === null) server.kill('SIGTERM');
+  afterAll(async () => {
+    await compiled?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

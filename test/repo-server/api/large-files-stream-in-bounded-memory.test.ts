@@ -89,7 +89,10 @@ describe('a 1 GiB file over REST (real server process)', () => {
     }
     expect(received).toBe(SIZE);
     expect(hash.digest('hex')).toBe(blob);
-    expect(peak - start).toBeLessThan(64 * MiB);
+    // An eighth of the file: holding it, or any large part, fails; what the process grows by is
+    // mostly V8's young generation, which newer releases size larger (measured growth: 39 MiB on
+    // Node 20, 40 on 22, 60 on 24, 65 on 26; 32 on 26 with --max-semi-space-size=8).
+    expect(peak - start).toBeLessThan(128 * MiB);
   });
 
   it('serves a range from the end without the rest', async () => {
