@@ -42,19 +42,37 @@ export function parseRef(data: Buffer | null | undefined): Oid | null {
 
 // A leased read hands back the same buffer until the file changes: parse it once.
 const parsedPacked = new WeakMap<Buffer, ReadonlyMap<string, Oid>>();
+// Other stores read the file anew each time: the last few parsed are known by their bytes
+// (compared whole, so never stale), and every page of a list of 10,000 refs is not a parse of
+// 10,000 lines.
+const recentPacked: { bytes: Buffer; refs: ReadonlyMap<string, Oid> }[] = [];
+const RECENT_PACKED_BYTES = 16 * 1024 * 1024;
 
-/** "<id> <ref>" lines of a packed-refs file ("#" headers and "^" peeled lines skipped). */
+/** An "<id> <ref>" line of packed-refs as [ref, id]; null for any other line. */
+function packedLine(line: string): [string, Oid] | null {
+  if (line.length < 46 || line.charCodeAt(40) !== 0x20) return null;
+  const oid = line.slice(0, 40);
+  const ref = line.slice(41);
+  return isOid(oid) && isValidRefName(ref) ? [ref, oid] : null;
+}
+
+/** "<id> <ref>" lines of a packed-refs file ("#" headers and "^" peeled lines skipped), in file order. */
 export function parsePackedRefs(data: Buffer | null | undefined): ReadonlyMap<string, Oid> {
   if (data === null || data === undefined) return new Map();
-  const known = parsedPacked.get(data);
+  const known = parsedPacked.get(data) ?? recentPacked.find((r) => r.bytes.length === data.length && r.bytes.equals(data))?.refs;
   if (known !== undefined) return known;
   const out = new Map<string, Oid>();
   for (const line of data.toString('utf8').split('\n')) {
-    if (line.startsWith('#') || line.startsWith('^')) continue;
-    const m = /^([0-9a-f]{40}) (refs\/\S+)$/.exec(line);
-    if (m !== null && isValidRefName(m[2] as string)) out.set(m[2] as string, m[1] as string);
+    const entry = packedLine(line);
+    if (entry !== null) out.set(entry[0], entry[1]);
   }
   parsedPacked.set(data, out);
+  if (data.length <= RECENT_PACKED_BYTES / 4) {
+    recentPacked.unshift({ bytes: data, refs: out });
+    let kept = 0;
+    const keep = recentPacked.findIndex((r) => (kept += r.bytes.length) > RECENT_PACKED_BYTES);
+    if (keep >= 0) recentPacked.length = keep;
+  }
   return out;
 }
 
@@ -73,8 +91,7 @@ export function packedRefsWith(data: Buffer | null, changes: ReadonlyMap<string,
       if (current !== null && /^\^[0-9a-f]{40}$/.test(line)) entries.set(current, `${entries.get(current) as string}\n${line}`);
       continue;
     }
-    const m = /^([0-9a-f]{40}) (refs\/\S+)$/.exec(line);
-    current = m !== null && isValidRefName(m[2] as string) ? (m[2] as string) : null;
+    current = packedLine(line)?.[0] ?? null;
     if (current !== null) entries.set(current, line);
   }
   for (const [ref, oid] of changes) {
@@ -184,8 +201,11 @@ export async function listRefs(store: RepoStore, prefix = 'refs/', alsoRead: rea
     const oid = parseRef(bytes);
     if (oid !== null) found.set(ref, oid);
   }
-  for (const [ref, oid] of parsePackedRefs(packed)) if (ref.startsWith(prefix) && !found.has(ref)) found.set(ref, oid);
-  return { refs: new Map([...found].sort(([a], [b]) => compareRefNames(a, b))), also };
+  // packed-refs is sorted and the loose refs few: sorting the two runs one after the other is a merge.
+  const all: [string, Oid][] = [];
+  for (const [ref, oid] of parsePackedRefs(packed)) if (ref.startsWith(prefix) && !found.has(ref)) all.push([ref, oid]);
+  all.push(...[...found].sort(([a], [b]) => compareRefNames(a, b)));
+  return { refs: new Map(all.sort(([a], [b]) => compareRefNames(a, b))), also };
 }
 
 /** Every ref and HEAD, at one moment as far as storage allows (never cached). */
