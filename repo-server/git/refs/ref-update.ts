@@ -119,10 +119,31 @@ export async function applyRefUpdates(store: RepoStore, updates: RefUpdate[], ct
     if (swapped) {
       events.forEach((event, i) => ctx.events.publish({ ...event, seq: seq + 1 + i }));
       await prune(store, seq + events.length, events.length);
+      if (Math.floor(seq / PACK_EVERY) !== Math.floor((seq + events.length) / PACK_EVERY) && updates.length < BULK_REFS) await packLooseRefs(store);
       return { ok: true };
     }
   }
   throw new Error(`event log of ${store.name} stayed contended for ${MAX_LOG_RACES} attempts`);
+}
+
+/** Every this many ref changes, loose refs are folded into packed-refs (git's gc --auto packs refs too). */
+const PACK_EVERY = 256;
+
+/**
+ * Folds every loose ref into packed-refs, changing no ref: what keeps the loose refs few when they
+ * are created one at a time (REST), so a listing reads one file and a few. Swapped with the event
+ * log's counter unchanged, so no ref moves in between; best effort: a lost race or a refusal
+ * leaves the loose refs as they are, for the next time.
+ */
+export async function packLooseRefs(store: RepoStore): Promise<void> {
+  try {
+    const [seqData, packedData] = await store.readMany([SEQ_PATH, PACKED_REFS_PATH]);
+    const plan = await packedPlan(store, [], [], packedData ?? null);
+    if (!('ops' in plan) || plan.ops.length < 2) return;
+    await store.compareAndSwap([...plan.ops, { path: SEQ_PATH, expected: seqData ?? null, next: seqData ?? null }]);
+  } catch {
+    // Storage refusing for now: the loose refs stay, and are still read.
+  }
 }
 
 /** A few refs: loose files (storage refuses one where a folder of refs is); packed-refs rewritten only to delete a ref packed there. */

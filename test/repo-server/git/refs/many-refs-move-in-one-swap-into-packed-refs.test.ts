@@ -119,6 +119,21 @@ describe.each(STORAGES)('refs in bulk on $name storage', (factory) => {
     expect(await readRef(store, 'refs/heads/gone')).toBe(B);
   });
 
+  it('refs created one at a time are folded into packed-refs now and then, so loose refs stay few', { timeout: 120_000 }, async () => {
+    const store = fresh();
+    for (let i = 0; i < 300; i++) expect((await applyRefUpdates(store, [{ ref: `refs/heads/one/${i}`, old: null, new: i % 2 === 0 ? A : B }], ctx())).ok).toBe(true);
+    const loose = await store.fs.promises.readdir('/refs/heads/one');
+    const stillLoose = (await store.readMany(loose.map((n) => `/refs/heads/one/${n}`))).filter((b) => b !== null).length;
+    expect(stillLoose).toBe(300 - 256);
+    const { refs } = await listRefs(store);
+    expect(refs.size).toBe(300);
+    expect(refs.get('refs/heads/one/7')).toBe(B);
+    expect(refs.get('refs/heads/one/299')).toBe(B);
+    expect(await readRef(store, 'refs/heads/one/100')).toBe(A);
+    // Folding moved no ref: no event for it.
+    expect(await readSeq(store)).toBe(300);
+  });
+
   it('concurrent bulk and single updates from the same old values: each ref moves once, every event is logged once', async () => {
     const store = fresh();
     expect((await applyRefUpdates(store, creates('refs/heads/r', 40), ctx())).ok).toBe(true);
