@@ -135,7 +135,7 @@ const PACK_EVERY = 256;
  * log's counter unchanged, so no ref moves in between; best effort: a lost race or a refusal
  * leaves the loose refs as they are, for the next time.
  */
-export async function packLooseRefs(store: RepoStore): Promise<void> {
+async function packLooseRefs(store: RepoStore): Promise<void> {
   try {
     const [seqData, packedData] = await store.readMany([SEQ_PATH, PACKED_REFS_PATH]);
     const plan = await packedPlan(store, [], [], packedData ?? null);
