@@ -70,7 +70,8 @@ function historyScript(n: number): Buffer {
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'scaling-bench-'));
   const sb = new GitSandbox('scaling-bench-');
-  const server = await startEmbeddedServer({ env: { AUTH: 'off', RATE_LIMIT: 'off', LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(512 * MiB) } });
+  // MALLOC_ARENA_MAX as the front end's systemd unit sets it (deploy/systemd), unless given.
+  const server = await startEmbeddedServer({ env: { AUTH: 'off', RATE_LIMIT: 'off', LOG_LEVEL: 'warn', MAX_BODY_BYTES: String(512 * MiB), MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } });
   const api = (path: string, init?: RequestInit): Promise<Response> => fetch(`${server.url}${path}`, init);
   const createRepo = async (name: string): Promise<void> => {
     const r = await api(`/repos/${name}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
