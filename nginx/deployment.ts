@@ -193,7 +193,9 @@ function clusterUnits(s: DeploymentSettings): Map<string, string> {
       description: 'content-repo front end on port %i',
       entry: 'repo-server/main',
       state: 'content-repo/frontend-%i',
-      env: ['PORT=%i', `DATA_DIR=${STATE}/frontend-%i`, `PID_FILE=${RUN}/frontend-%i.pid`],
+      // Two malloc arenas: memory freed after a large clone goes back to the system rather than
+      // staying spread over one arena per thread (docs/operations.md, "Sizing memory").
+      env: ['PORT=%i', `DATA_DIR=${STATE}/frontend-%i`, `PID_FILE=${RUN}/frontend-%i.pid`, 'MALLOC_ARENA_MAX=2'],
       instanceEnv: 'frontend-%i.env',
       // It drains (Connection: close for 1.5 s), then lets in-flight requests finish for 10 s.
       stopSeconds: 20,

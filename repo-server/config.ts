@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { secretFromEnvironment } from '../fs-service/index.js';
-import { DEFAULT_CACHE_BYTES } from './git/index.js';
+import { DEFAULT_CACHE_BYTES, DEFAULT_CACHE_IDLE_MS } from './git/index.js';
 import { defaultRateLimits, type RateLimits } from './http/rate-limit.js';
 import { type AllowList, parseAllowList } from './webhooks/index.js';
 
@@ -21,6 +21,8 @@ export interface ServerConfig {
   maxPushInflatedBytes: number;
   /** Memory for git data kept between requests (packs, objects, parsed trees and commits); GIT_CACHE_BYTES. */
   gitCacheBytes: number;
+  /** How long git data nobody used is kept, and the quiet time after which memory is given back; GIT_CACHE_IDLE_SECONDS. */
+  gitCacheIdleMs: number;
   maxUriBytes: number;
   /** Adds X-Decision-Trace to every response (tests, debugging). */
   trace: boolean;
@@ -97,6 +99,7 @@ export const FRONT_END_USAGE = `usage: npm start -- [options]     (a flag wins o
   --max-object-bytes N    MAX_OBJECT_BYTES        largest file (object) a push or API write may store (${DEFAULT_MAX_OBJECT_BYTES})
                           MAX_PUSH_INFLATED_BYTES most bytes one push may inflate to (${DEFAULT_MAX_PUSH_INFLATED_BYTES})
                           GIT_CACHE_BYTES         memory for git data kept between requests (${DEFAULT_CACHE_BYTES})
+                          GIT_CACHE_IDLE_SECONDS  git data unused this long is dropped, and memory given back after as long a quiet spell (${DEFAULT_CACHE_IDLE_MS / 1000})
   --log-level LEVEL       LOG_LEVEL               pino level (info)
   --pid-file FILE         PID_FILE                file to write this process's pid to, removed at exit (none)
   --trace                 DECISION_TRACE=1        X-Decision-Trace on every answer (off)
@@ -149,6 +152,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     maxObjectBytes: num(values['max-object-bytes'] ?? env.MAX_OBJECT_BYTES, DEFAULT_MAX_OBJECT_BYTES, 'MAX_OBJECT_BYTES'),
     maxPushInflatedBytes: num(env.MAX_PUSH_INFLATED_BYTES, DEFAULT_MAX_PUSH_INFLATED_BYTES, 'MAX_PUSH_INFLATED_BYTES'),
     gitCacheBytes: num(env.GIT_CACHE_BYTES, DEFAULT_CACHE_BYTES, 'GIT_CACHE_BYTES'),
+    gitCacheIdleMs: 1000 * num(env.GIT_CACHE_IDLE_SECONDS, DEFAULT_CACHE_IDLE_MS / 1000, 'GIT_CACHE_IDLE_SECONDS'),
     maxUriBytes: 8 * 1024,
     trace: values.trace ?? env.DECISION_TRACE === '1',
     logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',

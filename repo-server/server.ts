@@ -11,6 +11,7 @@ import { EventFeed } from './events/event-feed.js';
 import { attachEventSocket } from './events/websocket.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
+import { IdleMemory } from './observability/idle-memory.js';
 import { problemTypeForStatus } from './http/problem-types.js';
 import { Authorizer, presentedToken } from './auth/authorizer.js';
 import { SYSTEM_STORE, TokenStore } from './auth/token-store.js';
@@ -36,7 +37,8 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, storage: Storage, logger: Logger, metrics = new Metrics(), beforeListen?: (auth: Authorizer | undefined) => Promise<void>): Promise<RunningServer> {
   const events = new EventBus();
   // One object store per repository and one cache for REST and git alike.
-  const objects = new ObjectStores(storage, new GitCache(config.gitCacheBytes));
+  const objects = new ObjectStores(storage, new GitCache(config.gitCacheBytes, config.gitCacheIdleMs));
+  const idle = new IdleMemory({ trim: () => objects.cache.dropIdle(), released: () => objects.cache.released, trimEveryMs: Math.max(1_000, config.gitCacheIdleMs / 4) });
   metrics.watchGitCache(() => objects.cache.counters());
   const service = createRepoService({ storage, events, objects, maxObjectBytes: config.maxObjectBytes });
   const auth = config.auth ? new Authorizer(new TokenStore(storage), new SettingsStore(storage), true, new UserStore(storage), new EventTickets(storage)) : undefined;
@@ -63,6 +65,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
   let draining = false;
   // While draining, every answer closes its connection, so nginx retires the ones it keeps alive.
   const server = createEngineServer((req, res) => {
+    res.once('close', idle.begin());
     if (draining) res.setHeader('Connection', 'close');
     app(req, res);
   });
@@ -130,6 +133,7 @@ export async function startServer(config: ServerConfig, storage: Storage, logger
      */
     async close(graceMs = 10_000, drainMs = Math.min(1_500, graceMs)) {
       draining = true;
+      idle.stop();
       await sockets.close();
       feed.close();
       await dispatcher.close();

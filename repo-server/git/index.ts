@@ -9,7 +9,7 @@ export { entryNameProblem } from './entry-name.js';
 export { isWellFormedText } from './text.js';
 export { err, ok, type Result } from './result.js';
 export { Heap } from './heap.js';
-export { GitCache, DEFAULT_CACHE_BYTES, type CacheKind, type CacheCounters } from './store/cache.js';
+export { GitCache, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_IDLE_MS, type CacheKind, type CacheCounters } from './store/cache.js';
 export { ObjectStore, ObjectStores, ObjectFormatError, PACK_BLOCK, type StoredPack, type PackedEntry } from './store/object-store.js';
 export { peel, MAX_TAG_HOPS } from './peel.js';
 export { readPackHeader } from './pack/format.js';

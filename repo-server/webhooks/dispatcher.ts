@@ -157,7 +157,7 @@ export class WebhookDispatcher {
     const last = parseSeq(seqData);
     if (last <= cursor) return;
     const upTo = Math.min(last, cursor + BATCH);
-    const events = await readEventsAfter<LogEvent>(store, cursor, upTo, BATCH);
+    const events = await readEventsAfter<LogEvent>(store, cursor, last, upTo);
     const first = events[0]?.seq ?? upTo + 1;
     if (first > cursor + 1) this.opts.logger.warn({ scope: scope ?? '(service)', from: cursor + 1, to: first - 1 }, 'webhook events were pruned from the log before they were delivered');
     const hooks = (await this.hooks.list(scope)).filter((h) => h.active);

@@ -18,6 +18,8 @@ interface Entry {
 
 /** Default budget: a front end's whole memory for git data (GIT_CACHE_BYTES). */
 export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
+/** Default idle time: an entry nobody used for this long is dropped (GIT_CACHE_IDLE_SECONDS). */
+export const DEFAULT_CACHE_IDLE_MS = 60_000;
 
 /**
  * The one cache of the git core, shared by everything a front end serves (REST and git alike):
@@ -26,14 +28,23 @@ export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024;
  * which is its checksum), so nothing is ever invalidated, only evicted. One LRU bounded by one
  * byte budget that counts what each entry really holds; one entry never takes more than half of
  * it. Keys carry the repository, so one repository's reader never learns of another's objects,
- * and a deleted repository's entries go with it (`forget`).
+ * and a deleted repository's entries go with it (`forget`). An entry nobody used for `idleMs`
+ * goes too (at its next lookup, or at `dropIdle`): a front end that served a large clone an hour
+ * ago does not hold the clone's blocks for ever.
  */
 export class GitCache {
   private readonly lru: LRUCache<string, Entry>;
   private readonly stats = new Map<CacheKind, CacheCounters>(KINDS.map((k) => [k, { hits: 0, misses: 0, entries: 0, bytes: 0 }]));
+  /** Bytes of entries let go so far (evicted, dropped idle, forgotten): memory a collection can take back. */
+  released = 0;
 
-  constructor(readonly budgetBytes = DEFAULT_CACHE_BYTES) {
+  constructor(
+    readonly budgetBytes = DEFAULT_CACHE_BYTES,
+    readonly idleMs = DEFAULT_CACHE_IDLE_MS,
+  ) {
     this.lru = new LRUCache<string, Entry>({
+      ttl: Math.max(1, idleMs),
+      updateAgeOnGet: true,
       maxSize: Math.max(1, budgetBytes),
       maxEntrySize: Math.max(1, Math.floor(budgetBytes / 2)),
       // Set explicitly with each entry (set(..., bytes)); this only covers a missing size.
@@ -41,8 +52,10 @@ export class GitCache {
       dispose: (entry, _key, reason) => {
         if (reason === 'set') return;
         const s = this.stats.get(entry.kind) as CacheCounters;
+        const bytes = (entry as Entry & { bytes: number }).bytes;
         s.entries--;
-        s.bytes -= (entry as Entry & { bytes: number }).bytes;
+        s.bytes -= bytes;
+        this.released += bytes;
       },
     });
   }
@@ -88,6 +101,11 @@ export class GitCache {
   forget(repo: string): void {
     const prefix = `${repo}\0`;
     for (const key of [...this.lru.keys()]) if (key.startsWith(prefix)) this.lru.delete(key);
+  }
+
+  /** Drops every entry nobody used for the idle time. */
+  dropIdle(): void {
+    this.lru.purgeStale();
   }
 
   /** Bytes held in all, never above the budget. */

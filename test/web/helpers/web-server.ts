@@ -28,7 +28,7 @@ export interface WebServer {
 export async function startWebServer(): Promise<WebServer> {
   const dir = mkdtempSync(join(tmpdir(), 'web-client-data-'));
   const running = await startServer(
-    { host: '127.0.0.1', port: 0, dataDir: dir, maxBodyBytes: 10 * 1024 * 1024, maxPushBytes: 2 * 1024 ** 3, maxPushObjects: 2_000_000, maxObjectBytes: 100 * 1024 * 1024, maxPushInflatedBytes: 8 * 1024 ** 3, gitCacheBytes: 512 * 1024 * 1024, maxUriBytes: 8 * 1024, trace: false, logLevel: 'silent', auth: true, etcd: [], cluster: undefined, clusterSecret: undefined, rateLimits: undefined },
+    { host: '127.0.0.1', port: 0, dataDir: dir, maxBodyBytes: 10 * 1024 * 1024, maxPushBytes: 2 * 1024 ** 3, maxPushObjects: 2_000_000, maxObjectBytes: 100 * 1024 * 1024, maxPushInflatedBytes: 8 * 1024 ** 3, gitCacheBytes: 512 * 1024 * 1024, gitCacheIdleMs: 60_000, maxUriBytes: 8 * 1024, trace: false, logLevel: 'silent', auth: true, etcd: [], cluster: undefined, clusterSecret: undefined, rateLimits: undefined },
     await openEmbeddedStorage(dir),
     createLogger('silent'),
   );
