@@ -289,7 +289,7 @@ function allInOne(s: DeploymentSettings): Map<string, string> {
       description: 'content-repo, embedded (storage in its own data folder)',
       entry: 'repo-server/main',
       state: 'content-repo/embedded',
-      env: [`PORT=${port}`, `DATA_DIR=${STATE}/embedded`, `PID_FILE=${RUN}/embedded.pid`],
+      env: [`PORT=${port}`, `DATA_DIR=${STATE}/embedded`, `PID_FILE=${RUN}/embedded.pid`, 'MALLOC_ARENA_MAX=2'],
       instanceEnv: 'embedded.env',
       stopSeconds: 20,
       secret: false,
